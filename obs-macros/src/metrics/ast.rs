@@ -1,0 +1,176 @@
+//! The IR of `#[derive(Metrics)]`: a struct of metric fields, borrowing the
+//! original tokens so every check can point at the user's code.
+
+use super::buckets::BucketsExpr;
+use crate::attr::{doc_comment, for_each_key, unknown_key, Attr};
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+use obs_rules::MetricType;
+use proc_macro2::TokenStream;
+use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type};
+
+pub(crate) struct Container<'a> {
+    pub(crate) original: &'a DeriveInput,
+    pub(crate) prefix: Option<(TokenStream, String)>,
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+pub(crate) struct Field<'a> {
+    pub(crate) member: &'a Ident,
+    pub(crate) ty: &'a Type,
+    /// The metric type read from the field's type tokens; `None` when the
+    /// type is not a metric type.
+    pub(crate) class: Option<TypeClass>,
+    /// The name as written (`name = "…"` or the field's identifier), without
+    /// the prefix, and the tokens to point at.
+    pub(crate) name: (TokenStream, String),
+    pub(crate) help: Option<String>,
+    pub(crate) unit: Option<(TokenStream, String)>,
+    pub(crate) buckets: Option<(TokenStream, BucketsExpr)>,
+    pub(crate) max_series: Option<(TokenStream, usize)>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct TypeClass {
+    pub(crate) metric_type: MetricType,
+    pub(crate) family: bool,
+}
+
+impl<'a> Container<'a> {
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(fields) => &fields.named,
+                _ => {
+                    cx.error_with_help(
+                        &input.ident,
+                        "`#[derive(Metrics)]` needs a struct with named fields",
+                        "name each metric: `struct MyMetrics { requests_total: Counter }`",
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                cx.error_with_help(
+                    &input.ident,
+                    "`#[derive(Metrics)]` only works on structs",
+                    "declare a struct whose fields are metrics",
+                );
+                return None;
+            }
+        };
+
+        let mut prefix = Attr::none(cx, METRICS, PREFIX);
+        for_each_key(cx, &input.attrs, METRICS, |meta| {
+            if meta.path.is_ident(PREFIX) {
+                let lit: LitStr = meta.value()?.parse()?;
+                prefix.set(&lit, lit.value());
+            } else {
+                unknown_key(cx, meta, METRICS, &[PREFIX]);
+            }
+            Ok(())
+        });
+
+        let fields = fields
+            .iter()
+            .filter_map(|field| {
+                let member = field.ident.as_ref()?;
+                Some(Field::from_ast(cx, member, field))
+            })
+            .collect();
+
+        Some(Container {
+            original: input,
+            prefix: prefix.get_with_tokens(),
+            fields,
+        })
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_ast(cx: &Ctxt, member: &'a Ident, field: &'a syn::Field) -> Self {
+        let mut name = Attr::none(cx, METRIC, NAME);
+        let mut help = Attr::none(cx, METRIC, HELP);
+        let mut unit = Attr::none(cx, METRIC, UNIT);
+        let mut buckets = Attr::none(cx, METRIC, BUCKETS);
+        let mut max_series = Attr::none(cx, METRIC, MAX_SERIES);
+        for_each_key(cx, &field.attrs, METRIC, |meta| {
+            if meta.path.is_ident(NAME) {
+                let lit: LitStr = meta.value()?.parse()?;
+                name.set(&lit, lit.value());
+            } else if meta.path.is_ident(HELP) {
+                let lit: LitStr = meta.value()?.parse()?;
+                help.set(&lit, lit.value());
+            } else if meta.path.is_ident(UNIT) {
+                let lit: LitStr = meta.value()?.parse()?;
+                unit.set(&lit, lit.value());
+            } else if meta.path.is_ident(BUCKETS) {
+                let expr: syn::Expr = meta.value()?.parse()?;
+                if let Some(parsed) = BucketsExpr::from_expr(cx, &expr) {
+                    buckets.set(&expr, parsed);
+                }
+            } else if meta.path.is_ident(MAX_SERIES) {
+                let lit: LitInt = meta.value()?.parse()?;
+                max_series.set(&lit, lit.base10_parse::<usize>()?);
+            } else {
+                unknown_key(cx, meta, METRIC, &[NAME, HELP, UNIT, BUCKETS, MAX_SERIES]);
+            }
+            Ok(())
+        });
+
+        let ident_name = member.to_string();
+        let ident_name = ident_name
+            .strip_prefix("r#")
+            .unwrap_or(&ident_name)
+            .to_owned();
+        Field {
+            member,
+            ty: &field.ty,
+            class: classify(&field.ty),
+            name: name
+                .get_with_tokens()
+                .unwrap_or_else(|| (quote::quote!(#member), ident_name)),
+            help: help.get().or_else(|| doc_comment(&field.attrs)),
+            unit: unit.get_with_tokens(),
+            buckets: buckets.get_with_tokens(),
+            max_series: max_series.get_with_tokens(),
+        }
+    }
+}
+
+/// Reads the metric type from the field's type tokens: the last path segment
+/// must be one of obs's metric types. Aliases are not followed; the expanded
+/// code also asserts that the named type really is that metric type.
+fn classify(ty: &Type) -> Option<TypeClass> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let cell = |metric_type| {
+        Some(TypeClass {
+            metric_type,
+            family: false,
+        })
+    };
+    match last.ident.to_string().as_str() {
+        "Counter" => cell(MetricType::Counter),
+        "Gauge" | "IntGauge" => cell(MetricType::Gauge),
+        "Histogram" => cell(MetricType::Histogram),
+        "Family" => {
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut types = args.args.iter().filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            });
+            let (_labels, series) = (types.next()?, types.next()?);
+            let inner = classify(series)?;
+            (!inner.family).then_some(TypeClass {
+                metric_type: inner.metric_type,
+                family: true,
+            })
+        }
+        _ => None,
+    }
+}

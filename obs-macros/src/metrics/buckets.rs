@@ -1,0 +1,155 @@
+//! Bucket expressions in `#[metric(buckets = …)]`, evaluated at compile time:
+//! a literal list `[0.1, 0.5, 1.0]`, `exponential(start, factor, count)` or
+//! `linear(start, width, count)`.
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{EXPONENTIAL, LINEAR};
+use obs_rules::Violation;
+use syn::{Expr, ExprCall, ExprLit, ExprUnary, Lit, UnOp};
+
+pub(crate) enum BucketsExpr {
+    List(Vec<f64>),
+    Exponential {
+        start: f64,
+        factor: f64,
+        count: usize,
+    },
+    Linear {
+        start: f64,
+        width: f64,
+        count: usize,
+    },
+}
+
+impl BucketsExpr {
+    pub(crate) fn from_expr(cx: &Ctxt, expr: &Expr) -> Option<Self> {
+        match expr {
+            Expr::Array(array) => {
+                let bounds: Option<Vec<f64>> = array.elems.iter().map(|e| number(cx, e)).collect();
+                bounds.map(BucketsExpr::List)
+            }
+            Expr::Call(call) => from_call(cx, call),
+            _ => {
+                cx.error_with_help(
+                    expr,
+                    "`buckets` must be a list of numbers or a generated form",
+                    "write `buckets = [0.005, 0.01, 0.1, 1.0]`, `buckets = exponential(0.001, 2.0, 16)` or `buckets = linear(0.1, 0.1, 10)`",
+                );
+                None
+            }
+        }
+    }
+
+    /// The bounds, or the rule they break.
+    pub(crate) fn evaluate(&self) -> Result<Vec<f64>, Violation> {
+        match *self {
+            BucketsExpr::List(ref bounds) => {
+                obs_rules::check_buckets(bounds).map(|()| bounds.clone())
+            }
+            BucketsExpr::Exponential {
+                start,
+                factor,
+                count,
+            } => obs_rules::exponential_buckets(start, factor, count),
+            BucketsExpr::Linear {
+                start,
+                width,
+                count,
+            } => obs_rules::linear_buckets(start, width, count),
+        }
+    }
+}
+
+fn from_call(cx: &Ctxt, call: &ExprCall) -> Option<BucketsExpr> {
+    let form = match &*call.func {
+        Expr::Path(path) if path.path.is_ident(EXPONENTIAL) => EXPONENTIAL,
+        Expr::Path(path) if path.path.is_ident(LINEAR) => LINEAR,
+        other => {
+            cx.error_with_help(
+                other,
+                "unknown bucket form",
+                "use `exponential(start, factor, count)` or `linear(start, width, count)`",
+            );
+            return None;
+        }
+    };
+    let args: Vec<&Expr> = call.args.iter().collect();
+    let [start, step, count] = args[..] else {
+        let second = if form == EXPONENTIAL {
+            "factor"
+        } else {
+            "width"
+        };
+        cx.error_with_help(
+            call,
+            &format!("`{form}` takes 3 arguments, not {}", args.len()),
+            &format!("write `{form}(start, {second}, count)`"),
+        );
+        return None;
+    };
+    let (start, step, count) = (number(cx, start)?, number(cx, step)?, integer(cx, count)?);
+    Some(if form == EXPONENTIAL {
+        BucketsExpr::Exponential {
+            start,
+            factor: step,
+            count,
+        }
+    } else {
+        BucketsExpr::Linear {
+            start,
+            width: step,
+            count,
+        }
+    })
+}
+
+/// A numeric literal, possibly negated.
+fn number(cx: &Ctxt, expr: &Expr) -> Option<f64> {
+    let parsed = match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<f64>().ok(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => return number(cx, expr).map(|n| -n),
+        // Spelled-out non-finite constants parse, so the bucket rule can say
+        // why they are wrong.
+        Expr::Path(path) => match path.path.segments.last().map(|s| s.ident.to_string()) {
+            Some(name) if name == "INFINITY" => Some(f64::INFINITY),
+            Some(name) if name == "NEG_INFINITY" => Some(f64::NEG_INFINITY),
+            Some(name) if name == "NAN" => Some(f64::NAN),
+            _ => None,
+        },
+        _ => None,
+    };
+    if parsed.is_none() {
+        cx.error_with_help(
+            expr,
+            "bucket bounds must be number literals",
+            "write the bound as a literal such as `0.25`",
+        );
+    }
+    parsed
+}
+
+fn integer(cx: &Ctxt, expr: &Expr) -> Option<usize> {
+    let parsed = match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<usize>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        cx.error_with_help(
+            expr,
+            "the bucket count must be an integer literal",
+            "write the count as a literal such as `16`",
+        );
+    }
+    parsed
+}

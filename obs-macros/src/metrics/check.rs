@@ -1,0 +1,155 @@
+//! The rules of `#[derive(Metrics)]`. The naming rules themselves live in
+//! `obs-rules`, shared with the runtime; this file decides which apply where
+//! and points each error at the right tokens.
+
+use super::ast::{Container, Field};
+use crate::ctxt::Ctxt;
+use obs_rules::MetricType;
+use std::collections::HashMap;
+
+pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
+    check_prefix(cx, container);
+    for field in &container.fields {
+        check_type(cx, field);
+        check_name(cx, field);
+        check_help(cx, field);
+        check_unit(cx, field);
+        check_buckets(cx, field);
+        check_max_series(cx, field);
+    }
+    check_duplicates(cx, container);
+}
+
+// The prefix is spelled like a metric name, so prefix + `_` + name is too.
+fn check_prefix(cx: &Ctxt, container: &Container<'_>) {
+    if let Some((tokens, prefix)) = &container.prefix {
+        if let Err(violation) = obs_rules::check_prefix(prefix) {
+            cx.violation(tokens, violation);
+        }
+    }
+}
+
+// A field must be a metric type, read from its tokens, so that the name rules
+// for its type can run at compile time. Saying so beats a trait-bound wall.
+fn check_type(cx: &Ctxt, field: &Field<'_>) {
+    if field.class.is_none() {
+        let ty = field.ty;
+        cx.error_with_help(
+            ty,
+            &format!(
+                "field `{}` has type `{}`, which is not a metric type",
+                field.member,
+                quote::quote!(#ty).to_string().replace(' ', "")
+            ),
+            "use `Counter`, `Gauge`, `IntGauge`, `Histogram` or `Family<Labels, Counter | Gauge | IntGauge | Histogram>`",
+        );
+    }
+}
+
+// Names follow Prometheus conventions: snake_case, `_total` on counters only,
+// base units, no reserved suffix. Checked on the name as written (without the
+// prefix) so that the suggested rename is what the user should type.
+fn check_name(cx: &Ctxt, field: &Field<'_>) {
+    let Some(class) = field.class else { return };
+    let (tokens, name) = &field.name;
+    if let Err(violation) = obs_rules::check_metric_name(name, class.metric_type) {
+        cx.violation(tokens, violation);
+    }
+}
+
+// Every metric needs help text: it is the only documentation a dashboard
+// reader sees.
+fn check_help(cx: &Ctxt, field: &Field<'_>) {
+    let missing = field
+        .help
+        .as_deref()
+        .is_none_or(|help| help.trim().is_empty());
+    if missing {
+        cx.error_with_help(
+            field.member,
+            &format!("metric `{}` has no help text", field.name.1),
+            "add a doc comment (`/// What it measures.`) or `#[metric(help = \"…\")]`",
+        );
+    }
+}
+
+// A declared unit must be a base unit and the name must end in it.
+fn check_unit(cx: &Ctxt, field: &Field<'_>) {
+    let (Some(class), Some((tokens, unit))) = (field.class, &field.unit) else {
+        return;
+    };
+    if let Err(violation) = obs_rules::check_declared_unit(&field.name.1, class.metric_type, unit) {
+        cx.violation(tokens, violation);
+    }
+}
+
+// Buckets belong to histograms only, and must be non-empty, finite and
+// strictly increasing, whichever form wrote them.
+fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
+    let (Some(class), Some((tokens, buckets))) = (field.class, &field.buckets) else {
+        return;
+    };
+    if class.metric_type != MetricType::Histogram {
+        cx.error_with_help(
+            tokens,
+            &format!(
+                "`buckets` is only for histograms, and `{}` is a {}",
+                field.name.1, class.metric_type
+            ),
+            "remove `buckets = …`",
+        );
+        return;
+    }
+    if let Err(violation) = buckets.evaluate() {
+        cx.violation(tokens, violation);
+    }
+}
+
+// A series cap only means something for a family.
+fn check_max_series(cx: &Ctxt, field: &Field<'_>) {
+    let (Some(class), Some((tokens, max_series))) = (field.class, &field.max_series) else {
+        return;
+    };
+    if !class.family {
+        cx.error_with_help(
+            tokens,
+            &format!(
+                "`max_series` is only for families, and `{}` has no labels",
+                field.name.1
+            ),
+            "remove `max_series = …`",
+        );
+    } else if *max_series == 0 {
+        cx.error_with_help(
+            tokens,
+            "`max_series` must be at least 1",
+            "the default is 2000; choose the most series you can afford",
+        );
+    }
+}
+
+// Two metrics of one struct cannot share a name, nor an OpenMetrics family
+// name (a gauge `jobs` and a counter `jobs_total` are both family `jobs`).
+fn check_duplicates(cx: &Ctxt, container: &Container<'_>) {
+    let mut seen: HashMap<&str, &Field<'_>> = HashMap::new();
+    for field in &container.fields {
+        let Some(class) = field.class else { continue };
+        let name = field.name.1.as_str();
+        let family = match class.metric_type {
+            MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
+            _ => name,
+        };
+        if let Some(first) = seen.get(family) {
+            cx.error_with_help(
+                &field.name.0,
+                &format!(
+                    "metric `{name}` is declared twice in `{}`: field `{}` already uses the name `{}`",
+                    container.original.ident, first.member, first.name.1
+                ),
+                "give each metric its own name with `#[metric(name = \"…\")]`",
+            );
+        } else {
+            seen.insert(family, field);
+        }
+    }
+}

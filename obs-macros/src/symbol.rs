@@ -1,0 +1,17 @@
+//! Attribute and key names, in one place.
+
+pub(crate) const METRICS: &str = "metrics";
+pub(crate) const METRIC: &str = "metric";
+pub(crate) const LABEL: &str = "label";
+
+pub(crate) const PREFIX: &str = "prefix";
+pub(crate) const NAME: &str = "name";
+pub(crate) const HELP: &str = "help";
+pub(crate) const UNIT: &str = "unit";
+pub(crate) const BUCKETS: &str = "buckets";
+pub(crate) const MAX_SERIES: &str = "max_series";
+pub(crate) const UNBOUNDED: &str = "unbounded";
+pub(crate) const RENAME: &str = "rename";
+
+pub(crate) const EXPONENTIAL: &str = "exponential";
+pub(crate) const LINEAR: &str = "linear";

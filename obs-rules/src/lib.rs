@@ -1,0 +1,71 @@
+//! The rules obs applies to metric names, units, label names, label values,
+//! histogram buckets and span names.
+//!
+//! There is exactly one copy of each rule: `obs-macros` calls these functions
+//! at expansion time (turning a [`Violation`] into a spanned compile error) and
+//! `obs-runtime` calls them for names built at run time (turning a
+//! [`Violation`] into an error value). Two copies would drift.
+//!
+//! This crate has no dependencies, so the proc-macro crate stays lean.
+//!
+//! ```
+//! use obs_rules::{check_metric_name, MetricType};
+//!
+//! assert!(check_metric_name("http_requests_total", MetricType::Counter).is_ok());
+//! let err = check_metric_name("latency_ms", MetricType::Histogram).unwrap_err();
+//! assert_eq!(err.help.as_deref(), Some("rename it `latency_seconds` and record seconds as `f64`"));
+//! ```
+
+mod buckets;
+mod case;
+mod label;
+mod metric;
+mod span;
+
+pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
+pub use case::{suggest_snake_case, to_snake_case};
+pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES};
+pub use metric::{
+    check_declared_unit, check_metric_name, check_prefix, unit_of, MetricType, BASE_UNITS,
+};
+pub use span::check_span_name;
+
+use std::fmt;
+
+/// A broken rule: what is wrong, and what to write instead when a fix exists.
+///
+/// Messages are lowercase and name the offending item literally, so they read
+/// well both as a compiler error and inside a runtime error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// What is wrong, e.g. ``counter `requests` must end in `_total` ``.
+    pub message: String,
+    /// What to write instead, e.g. ``rename it `requests_total` ``.
+    pub help: Option<String>,
+}
+
+impl Violation {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Violation {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violation {}

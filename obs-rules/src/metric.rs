@@ -1,0 +1,253 @@
+use crate::case::suggest_snake_case;
+use crate::Violation;
+use std::fmt;
+
+/// The kind of a metric, as far as naming rules care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// A monotonic counter: its name ends in `_total`.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// A distribution of observations in fixed buckets.
+    Histogram,
+}
+
+impl MetricType {
+    /// The lowercase name used in `# TYPE` lines and messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+        }
+    }
+}
+
+impl fmt::Display for MetricType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The base units a metric name may end in (before `_total` for counters).
+pub const BASE_UNITS: &[&str] = &[
+    "seconds", "bytes", "ratio", "meters", "grams", "celsius", "volts", "amperes", "joules",
+    "hertz",
+];
+
+// Non-base units people reach for, with the base unit to use instead. Prometheus
+// and OpenMetrics expect base units so that every dashboard can divide and sum
+// series without knowing which scale each one chose.
+const NON_BASE_UNITS: &[(&str, &str)] = &[
+    ("ms", "seconds"),
+    ("msec", "seconds"),
+    ("millis", "seconds"),
+    ("millisecond", "seconds"),
+    ("milliseconds", "seconds"),
+    ("us", "seconds"),
+    ("micros", "seconds"),
+    ("microsecond", "seconds"),
+    ("microseconds", "seconds"),
+    ("ns", "seconds"),
+    ("nanos", "seconds"),
+    ("nanosecond", "seconds"),
+    ("nanoseconds", "seconds"),
+    ("sec", "seconds"),
+    ("secs", "seconds"),
+    ("second", "seconds"),
+    ("mins", "seconds"),
+    ("minute", "seconds"),
+    ("minutes", "seconds"),
+    ("hours", "seconds"),
+    ("days", "seconds"),
+    ("byte", "bytes"),
+    ("bits", "bytes"),
+    ("kb", "bytes"),
+    ("kib", "bytes"),
+    ("kilobytes", "bytes"),
+    ("mb", "bytes"),
+    ("mib", "bytes"),
+    ("megabytes", "bytes"),
+    ("gb", "bytes"),
+    ("gib", "bytes"),
+    ("gigabytes", "bytes"),
+    ("percent", "ratio"),
+    ("percentage", "ratio"),
+    ("pct", "ratio"),
+    ("km", "meters"),
+    ("kilometers", "meters"),
+    ("cm", "meters"),
+    ("mm", "meters"),
+    ("kg", "grams"),
+    ("kilograms", "grams"),
+    ("fahrenheit", "celsius"),
+];
+
+// Suffixes the exposition formats generate themselves (`_bucket`, `_count`,
+// `_sum` of histograms, `_created` of counters and histograms, `_gcount` and
+// `_gsum` of gauge histograms) or reserve for a metric type obs does not
+// declare (`_info`). A metric named like that collides with generated series.
+const RESERVED_SUFFIXES: &[&str] = &[
+    "_bucket", "_count", "_sum", "_created", "_gcount", "_gsum", "_info",
+];
+
+/// Checks the spelling shared by metric names, prefixes and label names:
+/// lowercase `snake_case`, `[a-z_][a-z0-9_]*`, no `__` prefix, no empty segment.
+pub(crate) fn check_snake_case(what: &str, name: &str) -> Result<(), Violation> {
+    if name.is_empty() {
+        return Err(Violation::new(format!("{what} must not be empty")));
+    }
+    if name.starts_with("__") {
+        return Err(Violation::new(format!(
+            "{what} `{name}` starts with `__`, which is reserved for Prometheus internals"
+        ))
+        .help(format!("rename it `{}`", suggest_snake_case(name))));
+    }
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid_chars || name.as_bytes()[0].is_ascii_digit() {
+        return Err(Violation::new(format!(
+            "{what} `{name}` must be lowercase snake_case (`[a-z_][a-z0-9_]*`)"
+        ))
+        .help(format!("rename it `{}`", suggest_snake_case(name))));
+    }
+    if name.starts_with('_') || name.ends_with('_') || name.contains("__") {
+        return Err(Violation::new(format!(
+            "{what} `{name}` has an empty `_`-separated segment"
+        ))
+        .help(format!("rename it `{}`", suggest_snake_case(name))));
+    }
+    Ok(())
+}
+
+/// Checks a metric prefix (`#[metrics(prefix = "…")]`) with the spelling rules
+/// of metric names.
+///
+/// ```
+/// assert!(obs_rules::check_prefix("pipeline").is_ok());
+/// assert!(obs_rules::check_prefix("Pipeline").is_err());
+/// ```
+pub fn check_prefix(prefix: &str) -> Result<(), Violation> {
+    check_snake_case("metric prefix", prefix)
+}
+
+/// Checks a metric name against every naming rule for its type: spelling,
+/// reserved suffixes, `_total` on counters only, and base units.
+///
+/// ```
+/// use obs_rules::{check_metric_name, MetricType};
+///
+/// assert!(check_metric_name("queue_depth", MetricType::Gauge).is_ok());
+/// let err = check_metric_name("requests", MetricType::Counter).unwrap_err();
+/// assert_eq!(err.message, "counter `requests` must end in `_total`");
+/// ```
+pub fn check_metric_name(name: &str, ty: MetricType) -> Result<(), Violation> {
+    check_snake_case("metric name", name)?;
+
+    let stem = match (ty, name.strip_suffix("_total")) {
+        (MetricType::Counter, Some(stem)) if !stem.is_empty() => stem,
+        (MetricType::Counter, _) => {
+            return Err(
+                Violation::new(format!("counter `{name}` must end in `_total`"))
+                    .help(format!("rename it `{name}_total`")),
+            )
+        }
+        (_, Some(stem)) => {
+            return Err(Violation::new(format!(
+                "{ty} `{name}` must not end in `_total`: only counters do"
+            ))
+            .help(format!("rename it `{stem}`, or make it a `Counter`")))
+        }
+        (_, None) => name,
+    };
+    let total = if ty == MetricType::Counter {
+        "_total"
+    } else {
+        ""
+    };
+
+    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| stem.ends_with(*s)) {
+        let bare = &stem[..stem.len() - suffix.len()];
+        return Err(Violation::new(format!(
+            "metric name `{name}` ends in `{suffix}`, which the exposition formats reserve"
+        ))
+        .help(format!(
+            "choose a name without the suffix, e.g. `{bare}{}{total}`",
+            match *suffix {
+                "_count" => "_events",
+                "_sum" => "_amount",
+                _ => "_value",
+            }
+        )));
+    }
+
+    let last = stem.rsplit('_').next().unwrap_or(stem);
+    if let Some((unit, base)) = NON_BASE_UNITS.iter().find(|(unit, _)| *unit == last) {
+        let head = &stem[..stem.len() - unit.len()];
+        let how = match *base {
+            "seconds" => "and record seconds as `f64`",
+            "ratio" => "and record a ratio between 0 and 1",
+            _ => "and record the base unit",
+        };
+        return Err(Violation::new(format!(
+            "metric name `{name}` uses the unit `{unit}`; Prometheus names use base units"
+        ))
+        .help(format!("rename it `{head}{base}{total}` {how}")));
+    }
+    Ok(())
+}
+
+/// The base unit a valid metric name ends in, if any (`_total` is skipped for
+/// counters): `request_duration_seconds` → `seconds`.
+///
+/// ```
+/// use obs_rules::{unit_of, MetricType};
+///
+/// assert_eq!(unit_of("cpu_seconds_total", MetricType::Counter), Some("seconds"));
+/// assert_eq!(unit_of("queue_depth", MetricType::Gauge), None);
+/// ```
+pub fn unit_of(name: &str, ty: MetricType) -> Option<&'static str> {
+    let stem = match ty {
+        MetricType::Counter => name.strip_suffix("_total")?,
+        _ => name,
+    };
+    let (_, last) = stem.rsplit_once('_')?;
+    BASE_UNITS.iter().copied().find(|unit| *unit == last)
+}
+
+/// Checks an explicitly declared unit (`#[metric(unit = "…")]`): it must be a
+/// base unit and the name must end in it.
+///
+/// ```
+/// use obs_rules::{check_declared_unit, MetricType};
+///
+/// assert!(check_declared_unit("latency_seconds", MetricType::Histogram, "seconds").is_ok());
+/// assert!(check_declared_unit("latency", MetricType::Histogram, "seconds").is_err());
+/// ```
+pub fn check_declared_unit(name: &str, ty: MetricType, unit: &str) -> Result<(), Violation> {
+    if let Some((_, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == unit) {
+        return Err(Violation::new(format!(
+            "unit `{unit}` is not a base unit; Prometheus names use base units"
+        ))
+        .help(format!("declare `unit = \"{base}\"` and record {base}")));
+    }
+    if !BASE_UNITS.contains(&unit) {
+        return Err(Violation::new(format!("unknown unit `{unit}`"))
+            .help(format!("use one of: {}", BASE_UNITS.join(", "))));
+    }
+    if unit_of(name, ty) != Some(unit) {
+        let total = if ty == MetricType::Counter {
+            "_total"
+        } else {
+            ""
+        };
+        let stem = name.strip_suffix(total).unwrap_or(name);
+        return Err(Violation::new(format!(
+            "the declared unit `{unit}` does not match the name `{name}`, which must end in `_{unit}{total}`"
+        ))
+        .help(format!("rename it `{stem}_{unit}{total}`")));
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Exposition: Prometheus text format 0.0.4 and OpenMetrics 1.0 text.
+//!
+//! Data flows one way: the [`Registry`](crate::Registry) walks its metrics in
+//! registration order and hands each one a [`MetricEncoder`], which writes the
+//! family header and every series in the chosen [`Format`]. Label values and
+//! help text are always escaped.
+
+mod openmetrics;
+mod text;
+
+pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
+
+use crate::descriptor::MetricDescriptor;
+use crate::labels::{LabelSet, LabelText};
+use crate::metrics::histogram::HistogramSnapshot;
+
+/// An exposition format, chosen per scrape.
+///
+/// ```
+/// use obs_runtime::Format;
+///
+/// let format = Format::from_accept("application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
+/// assert_eq!(format, Format::OPENMETRICS);
+/// assert_eq!(format.content_type(), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+/// assert_eq!(Format::from_accept("*/*"), Format::PROMETHEUS_TEXT);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Format(Kind);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    Text,
+    OpenMetrics,
+}
+
+impl Format {
+    /// Prometheus text exposition format 0.0.4.
+    pub const PROMETHEUS_TEXT: Format = Format(Kind::Text);
+    /// OpenMetrics 1.0 text format (with `# UNIT`, `_created` and `# EOF`).
+    pub const OPENMETRICS: Format = Format(Kind::OpenMetrics);
+
+    /// The exact `Content-Type` header value for this format.
+    pub const fn content_type(self) -> &'static str {
+        match self.0 {
+            Kind::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Kind::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+
+    /// Chooses the format for an HTTP `Accept` header: OpenMetrics when the
+    /// client accepts `application/openmetrics-text` (as Prometheus does by
+    /// default), otherwise the Prometheus text format.
+    pub fn from_accept(accept: &str) -> Format {
+        let wants_openmetrics = accept.split(',').any(|range| {
+            let mut params = range.split(';').map(str::trim);
+            let media = params.next().unwrap_or_default();
+            let refused = params.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
+        });
+        if wants_openmetrics {
+            Format::OPENMETRICS
+        } else {
+            Format::PROMETHEUS_TEXT
+        }
+    }
+}
+
+/// Writes the series of one metric family. Handed to
+/// [`EncodeMetric::encode`](crate::EncodeMetric::encode) by the registry.
+pub struct MetricEncoder<'a> {
+    out: &'a mut String,
+    format: Format,
+    descriptor: &'a MetricDescriptor,
+    // The current series' labels, rendered and escaped: `a="x",b="y"`.
+    labels: &'a mut String,
+    // Seconds since the Unix epoch when the metric was registered.
+    created: f64,
+}
+
+impl<'a> MetricEncoder<'a> {
+    pub(crate) fn new(
+        out: &'a mut String,
+        format: Format,
+        descriptor: &'a MetricDescriptor,
+        labels: &'a mut String,
+        created: f64,
+    ) -> Self {
+        labels.clear();
+        MetricEncoder {
+            out,
+            format,
+            descriptor,
+            labels,
+            created,
+        }
+    }
+
+    pub(crate) fn write_header(&mut self) {
+        match self.format.0 {
+            Kind::Text => text::write_header(self.out, self.descriptor),
+            Kind::OpenMetrics => openmetrics::write_header(self.out, self.descriptor),
+        }
+    }
+
+    pub(crate) fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
+        self.labels.clear();
+        let mut names = names.iter();
+        let out = &mut *self.labels;
+        labels.visit_values(&mut |value| {
+            let name = names.next().copied().unwrap_or("label");
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(name);
+            out.push_str("=\"");
+            match value {
+                LabelText::Str(s) => escape_label_value(out, s),
+                LabelText::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
+                LabelText::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
+            }
+            out.push('"');
+        });
+    }
+
+    pub(crate) fn set_overflow_labels(&mut self) {
+        self.labels.clear();
+        self.labels.push_str("otel_metric_overflow=\"true\"");
+    }
+
+    pub(crate) fn clear_labels(&mut self) {
+        self.labels.clear();
+    }
+
+    pub(crate) fn counter(&mut self, value: u64) {
+        let descriptor = self.descriptor;
+        self.sample(&descriptor.name, "", None, Value::U64(value));
+        if self.format == Format::OPENMETRICS {
+            let created = Value::F64(self.created);
+            self.sample(descriptor.family_name(), "_created", None, created);
+        }
+    }
+
+    pub(crate) fn gauge_i64(&mut self, value: i64) {
+        let descriptor = self.descriptor;
+        self.sample(&descriptor.name, "", None, Value::I64(value));
+    }
+
+    pub(crate) fn gauge_f64(&mut self, value: f64) {
+        let descriptor = self.descriptor;
+        self.sample(&descriptor.name, "", None, Value::F64(value));
+    }
+
+    pub(crate) fn histogram(&mut self, bounds: &[f64], snapshot: &HistogramSnapshot) {
+        let name = &self.descriptor.name;
+        let bounds = bounds
+            .iter()
+            .copied()
+            .map(Bound::Finite)
+            .chain([Bound::Inf]);
+        for (bound, &count) in bounds.zip(&snapshot.cumulative_counts) {
+            self.sample(name, "_bucket", Some(bound), Value::U64(count));
+        }
+        self.sample(name, "_count", None, Value::U64(snapshot.count));
+        self.sample(name, "_sum", None, Value::F64(snapshot.sum));
+        if self.format == Format::OPENMETRICS {
+            self.sample(name, "_created", None, Value::F64(self.created));
+        }
+    }
+
+    // One line: `name_suffix{labels,le="bound"} value`.
+    fn sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
+        let out = &mut *self.out;
+        out.push_str(name);
+        out.push_str(suffix);
+        if !self.labels.is_empty() || le.is_some() {
+            out.push('{');
+            out.push_str(self.labels);
+            if let Some(bound) = le {
+                if !self.labels.is_empty() {
+                    out.push(',');
+                }
+                out.push_str("le=\"");
+                match bound {
+                    Bound::Finite(bound) => write_f64(out, bound),
+                    Bound::Inf => out.push_str("+Inf"),
+                }
+                out.push('"');
+            }
+            out.push('}');
+        }
+        out.push(' ');
+        match value {
+            Value::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
+            Value::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
+            Value::F64(x) => write_f64(out, x),
+        }
+        out.push('\n');
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    Finite(f64),
+    Inf,
+}
+
+#[derive(Clone, Copy)]
+enum Value {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+/// Writes a float as both formats read it: shortest round-trip digits, with
+/// `NaN`, `+Inf` and `-Inf` spelled out.
+fn write_f64(out: &mut String, value: f64) {
+    if value.is_nan() {
+        out.push_str("NaN");
+    } else if value.is_infinite() {
+        out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        out.push_str(ryu::Buffer::new().format_finite(value));
+    }
+}
+
+/// Escapes a label value: backslash, double quote and line feed, the same in
+/// both formats.
+fn escape_label_value(out: &mut String, value: &str) {
+    escape(out, value, true);
+}
+
+// Backslash and line feed are escaped everywhere; double quotes in label
+// values (both formats) and in OpenMetrics help text.
+pub(super) fn escape(out: &mut String, value: &str, quotes: bool) {
+    let mut rest = value;
+    while let Some(at) = rest.find(|c| matches!(c, '\\' | '\n' | '"')) {
+        out.push_str(&rest[..at]);
+        let c = rest.as_bytes()[at];
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            _ if quotes => out.push_str("\\\""),
+            _ => out.push('"'),
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+}

@@ -1,0 +1,104 @@
+//! # obs-runtime
+//!
+//! Instrumentation checked by the compiler. Declare metrics as a plain struct;
+//! `#[derive(Metrics)]` checks every name, unit, label and bucket at compile
+//! time and generates the descriptors the runtime registers and exports.
+//!
+//! ```
+//! use obs_runtime::{Counter, Family, Format, Gauge, Histogram, LabelSet, LabelValue, Metrics, MetricGroup, Registry};
+//!
+//! #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+//! enum Backend { Llvm, Cranelift }
+//!
+//! #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+//! enum Outcome { Success, Failure }
+//!
+//! #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+//! struct CompileLabels { backend: Backend, outcome: Outcome }
+//!
+//! #[derive(Metrics)]
+//! #[metrics(prefix = "pipeline")]
+//! struct PipelineMetrics {
+//!     /// Total duration from spec ingest to distribution.
+//!     #[metric(buckets = exponential(0.001, 2.0, 16))]
+//!     latency_seconds: Histogram,
+//!     /// Toolchain outcomes by backend.
+//!     compile_total: Family<CompileLabels, Counter>,
+//!     /// Ratio of blocked artefacts in the current interval.
+//!     verification_block_ratio: Gauge,
+//! }
+//!
+//! let registry = Registry::new();
+//! let metrics = PipelineMetrics::register(&registry)?;
+//!
+//! metrics.latency_seconds.observe(0.042);
+//! metrics.compile_total.get(&CompileLabels { backend: Backend::Llvm, outcome: Outcome::Success }).inc();
+//! metrics.verification_block_ratio.set(0.25);
+//!
+//! assert_eq!(CompileLabels::CARDINALITY, Some(4));
+//! let scrape = registry.encode(Format::OPENMETRICS);
+//! assert!(scrape.contains(r#"pipeline_compile_total{backend="llvm",outcome="success"} 1"#));
+//! assert!(scrape.ends_with("# EOF\n"));
+//! # Ok::<(), obs_runtime::RegistryError>(())
+//! ```
+//!
+//! Misspell a name and the build fails, pointing at the field:
+//!
+//! ```compile_fail
+//! #[derive(obs_runtime::Metrics)]
+//! struct Bad {
+//!     /// Requests served.
+//!     requests: obs_runtime::Counter, // counter `requests` must end in `_total`
+//! }
+//! ```
+//!
+//! ## Modules at a glance
+//!
+//! Data flows one way: metric cells ([`Counter`], [`Gauge`], [`IntGauge`],
+//! [`Histogram`], [`Family`]) → [`Registry`] → encoder ([`Format`]) →
+//! exporter.
+
+// Lets the derives, which name `::obs_runtime`, be used inside this crate.
+extern crate self as obs_runtime;
+
+mod descriptor;
+mod encoding;
+mod labels;
+mod metrics;
+mod registry;
+
+pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
+pub use encoding::{Format, MetricEncoder};
+pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+pub use metrics::counter::Counter;
+pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};
+pub use metrics::gauge::{Gauge, IntGauge};
+pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
+pub use obs_macros::{LabelSet, LabelValue, Metrics};
+pub use obs_rules::Violation;
+pub use registry::{MetricDef, Registry, RegistryError};
+
+/// Support for the code the obs macros generate. Not a stable API: it may
+/// change in any release, and the macros are pinned to this exact version.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
+    pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+    pub use crate::registry::Registry;
+    pub use core::option::Option::{None, Some};
+    pub use std::borrow::Cow;
+
+    /// Fails the build when a field's declared metric type (read from its
+    /// tokens by the derive) differs from the type's own `Metric::TYPE`.
+    pub const fn assert_metric_type(actual: MetricType, expected: MetricType) {
+        let same = match (actual, expected) {
+            (MetricType::Counter, MetricType::Counter)
+            | (MetricType::Gauge, MetricType::Gauge)
+            | (MetricType::Histogram, MetricType::Histogram) => true,
+            _ => false,
+        };
+        if !same {
+            panic!("the field's metric type differs from the type its name was checked as; use obs_runtime's metric types directly");
+        }
+    }
+}

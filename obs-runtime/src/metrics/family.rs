@@ -1,0 +1,213 @@
+use super::sparse::SparseMap;
+use super::{counter::Counter, gauge::Gauge, gauge::IntGauge, histogram::Histogram};
+use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::encoding::MetricEncoder;
+use crate::labels::LabelSet;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many series an unbounded family keeps before new label values go to
+/// its overflow series.
+pub const DEFAULT_MAX_SERIES: usize = 2_000;
+
+/// A metric type that can be one series of a [`Family`]: `Counter`, `Gauge`,
+/// `IntGauge` or `Histogram`.
+pub trait Series: Metric {}
+impl Series for Counter {}
+impl Series for Gauge {}
+impl Series for IntGauge {}
+impl Series for Histogram {}
+
+/// A labeled metric: one series of `M` per label set `L`.
+///
+/// When `L` has a fixed cardinality (every field an enum or `bool`), every
+/// series exists from the start in a dense array indexed by
+/// [`LabelSet::index`]: a lookup is index arithmetic, with no hashing, lock or
+/// allocation. Every combination is exported from the first scrape, so
+/// `rate()` and alerts work before the first event.
+///
+/// When `L` is unbounded, series are created on first use in a lock-free map
+/// capped at [`DEFAULT_MAX_SERIES`] (configurable with
+/// `#[metric(max_series = N)]` or [`Family::with_max_series`]). Past the cap,
+/// new label values go to one overflow series labeled
+/// `otel_metric_overflow="true"`, and are counted in
+/// [`Family::overflow_count`]: memory stays bounded whatever the values are.
+///
+/// ```
+/// use obs_runtime::{Counter, Family, LabelSet, LabelValue};
+///
+/// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// enum Outcome { Success, Failure }
+///
+/// #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+/// struct Labels { outcome: Outcome }
+///
+/// let compiles: Family<Labels, Counter> = Family::new();
+/// compiles.get(&Labels { outcome: Outcome::Success }).inc();
+///
+/// // Resolve a series once and keep the handle: no lookup per call.
+/// let failures = compiles.get(&Labels { outcome: Outcome::Failure });
+/// failures.inc();
+/// failures.inc();
+/// assert_eq!(failures.get(), 2);
+/// assert_eq!(compiles.series_count(), 2);
+/// ```
+pub struct Family<L, M> {
+    storage: Storage<L, M>,
+    overflow: M,
+    overflow_count: AtomicU64,
+    new_series: Box<dyn Fn() -> M + Send + Sync>,
+}
+
+enum Storage<L, M> {
+    Dense(Box<[M]>),
+    Sparse(SparseMap<L, M>),
+}
+
+impl<L: LabelSet, M: Series + Default> Family<L, M> {
+    /// A family whose series are `M::default()` (default buckets for histograms).
+    pub fn new() -> Self {
+        Family::with_series(M::default)
+    }
+}
+
+impl<L: LabelSet, M: Series + Default> Default for Family<L, M> {
+    fn default() -> Self {
+        Family::new()
+    }
+}
+
+impl<L: LabelSet, M: Series> Family<L, M> {
+    /// A family whose series are made by `new_series`, e.g.
+    /// `|| Histogram::with_buckets(buckets.clone())`.
+    pub fn with_series(new_series: impl Fn() -> M + Send + Sync + 'static) -> Self {
+        Family::build(Box::new(new_series), DEFAULT_MAX_SERIES)
+    }
+
+    /// Sets the series cap of an unbounded family (ignored for fixed ones,
+    /// whose size is known). A cap of 0 sends every value to the overflow series.
+    pub fn with_max_series(self, max_series: usize) -> Self {
+        match self.storage {
+            Storage::Dense(_) => self,
+            Storage::Sparse(_) => Family::build(self.new_series, max_series),
+        }
+    }
+
+    fn build(new_series: Box<dyn Fn() -> M + Send + Sync>, max_series: usize) -> Self {
+        let storage = match L::CARDINALITY {
+            Some(cardinality) => Storage::Dense((0..cardinality).map(|_| new_series()).collect()),
+            None => Storage::Sparse(SparseMap::with_cap(max_series)),
+        };
+        Family {
+            storage,
+            overflow: new_series(),
+            overflow_count: AtomicU64::new(0),
+            new_series,
+        }
+    }
+
+    /// The series for `labels`, created on first use. Keep the returned
+    /// reference to skip the lookup on later calls.
+    #[inline]
+    pub fn get(&self, labels: &L) -> &M {
+        let series = match &self.storage {
+            Storage::Dense(cells) => cells.get(labels.index()),
+            Storage::Sparse(map) => {
+                map.get_or_insert(labels, |labels| (labels.clone(), (self.new_series)()))
+            }
+        };
+        match series {
+            Some(series) => series,
+            None => self.overflowed(),
+        }
+    }
+
+    #[cold]
+    fn overflowed(&self) -> &M {
+        // Relaxed: a statistic, read on its own.
+        self.overflow_count.fetch_add(1, Ordering::Relaxed);
+        &self.overflow
+    }
+
+    /// The number of series (not counting the overflow series).
+    pub fn series_count(&self) -> usize {
+        match &self.storage {
+            Storage::Dense(cells) => cells.len(),
+            Storage::Sparse(map) => map.len(),
+        }
+    }
+
+    /// The series cap: the cardinality of a fixed family, the configured cap
+    /// of an unbounded one.
+    pub fn max_series(&self) -> usize {
+        match &self.storage {
+            Storage::Dense(cells) => cells.len(),
+            Storage::Sparse(map) => map.cap(),
+        }
+    }
+
+    /// How many lookups went to the overflow series because the family was full.
+    pub fn overflow_count(&self) -> u64 {
+        self.overflow_count.load(Ordering::Relaxed)
+    }
+
+    /// Calls `visit` for every series, in index order (fixed families) or
+    /// creation order (unbounded ones); the overflow series is not included.
+    pub fn for_each(&self, mut visit: impl FnMut(&L, &M)) {
+        match &self.storage {
+            Storage::Dense(cells) => {
+                for (index, series) in cells.iter().enumerate() {
+                    if let Some(labels) = L::from_index(index) {
+                        visit(&labels, series);
+                    }
+                }
+            }
+            Storage::Sparse(map) => map.for_each(visit),
+        }
+    }
+}
+
+impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
+    fn encode(&self, encoder: &mut MetricEncoder<'_>) {
+        self.for_each(|labels, series| {
+            encoder.set_labels(L::NAMES, labels);
+            series.encode(encoder);
+        });
+        if self.overflow_count() > 0 {
+            encoder.set_overflow_labels();
+            self.overflow.encode(encoder);
+        }
+        encoder.clear_labels();
+    }
+}
+
+impl<L: LabelSet, M: Series> Metric for Family<L, M> {
+    const TYPE: MetricType = M::TYPE;
+    const LABEL_NAMES: &'static [&'static str] = L::NAMES;
+    const CARDINALITY: Option<usize> = L::CARDINALITY;
+
+    fn from_descriptor(descriptor: &MetricDescriptor) -> Self {
+        let template = descriptor.clone();
+        Family::build(
+            Box::new(move || M::from_descriptor(&template)),
+            descriptor.max_series.unwrap_or(DEFAULT_MAX_SERIES),
+        )
+    }
+}
+
+impl<L, M> fmt::Debug for Family<L, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, len) = match &self.storage {
+            Storage::Dense(cells) => ("dense", cells.len()),
+            Storage::Sparse(map) => ("sparse", map.len()),
+        };
+        f.debug_struct("Family")
+            .field("storage", &kind)
+            .field("series", &len)
+            .field(
+                "overflow_count",
+                &self.overflow_count.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}

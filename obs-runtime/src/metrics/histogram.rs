@@ -1,0 +1,217 @@
+use super::gauge::add_f64;
+use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::encoding::MetricEncoder;
+use crate::Violation;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Validated histogram bucket upper bounds: non-empty, finite, strictly
+/// increasing. The `+Inf` bucket is implicit.
+///
+/// ```
+/// use obs_runtime::Buckets;
+///
+/// let b = Buckets::exponential(0.001, 2.0, 4).unwrap();
+/// assert_eq!(b.bounds(), &[0.001, 0.002, 0.004, 0.008]);
+/// assert!(Buckets::new(vec![1.0, 0.5]).is_err());
+/// assert_eq!(Buckets::default().bounds().len(), 11);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Buckets(Arc<[f64]>);
+
+impl Buckets {
+    /// The Prometheus client default: 5 ms to 10 s, for request latencies.
+    pub const DEFAULT: [f64; 11] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
+
+    /// Bounds from a list, checked with the same rule as `#[metric(buckets = […])]`.
+    pub fn new(bounds: impl Into<Vec<f64>>) -> Result<Self, Violation> {
+        let bounds = bounds.into();
+        obs_rules::check_buckets(&bounds)?;
+        Ok(Buckets(bounds.into()))
+    }
+
+    /// `count` bounds from `start`, each `factor` times the previous.
+    pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, Violation> {
+        obs_rules::exponential_buckets(start, factor, count).map(|b| Buckets(b.into()))
+    }
+
+    /// `count` bounds from `start`, `width` apart.
+    pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, Violation> {
+        obs_rules::linear_buckets(start, width, count).map(|b| Buckets(b.into()))
+    }
+
+    /// The upper bounds, without `+Inf`.
+    pub fn bounds(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets(Arc::new(Self::DEFAULT))
+    }
+}
+
+/// Observations counted in fixed buckets, with their sum.
+///
+/// An observation is a bucket search and two relaxed atomic updates (the
+/// bucket's count and the sum). Bucket counts are stored per bucket and made
+/// cumulative when encoded, and `_count` is computed as their total, so a
+/// scrape always sees `_count` equal to the `+Inf` bucket.
+///
+/// ```
+/// use obs_runtime::{Buckets, Histogram};
+///
+/// let latency = Histogram::with_buckets(Buckets::new(vec![0.1, 1.0]).unwrap());
+/// latency.observe(0.05);
+/// latency.observe(0.5);
+/// latency.observe(7.0);
+/// let snapshot = latency.snapshot();
+/// assert_eq!(snapshot.cumulative_counts, [1, 2, 3]);
+/// assert_eq!(snapshot.count, 3);
+/// assert_eq!(snapshot.sum, 7.55);
+/// ```
+#[derive(Debug)]
+pub struct Histogram {
+    buckets: Buckets,
+    // One count per bound, then the `+Inf` bucket; not cumulative.
+    counts: Box<[AtomicU64]>,
+    sum: AtomicU64,
+}
+
+/// A consistent-enough copy of a histogram's state: the cumulative counts and
+/// `count` are always consistent with each other; `sum` is read separately.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramSnapshot {
+    /// Cumulative counts per bound, the last one for `+Inf`.
+    pub cumulative_counts: Vec<u64>,
+    /// The number of observations (equal to the `+Inf` bucket).
+    pub count: u64,
+    /// The sum of observations.
+    pub sum: f64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram::new()
+    }
+}
+
+impl Histogram {
+    /// A histogram with [`Buckets::DEFAULT`].
+    pub fn new() -> Self {
+        Histogram::with_buckets(Buckets::default())
+    }
+
+    /// A histogram with the given buckets.
+    pub fn with_buckets(buckets: Buckets) -> Self {
+        let counts = (0..=buckets.0.len()).map(|_| AtomicU64::new(0)).collect();
+        Histogram {
+            buckets,
+            counts,
+            sum: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one observation. `NaN` counts in the `+Inf` bucket only.
+    #[inline]
+    pub fn observe(&self, value: f64) {
+        let bounds = &self.buckets.0;
+        // A linear scan beats a binary search for the usual dozen buckets.
+        let index = bounds
+            .iter()
+            .position(|&bound| value <= bound)
+            .unwrap_or(bounds.len());
+        // Relaxed: each cell is read on its own; encoders derive `_count`
+        // from the cells, so no cross-cell ordering is needed.
+        if let Some(cell) = self.counts.get(index) {
+            cell.fetch_add(1, Ordering::Relaxed);
+        }
+        add_f64(&self.sum, value);
+    }
+
+    /// Records a duration in seconds.
+    #[inline]
+    pub fn observe_duration(&self, duration: Duration) {
+        self.observe(duration.as_secs_f64());
+    }
+
+    /// Starts a timer that records the elapsed seconds when dropped.
+    ///
+    /// ```
+    /// let latency = obs_runtime::Histogram::new();
+    /// {
+    ///     let _timer = latency.start_timer();
+    /// }
+    /// assert_eq!(latency.snapshot().count, 1);
+    /// ```
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: self,
+            start: Instant::now(),
+        }
+    }
+
+    /// The bucket bounds.
+    pub fn buckets(&self) -> &Buckets {
+        &self.buckets
+    }
+
+    /// Reads the current state.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        let mut total = 0;
+        let cumulative_counts = self
+            .counts
+            .iter()
+            .map(|cell| {
+                total += cell.load(Ordering::Relaxed);
+                total
+            })
+            .collect();
+        HistogramSnapshot {
+            cumulative_counts,
+            count: total,
+            sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// Records the time since [`Histogram::start_timer`] when dropped.
+#[must_use = "the timer records when dropped; binding it to `_` drops it at once"]
+#[derive(Debug)]
+pub struct HistogramTimer<'a> {
+    histogram: &'a Histogram,
+    start: Instant,
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        self.histogram.observe_duration(self.start.elapsed());
+    }
+}
+
+impl EncodeMetric for Histogram {
+    fn encode(&self, encoder: &mut MetricEncoder<'_>) {
+        let snapshot = self.snapshot();
+        encoder.histogram(self.buckets.bounds(), &snapshot);
+    }
+}
+
+impl Metric for Histogram {
+    const TYPE: MetricType = MetricType::Histogram;
+
+    fn from_descriptor(descriptor: &MetricDescriptor) -> Self {
+        // Descriptors from `#[derive(Metrics)]` are checked at compile time and
+        // those from `MetricDef` when built, so the fallback is never taken for
+        // them; a hand-made descriptor with bad buckets gets the default ones.
+        let buckets = descriptor
+            .buckets
+            .as_deref()
+            .and_then(|bounds| Buckets::new(bounds.to_vec()).ok())
+            .unwrap_or_default();
+        Histogram::with_buckets(buckets)
+    }
+}

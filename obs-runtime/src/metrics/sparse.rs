@@ -1,0 +1,154 @@
+//! The store of an unbounded family: an append-only, lock-free hash table
+//! with a fixed capacity.
+//!
+//! Written by hand rather than taken from a concurrent-map crate because the
+//! family's needs are narrow and on the hot path: series are never removed
+//! and their number is capped, so the table never resizes or frees while the
+//! family lives. A hit is one hash, one acquire load per probe and one key
+//! comparison: no lock, no epoch guard, no reference count, no allocation.
+
+use std::hash::{BuildHasher, Hash};
+use std::marker::PhantomData;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+struct Entry<K, V> {
+    hash: u64,
+    key: K,
+    value: V,
+}
+
+pub(crate) struct SparseMap<K, V> {
+    // Open addressing with linear probing; at least twice `cap` slots, so a
+    // probe always reaches an empty slot and chains stay short.
+    slots: Box<[AtomicPtr<Entry<K, V>>]>,
+    // Entries in insertion order, for a stable exposition order.
+    order: Box<[AtomicPtr<Entry<K, V>>]>,
+    inserted: AtomicUsize,
+    // Entries reserved or inserted; never exceeds `cap`.
+    reserved: AtomicUsize,
+    cap: usize,
+    hasher: foldhash::fast::RandomState,
+    // The map owns its entries: it is `Send`/`Sync` only when they are.
+    _owns: PhantomData<Box<Entry<K, V>>>,
+}
+
+impl<K: Hash + Eq, V> SparseMap<K, V> {
+    pub(crate) fn with_cap(cap: usize) -> Self {
+        let size = cap.saturating_mul(2).max(4).next_power_of_two();
+        SparseMap {
+            slots: (0..size).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            order: (0..cap).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            inserted: AtomicUsize::new(0),
+            reserved: AtomicUsize::new(0),
+            cap,
+            hasher: foldhash::fast::RandomState::default(),
+            _owns: PhantomData,
+        }
+    }
+
+    /// The value for `key`, inserting `make()` if absent; `None` when the key
+    /// is absent and the map is full.
+    #[inline]
+    pub(crate) fn get_or_insert(&self, key: &K, make: impl FnOnce(&K) -> (K, V)) -> Option<&V> {
+        let hash = self.hasher.hash_one(key);
+        let mask = self.slots.len() - 1;
+        let mut index = hash as usize & mask;
+        let mut pending: Option<Box<Entry<K, V>>> = None;
+        let mut make = Some(make);
+        loop {
+            // Acquire pairs with the Release of the inserting CAS, so the
+            // entry's fields are visible before we read them.
+            let mut current = self.slots[index].load(Ordering::Acquire);
+            if current.is_null() {
+                let entry = match pending.take() {
+                    Some(entry) => entry,
+                    None => {
+                        let Some(make) = make.take() else {
+                            return None;
+                        };
+                        if self.reserved.fetch_add(1, Ordering::Relaxed) >= self.cap {
+                            self.reserved.fetch_sub(1, Ordering::Relaxed);
+                            return None;
+                        }
+                        let (key, value) = make(key);
+                        Box::new(Entry { hash, key, value })
+                    }
+                };
+                let raw = Box::into_raw(entry);
+                match self.slots[index].compare_exchange(
+                    ptr::null_mut(),
+                    raw,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => {
+                        let position = self.inserted.fetch_add(1, Ordering::Relaxed);
+                        // `reserved` bounds successful inserts by `cap`, so the
+                        // position is always in range.
+                        if let Some(slot) = self.order.get(position) {
+                            slot.store(raw, Ordering::Release);
+                        }
+                        // Safety: `raw` came from `Box::into_raw` and is now owned
+                        // by the table, which frees it only in `drop(&mut self)`.
+                        return Some(unsafe { &(*raw).value });
+                    }
+                    Err(winner) => {
+                        // Safety: the CAS failed, so `raw` was never published
+                        // and we still own it.
+                        pending = Some(unsafe { Box::from_raw(raw) });
+                        current = winner;
+                    }
+                }
+            }
+            // Safety: non-null slots point to entries that live until the map
+            // is dropped, and `&self` keeps the map alive.
+            let entry = unsafe { &*current };
+            if entry.hash == hash && entry.key == *key {
+                if pending.is_some() {
+                    // Another thread inserted this key first: give back our
+                    // reservation (the entry is dropped with `pending`).
+                    self.reserved.fetch_sub(1, Ordering::Relaxed);
+                }
+                return Some(&entry.value);
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    /// Entries in insertion order.
+    pub(crate) fn for_each(&self, mut visit: impl FnMut(&K, &V)) {
+        let inserted = self.inserted.load(Ordering::Relaxed).min(self.order.len());
+        for slot in &self.order[..inserted] {
+            let entry = slot.load(Ordering::Acquire);
+            if !entry.is_null() {
+                // Safety: as in `get_or_insert`, entries live as long as the map.
+                let entry = unsafe { &*entry };
+                visit(&entry.key, &entry.value);
+            }
+        }
+    }
+}
+
+impl<K, V> SparseMap<K, V> {
+    pub(crate) fn len(&self) -> usize {
+        self.inserted.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+}
+
+impl<K, V> Drop for SparseMap<K, V> {
+    fn drop(&mut self) {
+        for slot in self.slots.iter_mut() {
+            let entry = *slot.get_mut();
+            if !entry.is_null() {
+                // Safety: each entry was published once by `Box::into_raw` into
+                // exactly one slot, and `&mut self` means no reference remains.
+                drop(unsafe { Box::from_raw(entry) });
+            }
+        }
+    }
+}
