@@ -57,7 +57,7 @@ impl Ctxt {
 
 fn render(message: &str, help: Option<&str>) -> String {
     match help {
-        Some(help) => format!("{message}\n\n= help: {help}"),
+        Some(help) => format!("{message}\n= help: {help}"),
         None => message.to_owned(),
     }
 }
