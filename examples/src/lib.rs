@@ -1,0 +1,3 @@
+//! Scenarios shared by the example binaries and their tests.
+
+pub mod pipeline;
