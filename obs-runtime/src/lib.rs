@@ -63,6 +63,7 @@ extern crate self as obs_runtime;
 
 mod descriptor;
 mod encoding;
+pub mod export;
 mod labels;
 mod metrics;
 mod registry;

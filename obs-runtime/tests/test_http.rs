@@ -1,0 +1,222 @@
+//! The embedded `/metrics` endpoint, against a real HTTP client and against
+//! hostile ones: slow, oversized, garbage. Behavior is asserted, never timing.
+
+use obs_runtime::export::http::{MetricsServer, DEFAULT_ADDR};
+use obs_runtime::{Counter, Format, MetricGroup, Metrics, Registry};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+#[derive(Metrics)]
+struct ServedMetrics {
+    /// Requests served.
+    served_total: Counter,
+}
+
+fn start(
+    configure: impl FnOnce(
+        obs_runtime::export::http::MetricsServerBuilder,
+    ) -> obs_runtime::export::http::MetricsServerBuilder,
+) -> (MetricsServer, Arc<ServedMetrics>) {
+    let registry = Arc::new(Registry::new());
+    let metrics = ServedMetrics::register(&registry).unwrap();
+    metrics.served_total.inc_by(3);
+    let builder = MetricsServer::builder()
+        .addr("127.0.0.1:0".parse().unwrap())
+        .registry(registry);
+    (configure(builder).start().unwrap(), metrics)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String, String) {
+    let mut request = agent().get(format!("http://{addr}{path}"));
+    if let Some(accept) = accept {
+        request = request.header("Accept", accept);
+    }
+    let mut response = request.call().expect("request succeeds");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.body_mut().read_to_string().unwrap();
+    (status, content_type, body)
+}
+
+/// Sends raw bytes and returns whatever the server answers before closing.
+fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn negotiates_the_format_from_accept() {
+    let (server, _metrics) = start(|b| b);
+    let addr = server.local_addr();
+
+    let (status, content_type, body) = get(
+        addr,
+        "/metrics",
+        Some("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(content_type, Format::OPENMETRICS.content_type());
+    assert!(body.contains("# TYPE served counter\n"), "{body}");
+    assert!(body.contains("served_total 3\n"));
+    assert!(body.ends_with("# EOF\n"));
+
+    let (status, content_type, body) = get(addr, "/metrics", None);
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
+    assert!(
+        body.contains("# TYPE served_total counter\nserved_total 3\n"),
+        "{body}"
+    );
+    assert!(!body.contains("# EOF"));
+}
+
+#[test]
+fn serves_health_and_rejects_other_routes_and_methods() {
+    let (server, _metrics) = start(|b| b);
+    let addr = server.local_addr();
+    assert_eq!(get(addr, "/healthz", None).0, 200);
+    assert_eq!(get(addr, "/nope", None).0, 404);
+    let response = agent()
+        .post(format!("http://{addr}/metrics"))
+        .send("x")
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+}
+
+#[test]
+fn concurrent_scrapes_all_succeed() {
+    let (server, metrics) = start(|b| b);
+    let addr = server.local_addr();
+    thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    metrics.served_total.inc();
+                    let (status, _, body) = get(addr, "/metrics", None);
+                    assert_eq!(status, 200);
+                    assert!(body.contains("served_total "));
+                }
+            });
+        }
+    });
+    let (_, _, body) = get(addr, "/metrics", None);
+    assert!(body.contains("served_total 83\n"), "{body}");
+}
+
+// A client that trickles its headers one byte at a time never completes them
+// within the deadline; meanwhile other clients are served, and afterwards the
+// slow one has been disconnected.
+#[test]
+fn a_slow_client_blocks_nobody_and_is_cut_off() {
+    let (server, _metrics) = start(|b| b.header_read_timeout(Duration::from_millis(500)));
+    let addr = server.local_addr();
+    let slow = thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        let request = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+        for byte in request {
+            if stream.write_all(&[*byte]).is_err() {
+                return true; // the server closed the connection
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        !answer.contains("200 OK")
+    });
+    for _ in 0..5 {
+        assert_eq!(get(addr, "/metrics", None).0, 200);
+    }
+    assert!(slow.join().unwrap(), "the slow client was served");
+    assert_eq!(get(addr, "/healthz", None).0, 200);
+}
+
+#[test]
+fn oversized_headers_are_refused_and_the_server_stays_up() {
+    let (server, _metrics) = start(|b| b);
+    let addr = server.local_addr();
+    let huge = format!(
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let answer = raw(addr, huge.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert_eq!(get(addr, "/metrics", None).0, 200);
+}
+
+#[test]
+fn garbage_gets_400_and_the_server_stays_up() {
+    let (server, _metrics) = start(|b| b);
+    let addr = server.local_addr();
+    for garbage in [
+        &b"\x00\x01\x02 not http at all\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET /metrics HTTP/9.9\r\n\r\n",
+        b"\xff\xfe\xfd\r\n\r\n",
+    ] {
+        let answer = raw(addr, garbage);
+        assert!(
+            answer.is_empty()
+                || answer.starts_with("HTTP/1.1 400")
+                || answer.starts_with("HTTP/1.1 505"),
+            "{garbage:?} → {answer}"
+        );
+        assert_eq!(get(addr, "/metrics", None).0, 200);
+    }
+}
+
+// With every connection slot held by idle clients, a new client waits in the
+// backlog and is served once the idle ones time out: nothing crashes.
+#[test]
+fn connections_are_bounded() {
+    let (server, _metrics) = start(|b| {
+        b.max_connections(2)
+            .header_read_timeout(Duration::from_millis(300))
+    });
+    let addr = server.local_addr();
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    assert_eq!(get(addr, "/metrics", None).0, 200);
+    drop(idle);
+}
+
+#[test]
+fn binding_a_taken_address_is_an_error_and_the_default_is_loopback() {
+    let (server, _metrics) = start(|b| b);
+    let err = MetricsServer::builder()
+        .addr(server.local_addr())
+        .start()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    assert!(DEFAULT_ADDR.ip().is_loopback());
+    assert_eq!(DEFAULT_ADDR.port(), 9464);
+}
+
+#[test]
+fn shutdown_closes_the_port() {
+    let (server, _metrics) = start(|b| b);
+    let addr = server.local_addr();
+    assert_eq!(get(addr, "/healthz", None).0, 200);
+    server.shutdown();
+    assert!(TcpStream::connect(addr).is_err());
+}
