@@ -156,6 +156,14 @@ impl<'a> MetricEncoder<'a> {
 
     pub(crate) fn histogram(&mut self, bounds: &[f64], snapshot: &HistogramSnapshot) {
         let name = &self.descriptor.name;
+        // OpenMetrics makes `_sum` a counter: it must not be written for a
+        // histogram with negative bucket bounds, nor when NaN or negative
+        // observations have made it NaN or negative, and `_count` is written
+        // exactly when `_sum` is (strict parsers reject the whole scrape
+        // otherwise). The `+Inf` bucket still carries the count. The text
+        // format has no such rule.
+        let sum_is_counter = bounds.iter().all(|&bound| bound >= 0.0) && snapshot.sum >= 0.0;
+        let with_sum = self.format == Format::PROMETHEUS_TEXT || sum_is_counter;
         let bounds = bounds
             .iter()
             .copied()
@@ -164,8 +172,10 @@ impl<'a> MetricEncoder<'a> {
         for (bound, &count) in bounds.zip(&snapshot.cumulative_counts) {
             self.sample(name, "_bucket", Some(bound), Value::U64(count));
         }
-        self.sample(name, "_count", None, Value::U64(snapshot.count));
-        self.sample(name, "_sum", None, Value::F64(snapshot.sum));
+        if with_sum {
+            self.sample(name, "_count", None, Value::U64(snapshot.count));
+            self.sample(name, "_sum", None, Value::F64(snapshot.sum));
+        }
         if self.format == Format::OPENMETRICS {
             self.sample(name, "_created", None, Value::F64(self.created));
         }

@@ -2,7 +2,8 @@
 //!
 //! Differs from the Prometheus text format in the family header (counters are
 //! named without `_total`, `# UNIT` is written), in `_created` samples
-//! (written by the encoder), in help escaping, and in the closing `# EOF`.
+//! (written by the encoder), in histograms whose sum is not a counter (no
+//! `_sum` nor `_count`), in help escaping, and in the closing `# EOF`.
 
 use super::escape;
 use crate::descriptor::MetricDescriptor;
