@@ -3,9 +3,9 @@
 
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
-use quote::ToTokens;
+use quote::{quote, ToTokens};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, ExprLit, Lit, Meta};
+use syn::{Attribute, Expr, ExprLit, Lit, Meta, Path};
 
 /// One attribute key's value, remembering the tokens it came from.
 pub(crate) struct Attr<'c, T> {
@@ -25,23 +25,20 @@ impl<'c, T> Attr<'c, T> {
         }
     }
 
-    /// Sets the value; a second `key = …` in the same item is an error spanned
-    /// at the repetition.
-    pub(crate) fn set<A: ToTokens>(&mut self, tokens: A, value: T) {
+    /// Sets the value of `key`, remembering `tokens` (the value as written)
+    /// for later errors about it; a second `key = …` in the same item is an
+    /// error spanned from the repeated key to its value.
+    pub(crate) fn set_key<A: ToTokens>(&mut self, key: &Path, tokens: A, value: T) {
         let tokens = tokens.into_token_stream();
         if self.value.is_some() {
             self.cx.error_with_help(
-                tokens,
+                quote!(#key #tokens),
                 &format!("duplicate `{}` in `#[{}(...)]`", self.key, self.attr),
                 &format!("keep one `{}`", self.key),
             );
         } else {
             self.value = Some((tokens, value));
         }
-    }
-
-    pub(crate) fn get(self) -> Option<T> {
-        self.value.map(|(_, value)| value)
     }
 
     pub(crate) fn get_with_tokens(self) -> Option<(TokenStream, T)> {

@@ -16,7 +16,7 @@ pub(crate) fn metric_group(input: &DeriveInput, consts: TokenStream) -> TokenStr
 
         #[automatically_derived]
         impl #impl_generics ::obs_runtime::__private::MetricGroup for #ident #ty_generics #where_clause {
-            const OWNER: &'static str = "";
+            const OWNER: &'static ::core::primitive::str = "";
             const DESCRIPTORS: &'static [::obs_runtime::__private::MetricDescriptor] = &[];
             fn new_unregistered() -> Self {
                 ::core::unreachable!()
@@ -32,7 +32,7 @@ pub(crate) fn label_set(input: &DeriveInput) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #impl_generics ::obs_runtime::__private::LabelSet for #ident #ty_generics #where_clause {
-            const NAMES: &'static [&'static str] = &[];
+            const NAMES: &'static [&'static ::core::primitive::str] = &[];
             const CARDINALITY: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::None;
             fn index(&self) -> ::core::primitive::usize {
                 0
@@ -51,7 +51,7 @@ pub(crate) fn label_value(input: &DeriveInput) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #impl_generics ::obs_runtime::__private::LabelValue for #ident #ty_generics #where_clause {
-            const VALUES: &'static [&'static str] = &[];
+            const VALUES: &'static [&'static ::core::primitive::str] = &[];
             fn index(self) -> ::core::primitive::usize {
                 0
             }

@@ -8,6 +8,7 @@
 
 mod attr;
 mod ctxt;
+mod display;
 mod fallback;
 mod labels;
 mod metrics;

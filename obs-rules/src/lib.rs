@@ -26,7 +26,8 @@ pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
 pub use case::{suggest_snake_case, to_snake_case};
 pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES};
 pub use metric::{
-    check_declared_unit, check_metric_name, check_prefix, unit_of, MetricType, BASE_UNITS,
+    check_declared_unit, check_help, check_metric_name, check_prefix, unit_of, MetricType,
+    BASE_UNITS,
 };
 pub use span::check_span_name;
 

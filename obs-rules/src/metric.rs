@@ -94,9 +94,14 @@ const RESERVED_SUFFIXES: &[&str] = &[
 
 /// Checks the spelling shared by metric names, prefixes and label names:
 /// lowercase `snake_case`, `[a-z_][a-z0-9_]*`, no `__` prefix, no empty segment.
-pub(crate) fn check_snake_case(what: &str, name: &str) -> Result<(), Violation> {
+/// `example` is a valid name of the same kind, for the help of an empty one.
+pub(crate) fn check_snake_case(what: &str, example: &str, name: &str) -> Result<(), Violation> {
     if name.is_empty() {
-        return Err(Violation::new(format!("{what} must not be empty")));
+        return Err(
+            Violation::new(format!("{what} must not be empty")).help(format!(
+                "choose a lowercase snake_case {what}, e.g. `{example}`"
+            )),
+        );
     }
     if name.starts_with("__") {
         return Err(Violation::new(format!(
@@ -130,7 +135,7 @@ pub(crate) fn check_snake_case(what: &str, name: &str) -> Result<(), Violation> 
 /// assert!(obs_rules::check_prefix("Pipeline").is_err());
 /// ```
 pub fn check_prefix(prefix: &str) -> Result<(), Violation> {
-    check_snake_case("metric prefix", prefix)
+    check_snake_case("metric prefix", "pipeline", prefix)
 }
 
 /// Checks a metric name against every naming rule for its type: spelling,
@@ -144,10 +149,21 @@ pub fn check_prefix(prefix: &str) -> Result<(), Violation> {
 /// assert_eq!(err.message, "counter `requests` must end in `_total`");
 /// ```
 pub fn check_metric_name(name: &str, ty: MetricType) -> Result<(), Violation> {
-    check_snake_case("metric name", name)?;
+    let example = match ty {
+        MetricType::Counter => "jobs_total",
+        MetricType::Gauge => "queue_depth",
+        MetricType::Histogram => "request_duration_seconds",
+    };
+    check_snake_case("metric name", example, name)?;
 
     let stem = match (ty, name.strip_suffix("_total")) {
         (MetricType::Counter, Some(stem)) if !stem.is_empty() => stem,
+        (MetricType::Counter, _) if name == "total" => {
+            return Err(
+                Violation::new("counter `total` needs a name before `_total`")
+                    .help("say what it counts, e.g. `jobs_total`"),
+            )
+        }
         (MetricType::Counter, _) => {
             return Err(
                 Violation::new(format!("counter `{name}` must end in `_total`"))
@@ -162,11 +178,7 @@ pub fn check_metric_name(name: &str, ty: MetricType) -> Result<(), Violation> {
         }
         (_, None) => name,
     };
-    let total = if ty == MetricType::Counter {
-        "_total"
-    } else {
-        ""
-    };
+    let total = total_suffix(ty);
 
     if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| stem.ends_with(*s)) {
         let bare = &stem[..stem.len() - suffix.len()];
@@ -237,17 +249,52 @@ pub fn check_declared_unit(name: &str, ty: MetricType, unit: &str) -> Result<(),
         return Err(Violation::new(format!("unknown unit `{unit}`"))
             .help(format!("use one of: {}", BASE_UNITS.join(", "))));
     }
-    if unit_of(name, ty) != Some(unit) {
-        let total = if ty == MetricType::Counter {
-            "_total"
-        } else {
-            ""
-        };
-        let stem = name.strip_suffix(total).unwrap_or(name);
-        return Err(Violation::new(format!(
-            "the declared unit `{unit}` does not match the name `{name}`, which must end in `_{unit}{total}`"
-        ))
-        .help(format!("rename it `{stem}_{unit}{total}`")));
+    match unit_of(name, ty) {
+        Some(named) if named == unit => Ok(()),
+        // The name already ends in another base unit: replace it, or declare
+        // that one.
+        Some(named) => {
+            let total = total_suffix(ty);
+            let stem = name.strip_suffix(total).unwrap_or(name);
+            let head = &stem[..stem.len() - named.len()];
+            Err(Violation::new(format!(
+                "the declared unit `{unit}` does not match the name `{name}`, which ends in the unit `{named}`"
+            ))
+            .help(format!(
+                "rename it `{head}{unit}{total}`, or declare `unit = \"{named}\"`"
+            )))
+        }
+        None => {
+            let total = total_suffix(ty);
+            let stem = name.strip_suffix(total).unwrap_or(name);
+            Err(Violation::new(format!(
+                "the declared unit `{unit}` does not match the name `{name}`, which must end in `_{unit}{total}`"
+            ))
+            .help(format!("rename it `{stem}_{unit}{total}`")))
+        }
+    }
+}
+
+/// What follows the unit in a name of this type: `_total` for counters.
+fn total_suffix(ty: MetricType) -> &'static str {
+    match ty {
+        MetricType::Counter => "_total",
+        _ => "",
+    }
+}
+
+/// Checks a metric's help text: every metric needs one, because it is the
+/// only documentation a dashboard reader sees.
+///
+/// ```
+/// assert!(obs_rules::check_help("jobs_total", "Jobs finished.").is_ok());
+/// let err = obs_rules::check_help("jobs_total", " ").unwrap_err();
+/// assert_eq!(err.message, "metric `jobs_total` has no help text");
+/// ```
+pub fn check_help(name: &str, help: &str) -> Result<(), Violation> {
+    if help.trim().is_empty() {
+        return Err(Violation::new(format!("metric `{name}` has no help text"))
+            .help("say in one sentence what it measures, e.g. `Jobs finished.`"));
     }
     Ok(())
 }

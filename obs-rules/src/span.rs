@@ -20,7 +20,7 @@ pub fn check_span_name(name: &str) -> Result<(), Violation> {
     });
     if !valid {
         let suggestion: Vec<String> = name
-            .split(|c: char| c == '.' || c == ' ' || c == '/' || c == ':')
+            .split(['.', ' ', '/', ':'])
             .map(suggest_snake_case)
             .filter(|s| !s.is_empty())
             .collect();

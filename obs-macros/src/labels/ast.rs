@@ -67,9 +67,9 @@ impl<'a> LabelSet<'a> {
                 for_each_key(cx, &field.attrs, LABEL, |meta| {
                     if meta.path.is_ident(NAME) {
                         let lit: LitStr = meta.value()?.parse()?;
-                        name.set(&lit, lit.value());
+                        name.set_key(&meta.path, &lit, lit.value());
                     } else if meta.path.is_ident(UNBOUNDED) {
-                        unbounded.set(&meta.path, ());
+                        unbounded.set_key(&meta.path, &meta.path, ());
                     } else {
                         unknown_key(cx, meta, LABEL, &[NAME, UNBOUNDED]);
                     }
@@ -116,7 +116,7 @@ impl<'a> LabelValueEnum<'a> {
                 for_each_key(cx, &variant.attrs, LABEL, |meta| {
                     if meta.path.is_ident(RENAME) {
                         let lit: LitStr = meta.value()?.parse()?;
-                        rename.set(&lit, lit.value());
+                        rename.set_key(&meta.path, &lit, lit.value());
                     } else {
                         unknown_key(cx, meta, LABEL, &[RENAME]);
                     }

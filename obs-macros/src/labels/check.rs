@@ -2,6 +2,7 @@
 
 use super::ast::{LabelSet, LabelValueEnum};
 use crate::ctxt::Ctxt;
+use crate::display::type_name;
 use std::collections::HashMap;
 use syn::Fields;
 
@@ -24,7 +25,7 @@ pub(crate) fn check_label_set(cx: &Ctxt, set: &LabelSet<'_>) {
                 ty,
                 &format!(
                     "label `{name}` has type `{}`, which can take unbounded values: every distinct value becomes a new series",
-                    quote::quote!(#ty).to_string().replace(' ', "")
+                    type_name(ty)
                 ),
                 "use an enum deriving `LabelValue` for a fixed set of values, or mark the field `#[label(unbounded)]` to accept a capped family (2000 series by default, then one overflow series)",
             );

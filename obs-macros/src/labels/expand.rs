@@ -48,15 +48,20 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
                 index = index * #value::CARDINALITY + #value::index(self.#member);
             }
         });
-        let decode = set.fields.iter().rev().map(|field| {
+        // Each field's digit is read straight from `index` (divided by the
+        // cardinality of the fields after it), so the decoder binds no local
+        // that a field could be named like.
+        let decode = set.fields.iter().enumerate().map(|(i, field)| {
+            let later = set.fields[i + 1..].iter().map(|later| {
+                let later = value(later.ty);
+                quote!(#later::CARDINALITY)
+            });
             let value = value(field.ty);
             let member = field.member;
             quote! {
-                let #member = #value::from_index(rest % #value::CARDINALITY)?;
-                rest /= #value::CARDINALITY;
+                #member: #value::from_index(index / (1 #(* #later)*) % #value::CARDINALITY)?
             }
         });
-        let members = set.fields.iter().map(|field| field.member);
         (
             quote!(::obs_runtime::__private::Some(1 #(* #cards)*)),
             quote! {
@@ -69,10 +74,7 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
                 if cardinality.is_none_or(|cardinality| index >= cardinality) {
                     return ::obs_runtime::__private::None;
                 }
-                let mut rest = index;
-                #(#decode)*
-                let _ = rest;
-                ::obs_runtime::__private::Some(Self { #(#members),* })
+                ::obs_runtime::__private::Some(Self { #(#decode),* })
             },
         )
     };
@@ -80,7 +82,7 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #impl_generics ::obs_runtime::__private::LabelSet for #ident #ty_generics #where_clause {
-            const NAMES: &'static [&'static str] = &[#(#names),*];
+            const NAMES: &'static [&'static ::core::primitive::str] = &[#(#names),*];
             const CARDINALITY: ::core::option::Option<::core::primitive::usize> = #cardinality;
 
             #[inline]
@@ -113,7 +115,7 @@ pub(crate) fn impl_label_value(value: &LabelValueEnum<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #impl_generics ::obs_runtime::__private::LabelValue for #ident #ty_generics #where_clause {
-            const VALUES: &'static [&'static str] = &[#(#texts),*];
+            const VALUES: &'static [&'static ::core::primitive::str] = &[#(#texts),*];
 
             #[inline]
             fn index(self) -> ::core::primitive::usize {

@@ -24,7 +24,9 @@ pub(crate) struct Field<'a> {
     /// The name as written (`name = "…"` or the field's identifier), without
     /// the prefix, and the tokens to point at.
     pub(crate) name: (TokenStream, String),
-    pub(crate) help: Option<String>,
+    /// The help text (`help = "…"` or the doc comment) and the tokens to
+    /// point at: the literal, or the field for a doc comment.
+    pub(crate) help: Option<(TokenStream, String)>,
     pub(crate) unit: Option<(TokenStream, String)>,
     pub(crate) buckets: Option<(TokenStream, BucketsExpr)>,
     pub(crate) max_series: Option<(TokenStream, usize)>,
@@ -64,7 +66,7 @@ impl<'a> Container<'a> {
         for_each_key(cx, &input.attrs, METRICS, |meta| {
             if meta.path.is_ident(PREFIX) {
                 let lit: LitStr = meta.value()?.parse()?;
-                prefix.set(&lit, lit.value());
+                prefix.set_key(&meta.path, &lit, lit.value());
             } else {
                 unknown_key(cx, meta, METRICS, &[PREFIX]);
             }
@@ -97,21 +99,21 @@ impl<'a> Field<'a> {
         for_each_key(cx, &field.attrs, METRIC, |meta| {
             if meta.path.is_ident(NAME) {
                 let lit: LitStr = meta.value()?.parse()?;
-                name.set(&lit, lit.value());
+                name.set_key(&meta.path, &lit, lit.value());
             } else if meta.path.is_ident(HELP) {
                 let lit: LitStr = meta.value()?.parse()?;
-                help.set(&lit, lit.value());
+                help.set_key(&meta.path, &lit, lit.value());
             } else if meta.path.is_ident(UNIT) {
                 let lit: LitStr = meta.value()?.parse()?;
-                unit.set(&lit, lit.value());
+                unit.set_key(&meta.path, &lit, lit.value());
             } else if meta.path.is_ident(BUCKETS) {
                 let expr: syn::Expr = meta.value()?.parse()?;
                 if let Some(parsed) = BucketsExpr::from_expr(cx, &expr) {
-                    buckets.set(&expr, parsed);
+                    buckets.set_key(&meta.path, &expr, parsed);
                 }
             } else if meta.path.is_ident(MAX_SERIES) {
                 let lit: LitInt = meta.value()?.parse()?;
-                max_series.set(&lit, lit.base10_parse::<usize>()?);
+                max_series.set_key(&meta.path, &lit, lit.base10_parse::<usize>()?);
             } else {
                 unknown_key(cx, meta, METRIC, &[NAME, HELP, UNIT, BUCKETS, MAX_SERIES]);
             }
@@ -130,7 +132,9 @@ impl<'a> Field<'a> {
             name: name
                 .get_with_tokens()
                 .unwrap_or_else(|| (quote::quote!(#member), ident_name)),
-            help: help.get().or_else(|| doc_comment(&field.attrs)),
+            help: help
+                .get_with_tokens()
+                .or_else(|| Some((quote::quote!(#member), doc_comment(&field.attrs)?))),
             unit: unit.get_with_tokens(),
             buckets: buckets.get_with_tokens(),
             max_series: max_series.get_with_tokens(),

@@ -5,10 +5,13 @@
 use crate::ctxt::Ctxt;
 use crate::symbol::{EXPONENTIAL, LINEAR};
 use obs_rules::Violation;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::{Expr, ExprCall, ExprLit, ExprUnary, Lit, UnOp};
 
 pub(crate) enum BucketsExpr {
-    List(Vec<f64>),
+    /// Each bound with its tokens, to point at the one that breaks a rule.
+    List(Vec<(TokenStream, f64)>),
     Exponential {
         start: f64,
         factor: f64,
@@ -25,7 +28,11 @@ impl BucketsExpr {
     pub(crate) fn from_expr(cx: &Ctxt, expr: &Expr) -> Option<Self> {
         match expr {
             Expr::Array(array) => {
-                let bounds: Option<Vec<f64>> = array.elems.iter().map(|e| number(cx, e)).collect();
+                let bounds: Option<Vec<(TokenStream, f64)>> = array
+                    .elems
+                    .iter()
+                    .map(|e| Some((e.to_token_stream(), number(cx, e)?)))
+                    .collect();
                 bounds.map(BucketsExpr::List)
             }
             Expr::Call(call) => from_call(cx, call),
@@ -40,22 +47,31 @@ impl BucketsExpr {
         }
     }
 
-    /// The bounds, or the rule they break.
-    pub(crate) fn evaluate(&self) -> Result<Vec<f64>, Violation> {
+    /// The bounds, or the rule they break and, for a list, the tokens of the
+    /// bound that breaks it (`None`: the whole expression is at fault).
+    pub(crate) fn evaluate(&self) -> Result<Vec<f64>, (Option<&TokenStream>, Violation)> {
         match *self {
-            BucketsExpr::List(ref bounds) => {
-                obs_rules::check_buckets(bounds).map(|()| bounds.clone())
+            BucketsExpr::List(ref list) => {
+                let bounds: Vec<f64> = list.iter().map(|(_, bound)| *bound).collect();
+                obs_rules::check_buckets(&bounds).map_err(|violation| {
+                    // The rule stops at the first bound that breaks it, so the
+                    // shortest failing prefix ends at that bound.
+                    let at = (1..=bounds.len())
+                        .find(|&n| obs_rules::check_buckets(&bounds[..n]).is_err());
+                    (at.map(|n| &list[n - 1].0), violation)
+                })?;
+                Ok(bounds)
             }
             BucketsExpr::Exponential {
                 start,
                 factor,
                 count,
-            } => obs_rules::exponential_buckets(start, factor, count),
+            } => obs_rules::exponential_buckets(start, factor, count).map_err(|v| (None, v)),
             BucketsExpr::Linear {
                 start,
                 width,
                 count,
-            } => obs_rules::linear_buckets(start, width, count),
+            } => obs_rules::linear_buckets(start, width, count).map_err(|v| (None, v)),
         }
     }
 }
@@ -127,14 +143,27 @@ fn number(cx: &Ctxt, expr: &Expr) -> Option<f64> {
         },
         _ => None,
     };
-    if parsed.is_none() {
-        cx.error_with_help(
-            expr,
-            "bucket bounds must be number literals",
-            "write the bound as a literal such as `0.25`",
-        );
+    match parsed {
+        None => {
+            cx.error_with_help(
+                expr,
+                "bucket bounds must be number literals",
+                "write the bound as a literal such as `0.25`",
+            );
+            None
+        }
+        // A literal too large for `f64` parses as infinity: say so at the
+        // literal rather than report a bound of `inf` the user never wrote.
+        Some(value) if value.is_infinite() && matches!(expr, Expr::Lit(_)) => {
+            cx.error_with_help(
+                expr,
+                &format!("`{}` is too large for an `f64`", expr.to_token_stream()),
+                "write a finite bound; the `+Inf` bucket is always added",
+            );
+            None
+        }
+        parsed => parsed,
     }
-    parsed
 }
 
 fn integer(cx: &Ctxt, expr: &Expr) -> Option<usize> {

@@ -4,6 +4,7 @@
 
 use super::ast::{Container, Field};
 use crate::ctxt::Ctxt;
+use crate::display::type_name;
 use obs_rules::MetricType;
 use std::collections::HashMap;
 
@@ -39,7 +40,7 @@ fn check_type(cx: &Ctxt, field: &Field<'_>) {
             &format!(
                 "field `{}` has type `{}`, which is not a metric type",
                 field.member,
-                quote::quote!(#ty).to_string().replace(' ', "")
+                type_name(ty)
             ),
             "use `Counter`, `Gauge`, `IntGauge`, `Histogram` or `Family<Labels, Counter | Gauge | IntGauge | Histogram>`",
         );
@@ -58,18 +59,24 @@ fn check_name(cx: &Ctxt, field: &Field<'_>) {
 }
 
 // Every metric needs help text: it is the only documentation a dashboard
-// reader sees.
+// reader sees. An explicit `help = ""` is pointed at; a missing one at the
+// field, with how to write one.
 fn check_help(cx: &Ctxt, field: &Field<'_>) {
-    let missing = field
-        .help
-        .as_deref()
-        .is_none_or(|help| help.trim().is_empty());
-    if missing {
-        cx.error_with_help(
-            field.member,
-            &format!("metric `{}` has no help text", field.name.1),
-            "add a doc comment (`/// What it measures.`) or `#[metric(help = \"…\")]`",
-        );
+    match &field.help {
+        Some((tokens, help)) => {
+            if let Err(violation) = obs_rules::check_help(&field.name.1, help) {
+                cx.violation(tokens, violation);
+            }
+        }
+        None => {
+            if let Err(mut violation) = obs_rules::check_help(&field.name.1, "") {
+                violation.help = Some(
+                    "add a doc comment (`/// What it measures.`) or `#[metric(help = \"…\")]`"
+                        .to_owned(),
+                );
+                cx.violation(field.member, violation);
+            }
+        }
     }
 }
 
@@ -100,8 +107,8 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
         );
         return;
     }
-    if let Err(violation) = buckets.evaluate() {
-        cx.violation(tokens, violation);
+    if let Err((at, violation)) = buckets.evaluate() {
+        cx.violation(at.unwrap_or(tokens), violation);
     }
 }
 
@@ -140,12 +147,21 @@ fn check_duplicates(cx: &Ctxt, container: &Container<'_>) {
             _ => name,
         };
         if let Some(first) = seen.get(family) {
+            let owner = &container.original.ident;
+            let message = if first.name.1 == name {
+                format!(
+                    "metric `{name}` is declared twice in `{owner}`: field `{}` already has this name",
+                    first.member
+                )
+            } else {
+                format!(
+                    "metric `{name}` collides with `{}` (field `{}`) in `{owner}`: both belong to the OpenMetrics family `{family}`",
+                    first.name.1, first.member
+                )
+            };
             cx.error_with_help(
                 &field.name.0,
-                &format!(
-                    "metric `{name}` is declared twice in `{}`: field `{}` already uses the name `{}`",
-                    container.original.ident, first.member, first.name.1
-                ),
+                &message,
                 "give each metric its own name with `#[metric(name = \"…\")]`",
             );
         } else {

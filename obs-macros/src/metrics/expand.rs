@@ -2,15 +2,30 @@
 
 use super::ast::{Container, Field};
 use obs_rules::MetricType;
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
     let input = container.original;
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let is_generic = !input.generics.params.is_empty();
+    // A field type that names a type parameter is bounded by `Metric` on the
+    // trait impl (as serde bounds its derives): the impl then holds exactly
+    // for the parameters that make every field a metric. A wrong parameter is
+    // reported where it is used, naming the field's unmet `Metric` bound,
+    // rather than here as a wall of `Send`/`Sync` bounds on the parameter.
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let declared = where_clause.into_iter().flat_map(|w| w.predicates.iter());
+    let metric_bounds = container
+        .fields
+        .iter()
+        .filter(|field| mentions_any(field.ty.to_token_stream(), &params))
+        .map(|field| {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> #ty: ::obs_runtime::__private::Metric)
+        });
+    let bounded_where_clause = quote!(where #(#declared,)* #(#metric_bounds,)*);
 
     let consts = name_consts(container);
     let descriptors = container
@@ -29,10 +44,11 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
     });
     // The derive read each field's metric type from its tokens; make sure the
     // type behind them agrees (it could be a user type that shadows a name).
+    // A constant cannot name a type parameter, so generic fields are skipped.
     let type_asserts = container
         .fields
         .iter()
-        .filter(|_| !is_generic)
+        .filter(|field| !mentions_any(field.ty.to_token_stream(), &params))
         .map(|field| {
             let ty = field.ty;
             let expected = metric_type_tokens(field_type(field));
@@ -43,6 +59,15 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
                 );
             }
         });
+    // Each field is visited through its `Metric` impl, spanned at its type, so
+    // a type that is not a metric fails with `Metric`'s message at the field,
+    // not as a missing `EncodeMetric` at the derive.
+    let visits = container.fields.iter().map(|field| {
+        let (ty, member) = (field.ty, field.member);
+        quote_spanned! {ty.span()=>
+            visit(as_encode_metric::<#ty>(&self.#member));
+        }
+    });
     let owner = ident.to_string();
 
     quote! {
@@ -51,9 +76,15 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
         }
 
         const _: () = {
+            fn as_encode_metric<M: ::obs_runtime::__private::Metric>(
+                metric: &M,
+            ) -> &dyn ::obs_runtime::__private::EncodeMetric {
+                metric
+            }
+
             #[automatically_derived]
-            impl #impl_generics ::obs_runtime::__private::MetricGroup for #ident #ty_generics #where_clause {
-                const OWNER: &'static str = ::core::concat!(::core::module_path!(), "::", #owner);
+            impl #impl_generics ::obs_runtime::__private::MetricGroup for #ident #ty_generics #bounded_where_clause {
+                const OWNER: &'static ::core::primitive::str = ::core::concat!(::core::module_path!(), "::", #owner);
 
                 const DESCRIPTORS: &'static [::obs_runtime::__private::MetricDescriptor] = &[
                     #(#descriptors),*
@@ -69,13 +100,22 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
                     &self,
                     visit: &mut dyn ::core::ops::FnMut(&dyn ::obs_runtime::__private::EncodeMetric),
                 ) {
-                    #(visit(&self.#members);)*
+                    #(#visits)*
                 }
             }
 
             #(const _: () = #type_asserts)*
         };
     }
+}
+
+/// Whether `tokens` name one of `params` anywhere (`Family<L, Counter>`, `Vec<[L; 2]>`).
+fn mentions_any(tokens: TokenStream, params: &[&Ident]) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => params.iter().any(|param| **param == ident),
+        TokenTree::Group(group) => mentions_any(group.stream(), params),
+        _ => false,
+    })
 }
 
 /// `pub const LATENCY_SECONDS: &str = "pipeline_latency_seconds";` per field.
@@ -88,7 +128,7 @@ pub(crate) fn name_consts(container: &Container<'_>) -> TokenStream {
         let doc = format!("The full name of the `{member}` metric: `{full}`.");
         quote! {
             #[doc = #doc]
-            pub const #konst: &'static str = #full;
+            pub const #konst: &'static ::core::primitive::str = #full;
         }
     });
     quote! { #(#consts)* }
@@ -123,7 +163,7 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let metric_type = field_type(field);
     let name = full_name(container, field);
-    let help = field.help.as_deref().unwrap_or_default();
+    let help = field.help.as_ref().map_or("", |(_, help)| help.as_str());
     let unit = match obs_rules::unit_of(&field.name.1, metric_type) {
         Some(unit) => quote!(::obs_runtime::__private::Some(#unit)),
         None => quote!(::obs_runtime::__private::None),

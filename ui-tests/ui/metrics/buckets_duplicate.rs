@@ -1,0 +1,10 @@
+use obs_runtime::{Histogram, Metrics};
+
+#[derive(Metrics)]
+struct LatencyMetrics {
+    /// Request latency.
+    #[metric(buckets = [0.1, 0.5, 0.5, 1.0])]
+    latency_seconds: Histogram,
+}
+
+fn main() {}

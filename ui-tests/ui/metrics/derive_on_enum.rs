@@ -1,0 +1,9 @@
+use obs_runtime::Metrics;
+
+#[derive(Metrics)]
+enum JobMetrics {
+    Started,
+    Finished,
+}
+
+fn main() {}

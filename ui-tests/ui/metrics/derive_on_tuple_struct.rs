@@ -1,0 +1,9 @@
+use obs_runtime::{Counter, Metrics};
+
+#[derive(Metrics)]
+struct JobMetrics(Counter);
+
+#[derive(Metrics)]
+struct UnitMetrics;
+
+fn main() {}

@@ -1,0 +1,22 @@
+use obs_runtime::{Counter, Family, Histogram, LabelSet, Metrics};
+
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+struct Labels {
+    #[label(unbounded)]
+    model: String,
+}
+
+#[derive(Metrics)]
+struct JobMetrics {
+    /// A single series has nothing to cap.
+    #[metric(max_series = 100)]
+    jobs_total: Counter,
+    /// Neither does a histogram without labels.
+    #[metric(max_series = 100)]
+    latency_seconds: Histogram,
+    /// A family that could hold no series.
+    #[metric(max_series = 0)]
+    tokens_total: Family<Labels, Counter>,
+}
+
+fn main() {}
