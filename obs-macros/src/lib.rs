@@ -4,7 +4,7 @@
 //! Every derive runs three stages: parse the input into a small IR that
 //! borrows from syn (`ast.rs`), check it against the rules of `obs-rules`
 //! (`check.rs`), then expand (`expand.rs`). Errors are collected in a
-//! [`ctxt::Ctxt`] so one build reports all of them.
+//! context (`ctxt.rs`) so one build reports all of them.
 
 mod attr;
 mod ctxt;
@@ -13,6 +13,7 @@ mod fallback;
 mod labels;
 mod metrics;
 mod symbol;
+mod traced;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
@@ -36,4 +37,10 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     labels::expand_label_value(&input).into()
+}
+
+/// See `obs_runtime::traced`.
+#[proc_macro_attribute]
+pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
+    traced::expand(args.into(), item.into()).into()
 }

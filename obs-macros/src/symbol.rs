@@ -15,3 +15,16 @@ pub(crate) const RENAME: &str = "rename";
 
 pub(crate) const EXPONENTIAL: &str = "exponential";
 pub(crate) const LINEAR: &str = "linear";
+
+pub(crate) const TRACED: &str = "traced";
+pub(crate) const LEVEL: &str = "level";
+pub(crate) const TARGET: &str = "target";
+pub(crate) const KIND: &str = "kind";
+pub(crate) const FIELDS: &str = "fields";
+pub(crate) const REDACT: &str = "redact";
+pub(crate) const SKIP: &str = "skip";
+pub(crate) const ERR: &str = "err";
+pub(crate) const RET: &str = "ret";
+pub(crate) const PARENT: &str = "parent";
+pub(crate) const FOLLOWS_FROM: &str = "follows_from";
+pub(crate) const METRICS_FLAG: &str = "metrics";

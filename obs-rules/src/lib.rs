@@ -20,6 +20,7 @@ mod buckets;
 mod case;
 mod label;
 mod metric;
+mod secret;
 mod span;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
@@ -29,7 +30,8 @@ pub use metric::{
     check_declared_unit, check_help, check_metric_name, check_prefix, unit_of, MetricType,
     BASE_UNITS,
 };
-pub use span::check_span_name;
+pub use secret::secret_word;
+pub use span::{check_span_kind, check_span_level, check_span_name, SPAN_KINDS, SPAN_LEVELS};
 
 use std::fmt;
 

@@ -66,7 +66,11 @@ mod encoding;
 pub mod export;
 mod labels;
 mod metrics;
+mod red;
 mod registry;
+mod span;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 pub use encoding::{Format, MetricEncoder};
@@ -75,9 +79,11 @@ pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};
 pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
-pub use obs_macros::{LabelSet, LabelValue, Metrics};
+pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::Violation;
+pub use red::{function_metrics, CallTimer, FunctionMetrics, DURATION_BUCKETS};
 pub use registry::{MetricDef, Registry, RegistryError};
+pub use span::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
 
 /// Support for the code the obs macros generate. Not a stable API: it may
 /// change in any release, and the macros are pinned to this exact version.
@@ -85,19 +91,27 @@ pub use registry::{MetricDef, Registry, RegistryError};
 pub mod __private {
     pub use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+    pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
+    pub use crate::span::{
+        record_error_debug, record_error_display, SpanDescriptor, SpanKind, SpanLevel,
+        SPAN_DESCRIPTORS,
+    };
     pub use core::option::Option::{None, Some};
+    pub use linkme;
     pub use std::borrow::Cow;
+    pub use tracing;
+    pub use tracing::Instrument;
 
     /// Fails the build when a field's declared metric type (read from its
     /// tokens by the derive) differs from the type's own `Metric::TYPE`.
     pub const fn assert_metric_type(actual: MetricType, expected: MetricType) {
-        let same = match (actual, expected) {
+        let same = matches!(
+            (actual, expected),
             (MetricType::Counter, MetricType::Counter)
-            | (MetricType::Gauge, MetricType::Gauge)
-            | (MetricType::Histogram, MetricType::Histogram) => true,
-            _ => false,
-        };
+                | (MetricType::Gauge, MetricType::Gauge)
+                | (MetricType::Histogram, MetricType::Histogram)
+        );
         if !same {
             panic!("the field's metric type differs from the type its name was checked as; use obs_runtime's metric types directly");
         }

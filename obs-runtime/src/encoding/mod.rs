@@ -247,7 +247,7 @@ fn escape_label_value(out: &mut String, value: &str) {
 // values (both formats) and in OpenMetrics help text.
 pub(super) fn escape(out: &mut String, value: &str, quotes: bool) {
     let mut rest = value;
-    while let Some(at) = rest.find(|c| matches!(c, '\\' | '\n' | '"')) {
+    while let Some(at) = rest.find(['\\', '\n', '"']) {
         out.push_str(&rest[..at]);
         let c = rest.as_bytes()[at];
         match c {

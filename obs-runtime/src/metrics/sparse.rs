@@ -64,9 +64,9 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
                 let entry = match pending.take() {
                     Some(entry) => entry,
                     None => {
-                        let Some(make) = make.take() else {
-                            return None;
-                        };
+                        // `make` runs once: after that, the entry it made
+                        // waits in `pending` until it is placed or dropped.
+                        let make = make.take()?;
                         if self.reserved.fetch_add(1, Ordering::Relaxed) >= self.cap {
                             self.reserved.fetch_sub(1, Ordering::Relaxed);
                             return None;

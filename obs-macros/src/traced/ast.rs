@@ -1,0 +1,389 @@
+//! The IR of `#[traced]`: the attribute's options, each with its tokens, and
+//! the function, whose body is kept as opaque tokens so that an error in the
+//! body is reported by rustc as written, not as a macro error.
+
+use crate::attr::Attr;
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{
+    Attribute, Expr, FnArg, Ident, LitStr, Pat, ReturnType, Signature, Token, Type, Visibility,
+};
+
+/// A function whose body may not parse: signature parsed, body kept as tokens.
+pub(crate) struct MaybeItemFn {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: Group,
+}
+
+impl Parse for MaybeItemFn {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body: Group = input.parse()?;
+        if body.delimiter() != Delimiter::Brace {
+            return Err(syn::Error::new(body.span(), "expected a function body"));
+        }
+        Ok(MaybeItemFn {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+impl ToTokens for MaybeItemFn {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for attr in &self.attrs {
+            attr.to_tokens(tokens);
+        }
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        self.body.to_tokens(tokens);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Display,
+    Debug,
+}
+
+/// How a field's value is recorded: `%expr` (Display), `?expr` (Debug) or
+/// `expr` (as a `tracing` value).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sigil {
+    Display,
+    Debug,
+    Value,
+}
+
+pub(crate) struct FieldArg {
+    /// The field name, dotted segments joined (`error.kind`), and its tokens.
+    pub(crate) name: (TokenStream, String),
+    /// `= [%|?]expr`; `None` records the argument of the same name.
+    pub(crate) value: Option<(Sigil, Expr)>,
+}
+
+pub(crate) struct Argument<'a> {
+    pub(crate) ident: Ident,
+    /// `None` for `self`.
+    pub(crate) ty: Option<&'a Type>,
+}
+
+pub(crate) struct Traced<'a> {
+    pub(crate) function: &'a MaybeItemFn,
+    pub(crate) level: Option<(TokenStream, String)>,
+    pub(crate) name: Option<(TokenStream, String)>,
+    pub(crate) target: Option<(TokenStream, String)>,
+    pub(crate) kind: Option<(TokenStream, String)>,
+    pub(crate) fields: Vec<FieldArg>,
+    pub(crate) redact: Vec<Ident>,
+    pub(crate) skip: Option<TokenStream>,
+    pub(crate) err: Option<(TokenStream, Format)>,
+    pub(crate) ret: Option<(TokenStream, Format)>,
+    pub(crate) parent: Option<Expr>,
+    pub(crate) follows_from: Option<Expr>,
+    pub(crate) metrics: Option<TokenStream>,
+    pub(crate) arguments: Vec<Argument<'a>>,
+}
+
+/// One `key`, `key = …` or `key(…)` of the attribute, before interpretation.
+struct RawArg {
+    key: Ident,
+    value: RawValue,
+}
+
+enum RawValue {
+    Flag,
+    Eq(TokenStream),
+    List(Group),
+}
+
+impl Parse for RawArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = input.call(Ident::parse_any)?;
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            // Everything up to the next top-level comma.
+            let mut tokens = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![,]) {
+                tokens.extend([input.parse::<TokenTree>()?]);
+            }
+            if tokens.is_empty() {
+                return Err(input.error(format!("expected a value after `{key} =`")));
+            }
+            RawValue::Eq(tokens)
+        } else if input.peek(syn::token::Paren) {
+            let group: Group = input.parse()?;
+            RawValue::List(group)
+        } else {
+            RawValue::Flag
+        };
+        Ok(RawArg { key, value })
+    }
+}
+
+impl Parse for FieldArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name = if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            (lit.to_token_stream(), lit.value())
+        } else {
+            let first = input.call(Ident::parse_any)?;
+            let mut tokens = first.to_token_stream();
+            let mut text = first.unraw().to_string();
+            while input.peek(Token![.]) {
+                let dot: Token![.] = input.parse()?;
+                let segment = input.call(Ident::parse_any)?;
+                text.push('.');
+                text.push_str(&segment.unraw().to_string());
+                dot.to_tokens(&mut tokens);
+                segment.to_tokens(&mut tokens);
+            }
+            (tokens, text)
+        };
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            let sigil = if input.peek(Token![%]) {
+                input.parse::<Token![%]>()?;
+                Sigil::Display
+            } else if input.peek(Token![?]) {
+                input.parse::<Token![?]>()?;
+                Sigil::Debug
+            } else {
+                Sigil::Value
+            };
+            Some((sigil, input.parse()?))
+        } else {
+            None
+        };
+        Ok(FieldArg { name, value })
+    }
+}
+
+const KEYS: &[&str] = &[
+    LEVEL,
+    NAME,
+    TARGET,
+    KIND,
+    FIELDS,
+    REDACT,
+    ERR,
+    RET,
+    PARENT,
+    FOLLOWS_FROM,
+    METRICS_FLAG,
+];
+
+impl<'a> Traced<'a> {
+    pub(crate) fn from_ast(
+        cx: &Ctxt,
+        args: TokenStream,
+        function: &'a MaybeItemFn,
+    ) -> Option<Self> {
+        let raw = match Punctuated::<RawArg, Token![,]>::parse_terminated.parse2(args) {
+            Ok(raw) => raw,
+            Err(err) => {
+                cx.syn_error(err);
+                return None;
+            }
+        };
+        let mut level = Attr::none(cx, TRACED, LEVEL);
+        let mut name = Attr::none(cx, TRACED, NAME);
+        let mut target = Attr::none(cx, TRACED, TARGET);
+        let mut kind = Attr::none(cx, TRACED, KIND);
+        let mut fields = Attr::none(cx, TRACED, FIELDS);
+        let mut redact = Attr::none(cx, TRACED, REDACT);
+        let mut skip = Attr::none(cx, TRACED, SKIP);
+        let mut err = Attr::none(cx, TRACED, ERR);
+        let mut ret = Attr::none(cx, TRACED, RET);
+        let mut parent = Attr::none(cx, TRACED, PARENT);
+        let mut follows_from = Attr::none(cx, TRACED, FOLLOWS_FROM);
+        let mut metrics = Attr::none(cx, TRACED, METRICS_FLAG);
+
+        for arg in raw {
+            let key = arg.key.to_string();
+            let path = syn::Path::from(arg.key.clone());
+            let result = match key.as_str() {
+                LEVEL => string(&arg).map(|(tokens, value)| level.set_key(&path, tokens, value)),
+                NAME => string(&arg).map(|(tokens, value)| name.set_key(&path, tokens, value)),
+                TARGET => string(&arg).map(|(tokens, value)| target.set_key(&path, tokens, value)),
+                KIND => string(&arg).map(|(tokens, value)| kind.set_key(&path, tokens, value)),
+                FIELDS => list::<FieldArg>(&arg).map(|list| fields.set_key(&path, &arg.key, list)),
+                REDACT => list::<Ident>(&arg).map(|list| redact.set_key(&path, &arg.key, list)),
+                SKIP => {
+                    skip.set_key(&path, &arg.key, ());
+                    Ok(())
+                }
+                ERR => format(&arg).map(|f| err.set_key(&path, &arg.key, f)),
+                RET => format(&arg).map(|f| ret.set_key(&path, &arg.key, f)),
+                PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg.key, e)),
+                FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg.key, e)),
+                METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
+                _ => {
+                    let expected: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
+                    cx.error_with_help(
+                        &arg.key,
+                        &format!("unknown key `{key}` in `#[traced(...)]`"),
+                        &format!("expected one of: {}", expected.join(", ")),
+                    );
+                    Ok(())
+                }
+            };
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+
+        Some(Traced {
+            function,
+            level: level.get_with_tokens(),
+            name: name.get_with_tokens(),
+            target: target.get_with_tokens(),
+            kind: kind.get_with_tokens(),
+            fields: fields.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
+            redact: redact.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
+            skip: skip.get_with_tokens().map(|(tokens, ())| tokens),
+            err: err.get_with_tokens(),
+            ret: ret.get_with_tokens(),
+            parent: parent.get_with_tokens().map(|(_, v)| v),
+            follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
+            metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
+            arguments: arguments(&function.sig),
+        })
+    }
+
+    /// The span name: `name = "…"` or the function's name.
+    pub(crate) fn span_name(&self) -> (TokenStream, String) {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => {
+                let ident = &self.function.sig.ident;
+                (quote!(#ident), ident.unraw().to_string())
+            }
+        }
+    }
+
+    /// The declared return type, if any.
+    pub(crate) fn output(&self) -> Option<&Type> {
+        match &self.function.sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some(ty),
+        }
+    }
+
+    /// Whether the return type is (syntactically) a `Result`.
+    pub(crate) fn returns_result(&self) -> bool {
+        match self.output() {
+            Some(Type::Path(path)) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "Result"),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn argument(&self, ident: &str) -> Option<&Argument<'a>> {
+        self.arguments.iter().find(|arg| arg.ident == ident)
+    }
+}
+
+fn string(arg: &RawArg) -> syn::Result<(TokenStream, String)> {
+    match &arg.value {
+        RawValue::Eq(tokens) => {
+            let lit: LitStr = syn::parse2(tokens.clone())?;
+            Ok((lit.to_token_stream(), lit.value()))
+        }
+        _ => Err(syn::Error::new_spanned(
+            &arg.key,
+            format!("`{}` takes a string: `{} = \"…\"`", arg.key, arg.key),
+        )),
+    }
+}
+
+fn list<T: Parse>(arg: &RawArg) -> syn::Result<Vec<T>> {
+    match &arg.value {
+        RawValue::List(group) => {
+            let items = Punctuated::<T, Token![,]>::parse_terminated.parse2(group.stream())?;
+            Ok(items.into_iter().collect())
+        }
+        _ => Err(syn::Error::new_spanned(
+            &arg.key,
+            format!("`{}` takes a list: `{}(…)`", arg.key, arg.key),
+        )),
+    }
+}
+
+fn format(arg: &RawArg) -> syn::Result<Format> {
+    match &arg.value {
+        RawValue::Flag => Ok(Format::Display),
+        RawValue::List(group) => {
+            let ident: Ident = syn::parse2(group.stream())?;
+            match ident.to_string().as_str() {
+                "Display" => Ok(Format::Display),
+                "Debug" => Ok(Format::Debug),
+                _ => Err(syn::Error::new_spanned(
+                    ident,
+                    format!("`{}(…)` takes `Display` or `Debug`", arg.key),
+                )),
+            }
+        }
+        RawValue::Eq(tokens) => Err(syn::Error::new_spanned(
+            tokens,
+            format!(
+                "write `{}`, `{}(Display)` or `{}(Debug)`",
+                arg.key, arg.key, arg.key
+            ),
+        )),
+    }
+}
+
+fn expr(arg: &RawArg) -> syn::Result<Expr> {
+    match &arg.value {
+        RawValue::Eq(tokens) => syn::parse2(tokens.clone()),
+        _ => Err(syn::Error::new_spanned(
+            &arg.key,
+            format!("`{}` takes an expression: `{} = …`", arg.key, arg.key),
+        )),
+    }
+}
+
+fn flag(arg: &RawArg) -> syn::Result<()> {
+    match &arg.value {
+        RawValue::Flag => Ok(()),
+        _ => Err(syn::Error::new_spanned(
+            &arg.key,
+            format!("`{}` takes no value", arg.key),
+        )),
+    }
+}
+
+/// The names of the function's arguments: `self` and simple bindings.
+fn arguments(sig: &Signature) -> Vec<Argument<'_>> {
+    sig.inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Receiver(receiver) => Some(Argument {
+                ident: Ident::new("self", receiver.self_token.span),
+                ty: None,
+            }),
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(pat) => Some(Argument {
+                    ident: pat.ident.clone(),
+                    ty: Some(&typed.ty),
+                }),
+                _ => None,
+            },
+        })
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! `#[traced(...)]` on an `impl` block traces every method, naming each span
+//! `<type>.<method>` (the type in snake_case): `Router::route` → `router.route`.
+//! The block's options apply to methods without their own `#[traced]`; a
+//! method with its own attribute keeps its options and gets the derived name
+//! unless it sets `name`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{ImplItem, ItemImpl, Type};
+
+pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
+    let Some(type_name) = type_name(&block.self_ty) else {
+        let error = syn::Error::new_spanned(
+            &block.self_ty,
+            "`#[traced]` on an `impl` block needs a named type to derive span names from\n= help: put `#[traced]` on each method instead",
+        )
+        .into_compile_error();
+        return quote!(#error #block);
+    };
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else { continue };
+        let name = format!("{type_name}.{}", method.sig.ident);
+        let own = method.attrs.iter_mut().find(|attr| {
+            attr.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "traced")
+        });
+        match own {
+            Some(attr) => {
+                let own_args = match &attr.meta {
+                    syn::Meta::List(list) => list.tokens.clone(),
+                    _ => TokenStream::new(),
+                };
+                if !sets_name(&own_args) {
+                    let separator = (!own_args.is_empty()).then(|| quote!(,));
+                    let path = attr.path().clone();
+                    *attr = syn::parse_quote!(#[#path(name = #name #separator #own_args)]);
+                }
+            }
+            None => {
+                let separator = (!args.is_empty()).then(|| quote!(,));
+                method.attrs.push(
+                    syn::parse_quote!(#[::obs_runtime::traced(name = #name #separator #args)]),
+                );
+            }
+        }
+    }
+    quote!(#block)
+}
+
+/// The snake_case name of the implementing type's last path segment.
+fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|segment| obs_rules::to_snake_case(&segment.ident.to_string())),
+        Type::Reference(reference) => type_name(&reference.elem),
+        _ => None,
+    }
+}
+
+/// Whether an argument list already has a top-level `name = …`.
+fn sets_name(args: &TokenStream) -> bool {
+    let mut expect_key = true;
+    let mut tokens = args.clone().into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match &token {
+            proc_macro2::TokenTree::Ident(ident) if expect_key && ident == "name" => {
+                if matches!(tokens.peek(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=')
+                {
+                    return true;
+                }
+            }
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
+                expect_key = true;
+                continue;
+            }
+            _ => {}
+        }
+        expect_key = false;
+    }
+    false
+}

@@ -1,0 +1,148 @@
+//! What `#[traced]` knows about each span at compile time, and the helpers its
+//! expansion calls at run time (error status on the span).
+
+use std::fmt;
+
+/// A span's level, as declared in `#[traced(level = "…")]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpanLevel {
+    /// Very verbose: hot loops, per-item work.
+    Trace,
+    /// Internal steps useful when debugging.
+    Debug,
+    /// Entry points and critical paths.
+    Info,
+    /// Degraded but handled situations.
+    Warn,
+    /// Failures.
+    Error,
+}
+
+impl SpanLevel {
+    /// The lowercase name, as written in the attribute.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SpanLevel::Trace => "trace",
+            SpanLevel::Debug => "debug",
+            SpanLevel::Info => "info",
+            SpanLevel::Warn => "warn",
+            SpanLevel::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for SpanLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The OpenTelemetry span kind, as declared in `#[traced(kind = "…")]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpanKind {
+    /// Work inside the process (the default).
+    Internal,
+    /// Handling a request from a remote client.
+    Server,
+    /// A request to a remote server.
+    Client,
+    /// Sending a message to a broker.
+    Producer,
+    /// Receiving a message from a broker.
+    Consumer,
+}
+
+impl SpanKind {
+    /// The lowercase name, as written in the attribute and in `otel.kind`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SpanKind::Internal => "internal",
+            SpanKind::Server => "server",
+            SpanKind::Client => "client",
+            SpanKind::Producer => "producer",
+            SpanKind::Consumer => "consumer",
+        }
+    }
+}
+
+/// Everything `#[traced]` knows about one span at compile time.
+///
+/// Every `#[traced]` function in the binary contributes one, and
+/// [`span_descriptors`] lists them all at start-up: documentation, dashboards
+/// and checks can be generated from the code itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanDescriptor {
+    /// The span name (`codegen.lower`).
+    pub name: &'static str,
+    /// The declared level.
+    pub level: SpanLevel,
+    /// The OpenTelemetry span kind.
+    pub kind: SpanKind,
+    /// The `tracing` target (the module path unless set).
+    pub target: &'static str,
+    /// The recorded fields, in order (arguments opted in, `fields(...)`, and
+    /// the fields obs adds such as `otel.status_code`).
+    pub fields: &'static [&'static str],
+    /// The module the function is in.
+    pub module: &'static str,
+    /// The source file.
+    pub file: &'static str,
+    /// The line of the function.
+    pub line: u32,
+    /// Whether the function records RED metrics (`#[traced(metrics)]`).
+    pub metrics: bool,
+}
+
+#[doc(hidden)]
+#[linkme::distributed_slice]
+pub static SPAN_DESCRIPTORS: [SpanDescriptor];
+
+/// Every span declared with `#[traced]` in this binary, in no particular order.
+///
+/// ```
+/// #[obs_runtime::traced(level = "debug", name = "docs.example")]
+/// fn example() {}
+///
+/// let span = obs_runtime::span_descriptors()
+///     .iter()
+///     .find(|span| span.name == "docs.example")
+///     .unwrap();
+/// assert_eq!(span.level, obs_runtime::SpanLevel::Debug);
+/// ```
+pub fn span_descriptors() -> &'static [SpanDescriptor] {
+    &SPAN_DESCRIPTORS
+}
+
+/// Marks `span` as failed with OpenTelemetry's conventions:
+/// `otel.status_code = "ERROR"`, `error.type` (the error's type name) and
+/// `exception.message` (its `Display`).
+#[doc(hidden)]
+pub fn record_error_display<E: fmt::Display + ?Sized>(span: &tracing::Span, error: &E) {
+    record_error::<E>(span, tracing::field::display(error));
+}
+
+/// As [`record_error_display`], with the error's `Debug` as the message
+/// (`#[traced(err(Debug))]`).
+#[doc(hidden)]
+pub fn record_error_debug<E: fmt::Debug + ?Sized>(span: &tracing::Span, error: &E) {
+    record_error::<E>(span, tracing::field::debug(error));
+}
+
+fn record_error<E: ?Sized>(span: &tracing::Span, message: impl tracing::Value) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("otel.status_code", "ERROR");
+    span.record("error.type", short_type_name::<E>());
+    span.record("exception.message", message);
+}
+
+/// The last path segment of a type's name, generics kept: `io::Error` → `Error`.
+fn short_type_name<E: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<E>();
+    let base = full.split('<').next().unwrap_or(full);
+    match base.rfind("::") {
+        Some(at) => &full[at + 2..],
+        None => full,
+    }
+}

@@ -1,0 +1,280 @@
+//! Capture spans in memory and assert on them (feature `testing`).
+//!
+//! Capture is scoped, not global: [`capture`] installs a subscriber for the
+//! current thread while a closure runs, and [`capture_future`] for every poll
+//! of one future, so tests running in parallel never see each other's spans.
+//!
+//! ```
+//! use obs_runtime::{testing, traced};
+//!
+//! #[traced(level = "info", name = "order.place", err)]
+//! fn place(quantity: u32) -> Result<u32, String> {
+//!     check(quantity)?;
+//!     Ok(quantity)
+//! }
+//!
+//! #[traced(level = "debug", name = "order.check", fields(quantity))]
+//! fn check(quantity: u32) -> Result<(), String> {
+//!     if quantity == 0 { Err("empty order".into()) } else { Ok(()) }
+//! }
+//!
+//! let (_, spans) = testing::capture(|| place(0));
+//! let place = spans.span("order.place");
+//! assert_eq!(place.field("otel.status_code"), Some("ERROR"));
+//! assert_eq!(place.field("exception.message"), Some("empty order"));
+//! let check = spans.span("order.check");
+//! assert_eq!(check.parent, Some(place.index));
+//! assert_eq!(check.field("quantity"), Some("0"));
+//! ```
+//!
+//! Per-function RED metrics of `#[traced(metrics)]` are read with
+//! [`function_metrics`](crate::function_metrics).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Dispatch, Event, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+/// One captured span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapturedSpan {
+    /// Its position in [`Captured::spans`].
+    pub index: usize,
+    /// The span name.
+    pub name: String,
+    /// The level (`"INFO"`, `"DEBUG"`, …).
+    pub level: String,
+    /// The target.
+    pub target: String,
+    /// Fields recorded at creation or later, as text.
+    pub fields: BTreeMap<String, String>,
+    /// The parent span's index, if it was captured too.
+    pub parent: Option<usize>,
+    /// Indices of spans this one follows from.
+    pub follows_from: Vec<usize>,
+    /// Events recorded inside the span: their fields, `message` included.
+    pub events: Vec<BTreeMap<String, String>>,
+    /// Whether the span was closed.
+    pub closed: bool,
+}
+
+impl CapturedSpan {
+    /// A field's text.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// The OpenTelemetry span kind (`otel.kind`), `"internal"` if unset.
+    pub fn kind(&self) -> &str {
+        self.field("otel.kind").unwrap_or("internal")
+    }
+
+    /// Whether the span ended with OpenTelemetry status ERROR.
+    pub fn is_error(&self) -> bool {
+        self.field("otel.status_code") == Some("ERROR")
+    }
+}
+
+/// The spans captured while a closure or future ran, in creation order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Captured {
+    /// Every span.
+    pub spans: Vec<CapturedSpan>,
+}
+
+impl Captured {
+    /// The first span named `name`; panics with the names captured if none is.
+    #[track_caller]
+    pub fn span(&self, name: &str) -> &CapturedSpan {
+        self.find(name).unwrap_or_else(|| {
+            let names: Vec<&str> = self.spans.iter().map(|s| s.name.as_str()).collect();
+            panic!("no span named `{name}` was captured; captured: {names:?}")
+        })
+    }
+
+    /// The first span named `name`, if any.
+    pub fn find(&self, name: &str) -> Option<&CapturedSpan> {
+        self.spans.iter().find(|span| span.name == name)
+    }
+
+    /// Every span named `name`.
+    pub fn all(&self, name: &str) -> Vec<&CapturedSpan> {
+        self.spans.iter().filter(|span| span.name == name).collect()
+    }
+
+    /// The children of `span`, in creation order.
+    pub fn children(&self, span: &CapturedSpan) -> Vec<&CapturedSpan> {
+        self.spans
+            .iter()
+            .filter(|child| child.parent == Some(span.index))
+            .collect()
+    }
+
+    /// The names of the spans captured, in creation order.
+    pub fn names(&self) -> Vec<&str> {
+        self.spans.iter().map(|span| span.name.as_str()).collect()
+    }
+
+    /// The span's ancestors' names, nearest first.
+    pub fn ancestors(&self, span: &CapturedSpan) -> Vec<&str> {
+        let mut names = Vec::new();
+        let mut current = span.parent;
+        while let Some(index) = current {
+            let parent = &self.spans[index];
+            names.push(parent.name.as_str());
+            current = parent.parent;
+        }
+        names
+    }
+}
+
+/// Runs `f` with a capturing subscriber on this thread, at every level.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
+    capture_at(tracing::Level::TRACE, f)
+}
+
+/// Runs `f` with a capturing subscriber on this thread that enables levels up
+/// to `max_level` (as `RUST_LOG=info` would for `Level::INFO`): spans above
+/// it are not created, and their children attach to the nearest enabled
+/// ancestor.
+pub fn capture_at<R>(max_level: tracing::Level, f: impl FnOnce() -> R) -> (R, Captured) {
+    let (dispatch, store) = capturing_dispatch(max_level);
+    let result = tracing::dispatcher::with_default(&dispatch, f);
+    (result, store.take())
+}
+
+/// Runs `future` with a capturing subscriber installed for each of its polls,
+/// whatever thread polls it. Spans of tasks it spawns are not captured.
+pub async fn capture_future<F: Future>(future: F) -> (F::Output, Captured) {
+    use tracing::instrument::WithSubscriber;
+    let (dispatch, store) = capturing_dispatch(tracing::Level::TRACE);
+    let result = future.with_subscriber(dispatch).await;
+    (result, store.take())
+}
+
+fn capturing_dispatch(max_level: tracing::Level) -> (Dispatch, Store) {
+    let store = Store::default();
+    let filter = tracing_subscriber::filter::LevelFilter::from_level(max_level);
+    let subscriber = tracing_subscriber::registry().with(
+        CaptureLayer {
+            store: store.clone(),
+        }
+        .with_filter(filter),
+    );
+    (Dispatch::new(subscriber), store)
+}
+
+#[derive(Clone, Default)]
+struct Store(Arc<Mutex<Vec<CapturedSpan>>>);
+
+impl Store {
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<CapturedSpan>) -> R) -> R {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn take(&self) -> Captured {
+        Captured {
+            spans: self.with(std::mem::take),
+        }
+    }
+}
+
+struct CaptureLayer {
+    store: Store,
+}
+
+// The capture's index of a span, kept in the span's extensions (span ids are
+// reused after close; indices are not).
+struct Index(usize);
+
+fn index_of<S: Subscriber + for<'a> LookupSpan<'a>>(
+    ctx: &Context<'_, S>,
+    id: &Id,
+) -> Option<usize> {
+    ctx.span(id)?
+        .extensions()
+        .get::<Index>()
+        .map(|index| index.0)
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let parent = span
+            .parent()
+            .and_then(|parent| parent.extensions().get::<Index>().map(|index| index.0));
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        let metadata = attrs.metadata();
+        let index = self.store.with(|spans| {
+            let index = spans.len();
+            spans.push(CapturedSpan {
+                index,
+                name: metadata.name().to_owned(),
+                level: metadata.level().to_string(),
+                target: metadata.target().to_owned(),
+                fields: fields.0,
+                parent,
+                follows_from: Vec::new(),
+                events: Vec::new(),
+                closed: false,
+            });
+            index
+        });
+        span.extensions_mut().insert(Index(index));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(index) = index_of(&ctx, id) else {
+            return;
+        };
+        let mut fields = Fields::default();
+        values.record(&mut fields);
+        self.store
+            .with(|spans| spans[index].fields.extend(fields.0));
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        if let (Some(index), Some(from)) = (index_of(&ctx, id), index_of(&ctx, follows)) {
+            self.store
+                .with(|spans| spans[index].follows_from.push(from));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let Some(index) = span.extensions().get::<Index>().map(|index| index.0) else {
+            return;
+        };
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        self.store.with(|spans| spans[index].events.push(fields.0));
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if let Some(index) = index_of(&ctx, &id) {
+            self.store.with(|spans| spans[index].closed = true);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, String>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
