@@ -40,6 +40,8 @@ pub fn to_snake_case(ident: &str) -> String {
 /// ```
 /// assert_eq!(obs_rules::suggest_snake_case("Compile-Success"), "compile_success");
 /// assert_eq!(obs_rules::suggest_snake_case("__http..requests"), "http_requests");
+/// assert_eq!(obs_rules::suggest_snake_case("5xx-Errors"), "errors_5xx");
+/// assert_eq!(obs_rules::suggest_snake_case("42"), "");
 /// ```
 pub fn suggest_snake_case(name: &str) -> String {
     let snake = to_snake_case(name);
@@ -54,8 +56,21 @@ pub fn suggest_snake_case(name: &str) -> String {
     while out.ends_with('_') {
         out.pop();
     }
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
+    // A name starts with a letter: move leading segments that start with a
+    // digit behind the first one that does not (`5xx_errors` → `errors_5xx`).
+    // Without any letter, there is nothing to suggest.
+    let segments: Vec<&str> = out.split('_').collect();
+    match segments
+        .iter()
+        .position(|s| s.starts_with(|c: char| c.is_ascii_lowercase()))
+    {
+        Some(0) => out,
+        Some(first) => {
+            let mut reordered = vec![segments[first]];
+            reordered.extend(&segments[..first]);
+            reordered.extend(&segments[first + 1..]);
+            reordered.join("_")
+        }
+        None => String::new(),
     }
-    out
 }

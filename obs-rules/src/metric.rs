@@ -82,7 +82,44 @@ const NON_BASE_UNITS: &[(&str, &str)] = &[
     ("kg", "grams"),
     ("kilograms", "grams"),
     ("fahrenheit", "celsius"),
+    // Abbreviations promtool rejects wherever they appear in a name.
+    ("s", "seconds"),
+    ("h", "seconds"),
+    ("hr", "seconds"),
+    ("d", "seconds"),
+    ("m", "meters"),
+    ("b", "bytes"),
+    ("tb", "bytes"),
+    ("pb", "bytes"),
+    ("metres", "meters"),
 ];
+
+// Metric type names, which promtool rejects inside a metric name.
+const TYPE_WORDS: &[&str] = &["counter", "gauge", "histogram", "summary"];
+
+// SI prefixes: a prefixed base unit (`kilojoules`, `microseconds`) is not a
+// base unit either.
+const SI_PREFIXES: &[&str] = &[
+    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "mega", "giga",
+    "tera", "peta", "exa", "zetta", "yotta",
+];
+
+/// The base unit to use instead of `segment`, when `segment` is a unit but
+/// not a base one.
+fn non_base_unit(segment: &str) -> Option<&'static str> {
+    if let Some((_, base)) = NON_BASE_UNITS.iter().find(|(unit, _)| *unit == segment) {
+        return Some(base);
+    }
+    SI_PREFIXES.iter().find_map(|prefix| {
+        let unit = segment.strip_prefix(prefix)?;
+        BASE_UNITS
+            .iter()
+            .copied()
+            .chain(["metres", "kelvin"])
+            .find(|base| *base == unit)
+            .map(|base| if base == "metres" { "meters" } else { base })
+    })
+}
 
 // Suffixes the exposition formats generate themselves (`_bucket`, `_count`,
 // `_sum` of histograms, `_created` of counters and histograms, `_gcount` and
@@ -96,6 +133,12 @@ const RESERVED_SUFFIXES: &[&str] = &[
 /// lowercase `snake_case`, `[a-z_][a-z0-9_]*`, no `__` prefix, no empty segment.
 /// `example` is a valid name of the same kind, for the help of an empty one.
 pub(crate) fn check_snake_case(what: &str, example: &str, name: &str) -> Result<(), Violation> {
+    let rename = || match suggest_snake_case(name) {
+        suggestion if suggestion.is_empty() => {
+            format!("start with a letter and use `a-z`, `0-9` and `_`, e.g. `{example}`")
+        }
+        suggestion => format!("rename it `{suggestion}`"),
+    };
     if name.is_empty() {
         return Err(
             Violation::new(format!("{what} must not be empty")).help(format!(
@@ -107,7 +150,7 @@ pub(crate) fn check_snake_case(what: &str, example: &str, name: &str) -> Result<
         return Err(Violation::new(format!(
             "{what} `{name}` starts with `__`, which is reserved for Prometheus internals"
         ))
-        .help(format!("rename it `{}`", suggest_snake_case(name))));
+        .help(rename()));
     }
     let valid_chars = name
         .bytes()
@@ -116,13 +159,13 @@ pub(crate) fn check_snake_case(what: &str, example: &str, name: &str) -> Result<
         return Err(Violation::new(format!(
             "{what} `{name}` must be lowercase snake_case (`[a-z_][a-z0-9_]*`)"
         ))
-        .help(format!("rename it `{}`", suggest_snake_case(name))));
+        .help(rename()));
     }
     if name.starts_with('_') || name.ends_with('_') || name.contains("__") {
         return Err(Violation::new(format!(
             "{what} `{name}` has an empty `_`-separated segment"
         ))
-        .help(format!("rename it `{}`", suggest_snake_case(name))));
+        .help(rename()));
     }
     Ok(())
 }
@@ -195,18 +238,45 @@ pub fn check_metric_name(name: &str, ty: MetricType) -> Result<(), Violation> {
         )));
     }
 
-    let last = stem.rsplit('_').next().unwrap_or(stem);
-    if let Some((unit, base)) = NON_BASE_UNITS.iter().find(|(unit, _)| *unit == last) {
-        let head = &stem[..stem.len() - unit.len()];
-        let how = match *base {
+    // A unit anywhere in the name must be a base unit, as promtool checks
+    // every segment: `cache_kb_hits` is as wrong as `cache_hits_kb`.
+    let segments: Vec<&str> = stem.split('_').collect();
+    for (at, segment) in segments.iter().enumerate() {
+        let Some(base) = non_base_unit(segment) else {
+            continue;
+        };
+        let mut renamed: Vec<&str> = segments.clone();
+        renamed.remove(at);
+        renamed.push(base);
+        let how = match base {
             "seconds" => "and record seconds as `f64`",
             "ratio" => "and record a ratio between 0 and 1",
             _ => "and record the base unit",
         };
         return Err(Violation::new(format!(
-            "metric name `{name}` uses the unit `{unit}`; Prometheus names use base units"
+            "metric name `{name}` uses the unit `{segment}`; Prometheus names use base units"
         ))
-        .help(format!("rename it `{head}{base}{total}` {how}")));
+        .help(format!("rename it `{}{total}` {how}", renamed.join("_"))));
+    }
+
+    // The `# TYPE` line says what the metric is; promtool rejects a name that
+    // contains any type (`queue_gauge`, `jobs_counter_total`, `x_summary`).
+    if let Some(at) = segments
+        .iter()
+        .position(|segment| TYPE_WORDS.contains(segment))
+    {
+        let mut renamed = segments.clone();
+        renamed.remove(at);
+        let help = if renamed.is_empty() {
+            "name what it measures".to_owned()
+        } else {
+            format!("rename it `{}{total}`", renamed.join("_"))
+        };
+        return Err(Violation::new(format!(
+            "metric name `{name}` contains the type name `{}`, which the `# TYPE` line gives",
+            segments[at]
+        ))
+        .help(help));
     }
     Ok(())
 }

@@ -309,12 +309,7 @@ impl MetricDef {
             violation,
         };
         obs_rules::check_metric_name(&self.name, M::TYPE).map_err(invalid)?;
-        if self.help.trim().is_empty() {
-            return Err(invalid(Violation {
-                message: format!("metric `{}` has no help text", self.name),
-                help: Some("say what it measures, e.g. `Requests served, by outcome.`".into()),
-            }));
-        }
+        obs_rules::check_help(&self.name, &self.help).map_err(invalid)?;
         for label in M::LABEL_NAMES {
             obs_rules::check_label_name(label).map_err(invalid)?;
         }

@@ -97,7 +97,7 @@ fn runtime_names_follow_the_compile_time_rules() {
             registry
                 .register_metric::<IntGauge>(MetricDef::new("depth", " "))
                 .map(drop),
-            "invalid metric `depth`: metric `depth` has no help text (help: say what it measures, e.g. `Requests served, by outcome.`)",
+            "invalid metric `depth`: metric `depth` has no help text (help: say in one sentence what it measures, e.g. `Jobs finished.`)",
         ),
         (
             registry
