@@ -73,7 +73,7 @@ mod span;
 pub mod testing;
 
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
-pub use encoding::{Format, MetricEncoder};
+pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
 pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};
@@ -82,7 +82,7 @@ pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTim
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::Violation;
 pub use red::{function_metrics, CallTimer, FunctionMetrics, DURATION_BUCKETS};
-pub use registry::{MetricDef, Registry, RegistryError};
+pub use registry::{MetricDef, Registry, RegistryError, RegistrySource};
 pub use span::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
 
 /// Support for the code the obs macros generate. Not a stable API: it may

@@ -1,7 +1,7 @@
 //! Registries: where metrics are registered once and encoded on every scrape.
 
 use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
-use crate::encoding::{Format, MetricEncoder};
+use crate::encoding::{Format, MetricEncoder, MetricSnapshot};
 use crate::metrics::histogram::Buckets;
 use crate::Violation;
 use std::borrow::Cow;
@@ -226,7 +226,7 @@ impl Registry {
             entry.metrics.visit(&mut |metric| {
                 if let Some(descriptor) = descriptors.next() {
                     let mut encoder =
-                        MetricEncoder::new(out, format, descriptor, &mut labels, entry.created);
+                        MetricEncoder::text(out, format, descriptor, &mut labels, entry.created);
                     encoder.write_header();
                     metric.encode(&mut encoder);
                 }
@@ -235,6 +235,46 @@ impl Registry {
         if format == Format::OPENMETRICS {
             out.push_str(crate::encoding::OPENMETRICS_EOF);
         }
+    }
+}
+
+impl Registry {
+    /// Every registered metric with the current value of each series, in
+    /// registration order.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, MetricDef, Registry, SeriesValue};
+    ///
+    /// let registry = Registry::new();
+    /// let jobs = registry.register_metric::<Counter>(MetricDef::new("jobs_total", "Jobs run."))?;
+    /// jobs.inc_by(3);
+    /// let snapshot = registry.snapshot();
+    /// assert_eq!(snapshot[0].descriptor.name, "jobs_total");
+    /// assert_eq!(snapshot[0].series[0].value, SeriesValue::Counter(3));
+    /// # Ok::<(), obs_runtime::RegistryError>(())
+    /// ```
+    pub fn snapshot(&self) -> Vec<MetricSnapshot> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let mut metrics = Vec::new();
+        for entry in &state.entries {
+            let mut descriptors = entry.descriptors.iter();
+            entry.metrics.visit(&mut |metric| {
+                if let Some(descriptor) = descriptors.next() {
+                    let mut series = Vec::new();
+                    metric.encode(&mut MetricEncoder::snapshot(
+                        &mut series,
+                        descriptor,
+                        entry.created,
+                    ));
+                    metrics.push(MetricSnapshot {
+                        descriptor: descriptor.clone(),
+                        created: entry.created,
+                        series,
+                    });
+                }
+            });
+        }
+        metrics
     }
 }
 
@@ -248,6 +288,38 @@ impl fmt::Debug for Registry {
             )
             .field("families", &state.families.len())
             .finish()
+    }
+}
+
+/// A registry that an exporter reads from: one that lives for the whole
+/// program (like [`Registry::global`]) or a shared one.
+#[derive(Clone, Debug)]
+pub enum RegistrySource {
+    /// A registry that lives for the whole program.
+    Static(&'static Registry),
+    /// A shared registry.
+    Shared(Arc<Registry>),
+}
+
+impl RegistrySource {
+    /// The registry.
+    pub fn get(&self) -> &Registry {
+        match self {
+            RegistrySource::Static(registry) => registry,
+            RegistrySource::Shared(registry) => registry,
+        }
+    }
+}
+
+impl From<&'static Registry> for RegistrySource {
+    fn from(registry: &'static Registry) -> Self {
+        RegistrySource::Static(registry)
+    }
+}
+
+impl From<Arc<Registry>> for RegistrySource {
+    fn from(registry: Arc<Registry>) -> Self {
+        RegistrySource::Shared(registry)
     }
 }
 

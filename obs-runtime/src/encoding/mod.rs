@@ -6,7 +6,10 @@
 //! help text are always escaped.
 
 mod openmetrics;
+mod snapshot;
 mod text;
+
+pub use snapshot::{MetricSnapshot, SeriesSnapshot, SeriesValue};
 
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
@@ -69,20 +72,23 @@ impl Format {
     }
 }
 
-/// Writes the series of one metric family. Handed to
+/// Writes the series of one metric family, as exposition text or as a
+/// structured [`MetricSnapshot`]. Handed to
 /// [`EncodeMetric::encode`](crate::EncodeMetric::encode) by the registry.
 pub struct MetricEncoder<'a> {
-    out: &'a mut String,
-    format: Format,
+    target: Target<'a>,
     descriptor: &'a MetricDescriptor,
-    // The current series' labels, rendered and escaped: `a="x",b="y"`.
-    labels: &'a mut String,
     // Seconds since the Unix epoch when the metric was registered.
     created: f64,
 }
 
+enum Target<'a> {
+    Text(TextWriter<'a>),
+    Snapshot(SnapshotWriter<'a>),
+}
+
 impl<'a> MetricEncoder<'a> {
-    pub(crate) fn new(
+    pub(crate) fn text(
         out: &'a mut String,
         format: Format,
         descriptor: &'a MetricDescriptor,
@@ -91,22 +97,123 @@ impl<'a> MetricEncoder<'a> {
     ) -> Self {
         labels.clear();
         MetricEncoder {
-            out,
-            format,
+            target: Target::Text(TextWriter {
+                out,
+                format,
+                labels,
+            }),
             descriptor,
-            labels,
+            created,
+        }
+    }
+
+    pub(crate) fn snapshot(
+        series: &'a mut Vec<SeriesSnapshot>,
+        descriptor: &'a MetricDescriptor,
+        created: f64,
+    ) -> Self {
+        MetricEncoder {
+            target: Target::Snapshot(SnapshotWriter {
+                series,
+                labels: Vec::new(),
+            }),
+            descriptor,
             created,
         }
     }
 
     pub(crate) fn write_header(&mut self) {
-        match self.format.0 {
-            Kind::Text => text::write_header(self.out, self.descriptor),
-            Kind::OpenMetrics => openmetrics::write_header(self.out, self.descriptor),
+        if let Target::Text(text) = &mut self.target {
+            match text.format.0 {
+                Kind::Text => text::write_header(text.out, self.descriptor),
+                Kind::OpenMetrics => openmetrics::write_header(text.out, self.descriptor),
+            }
         }
     }
 
     pub(crate) fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
+        match &mut self.target {
+            Target::Text(text) => text.set_labels(names, labels),
+            Target::Snapshot(snapshot) => {
+                snapshot.labels.clear();
+                let mut names = names.iter();
+                labels.visit_values(&mut |value| {
+                    let name = names.next().copied().unwrap_or("label");
+                    let value = match value {
+                        LabelText::Str(s) => s.to_owned(),
+                        LabelText::I64(n) => n.to_string(),
+                        LabelText::U64(n) => n.to_string(),
+                    };
+                    snapshot.labels.push((name.to_owned(), value));
+                });
+            }
+        }
+    }
+
+    pub(crate) fn set_overflow_labels(&mut self) {
+        match &mut self.target {
+            Target::Text(text) => {
+                text.labels.clear();
+                text.labels.push_str("otel_metric_overflow=\"true\"");
+            }
+            Target::Snapshot(snapshot) => {
+                snapshot.labels.clear();
+                snapshot
+                    .labels
+                    .push(("otel_metric_overflow".to_owned(), "true".to_owned()));
+            }
+        }
+    }
+
+    pub(crate) fn clear_labels(&mut self) {
+        match &mut self.target {
+            Target::Text(text) => text.labels.clear(),
+            Target::Snapshot(snapshot) => snapshot.labels.clear(),
+        }
+    }
+
+    pub(crate) fn counter(&mut self, value: u64) {
+        match &mut self.target {
+            Target::Text(text) => text.counter(self.descriptor, self.created, value),
+            Target::Snapshot(snapshot) => snapshot.push(SeriesValue::Counter(value)),
+        }
+    }
+
+    pub(crate) fn gauge_i64(&mut self, value: i64) {
+        match &mut self.target {
+            Target::Text(text) => text.sample(&self.descriptor.name, "", None, Value::I64(value)),
+            Target::Snapshot(snapshot) => snapshot.push(SeriesValue::IntGauge(value)),
+        }
+    }
+
+    pub(crate) fn gauge_f64(&mut self, value: f64) {
+        match &mut self.target {
+            Target::Text(text) => text.sample(&self.descriptor.name, "", None, Value::F64(value)),
+            Target::Snapshot(snapshot) => snapshot.push(SeriesValue::Gauge(value)),
+        }
+    }
+
+    pub(crate) fn histogram(&mut self, bounds: &[f64], snapshot: &HistogramSnapshot) {
+        match &mut self.target {
+            Target::Text(text) => text.histogram(self.descriptor, self.created, bounds, snapshot),
+            Target::Snapshot(writer) => writer.push(SeriesValue::Histogram {
+                bounds: bounds.to_vec(),
+                snapshot: snapshot.clone(),
+            }),
+        }
+    }
+}
+
+/// Appends exposition lines for one family.
+struct TextWriter<'a> {
+    out: &'a mut String,
+    format: Format,
+    // The current series' labels, rendered and escaped: `a="x",b="y"`.
+    labels: &'a mut String,
+}
+
+impl TextWriter<'_> {
+    fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
         self.labels.clear();
         let mut names = names.iter();
         let out = &mut *self.labels;
@@ -126,36 +233,26 @@ impl<'a> MetricEncoder<'a> {
         });
     }
 
-    pub(crate) fn set_overflow_labels(&mut self) {
-        self.labels.clear();
-        self.labels.push_str("otel_metric_overflow=\"true\"");
-    }
-
-    pub(crate) fn clear_labels(&mut self) {
-        self.labels.clear();
-    }
-
-    pub(crate) fn counter(&mut self, value: u64) {
-        let descriptor = self.descriptor;
+    fn counter(&mut self, descriptor: &MetricDescriptor, created: f64, value: u64) {
         self.sample(&descriptor.name, "", None, Value::U64(value));
         if self.format == Format::OPENMETRICS {
-            let created = Value::F64(self.created);
-            self.sample(descriptor.family_name(), "_created", None, created);
+            self.sample(
+                descriptor.family_name(),
+                "_created",
+                None,
+                Value::F64(created),
+            );
         }
     }
 
-    pub(crate) fn gauge_i64(&mut self, value: i64) {
-        let descriptor = self.descriptor;
-        self.sample(&descriptor.name, "", None, Value::I64(value));
-    }
-
-    pub(crate) fn gauge_f64(&mut self, value: f64) {
-        let descriptor = self.descriptor;
-        self.sample(&descriptor.name, "", None, Value::F64(value));
-    }
-
-    pub(crate) fn histogram(&mut self, bounds: &[f64], snapshot: &HistogramSnapshot) {
-        let name = &self.descriptor.name;
+    fn histogram(
+        &mut self,
+        descriptor: &MetricDescriptor,
+        created: f64,
+        bounds: &[f64],
+        snapshot: &HistogramSnapshot,
+    ) {
+        let name = &descriptor.name;
         // OpenMetrics makes `_sum` a counter: it must not be written for a
         // histogram with negative bucket bounds, nor when NaN or negative
         // observations have made it NaN or negative, and `_count` is written
@@ -177,7 +274,7 @@ impl<'a> MetricEncoder<'a> {
             self.sample(name, "_sum", None, Value::F64(snapshot.sum));
         }
         if self.format == Format::OPENMETRICS {
-            self.sample(name, "_created", None, Value::F64(self.created));
+            self.sample(name, "_created", None, Value::F64(created));
         }
     }
 
@@ -209,6 +306,21 @@ impl<'a> MetricEncoder<'a> {
             Value::F64(x) => write_f64(out, x),
         }
         out.push('\n');
+    }
+}
+
+/// Collects one family's series as values.
+struct SnapshotWriter<'a> {
+    series: &'a mut Vec<SeriesSnapshot>,
+    labels: Vec<(String, String)>,
+}
+
+impl SnapshotWriter<'_> {
+    fn push(&mut self, value: SeriesValue) {
+        self.series.push(SeriesSnapshot {
+            labels: self.labels.clone(),
+            value,
+        });
     }
 }
 

@@ -12,7 +12,7 @@
 //! own router instead.
 
 use crate::encoding::Format;
-use crate::registry::Registry;
+use crate::registry::{Registry, RegistrySource};
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -32,36 +32,6 @@ use tokio::sync::{oneshot, Semaphore};
 /// Prometheus exporters of OpenTelemetry SDKs.
 pub const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
-
-/// Where the server reads its metrics from.
-#[derive(Clone)]
-pub enum RegistrySource {
-    /// A registry that lives for the whole program, like [`Registry::global`].
-    Static(&'static Registry),
-    /// A shared registry.
-    Shared(Arc<Registry>),
-}
-
-impl RegistrySource {
-    fn get(&self) -> &Registry {
-        match self {
-            RegistrySource::Static(registry) => registry,
-            RegistrySource::Shared(registry) => registry,
-        }
-    }
-}
-
-impl From<&'static Registry> for RegistrySource {
-    fn from(registry: &'static Registry) -> Self {
-        RegistrySource::Static(registry)
-    }
-}
-
-impl From<Arc<Registry>> for RegistrySource {
-    fn from(registry: Arc<Registry>) -> Self {
-        RegistrySource::Shared(registry)
-    }
-}
 
 /// Configures and starts a [`MetricsServer`].
 ///

@@ -6,3 +6,5 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
