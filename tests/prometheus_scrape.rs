@@ -135,3 +135,70 @@ fn prometheus_stores_what_the_service_recorded() {
     assert_eq!(metadata["unit"], "seconds");
     assert_eq!(metadata["help"], "Lowering latency.");
 }
+
+#[derive(Metrics)]
+#[metrics(prefix = "exemplar")]
+struct ExemplarMetrics {
+    /// Request latency.
+    #[metric(buckets = [0.1, 1.0])]
+    request_seconds: Histogram,
+}
+
+// A latency observed inside a sampled trace carries the trace id to
+// Prometheus as an OpenMetrics exemplar, queryable next to the bucket.
+#[test]
+fn exemplars_link_buckets_to_traces() {
+    use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let registry = Arc::new(Registry::new());
+    let metrics = ExemplarMetrics::register(&registry).unwrap();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("e2e")));
+    let trace_id = tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("e2e.request");
+        let _entered = span.enter();
+        metrics.request_seconds.observe_in_trace(0.42);
+        span.context().span().span_context().trace_id().to_string()
+    });
+    assert_eq!(trace_id.len(), 32);
+    // Outside any trace: counted, no exemplar.
+    metrics.request_seconds.observe(0.05);
+
+    let server = MetricsServer::builder()
+        .addr("127.0.0.1:0".parse().unwrap())
+        .registry(registry.clone())
+        .start()
+        .unwrap();
+    let prometheus = Prometheus::start(
+        "exemplars",
+        server.local_addr(),
+        &["--enable-feature=exemplar-storage"],
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let path = format!(
+        "/api/v1/query_exemplars?query={}&start={}&end={}",
+        obs_integration_tests::encode("exemplar_request_seconds_bucket"),
+        now - 600,
+        now + 600
+    );
+    let exemplars = prometheus
+        .poll(Duration::from_secs(60), || {
+            let data = prometheus.api(&path)?;
+            let found = data.as_array()?.iter().find_map(|series| {
+                let exemplar = series["exemplars"].as_array()?.first()?.clone();
+                Some((series["seriesLabels"].clone(), exemplar))
+            });
+            found
+        })
+        .unwrap_or_else(|| panic!("no exemplar arrived\n{}", prometheus.log()));
+    let (series, exemplar) = exemplars;
+    assert_eq!(series["le"], "1.0", "{series}");
+    assert_eq!(exemplar["labels"]["trace_id"], trace_id.as_str());
+    assert_eq!(exemplar["value"], "0.42");
+}

@@ -63,6 +63,7 @@ extern crate self as obs_runtime;
 
 mod descriptor;
 mod encoding;
+mod exemplar;
 pub mod export;
 mod labels;
 mod metrics;
@@ -74,6 +75,7 @@ pub mod testing;
 
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};
+pub use exemplar::Exemplar;
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
 pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};

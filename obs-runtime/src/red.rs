@@ -147,6 +147,7 @@ impl FunctionMetrics {
             cumulative_counts,
             count: total,
             sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
+            exemplars: Vec::new(),
         }
     }
 

@@ -432,6 +432,54 @@ fn histogram_with_buckets() {
 }
 
 #[test]
+fn histogram_exemplars_in_openmetrics_only() {
+    let registry = Registry::new();
+    let rpc = RpcMetrics::register(&registry).unwrap();
+    let trace = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
+    rpc.latency_seconds
+        .observe_with_exemplar(0.5, trace, 0x00f0_67aa_0ba9_02b7);
+    rpc.latency_seconds.observe(0.5);
+    rpc.latency_seconds.observe_with_exemplar(9.0, trace, 0x1);
+    // A zero id is no trace: the observation counts, no exemplar is kept.
+    rpc.latency_seconds.observe_with_exemplar(0.1, 0, 0x1);
+
+    let (text, openmetrics, _, parsed_openmetrics) = encode_checked(&registry);
+    assert!(!text.contains("trace_id"), "{text}");
+    let stamp = |line: &str| {
+        // The exemplar timestamp varies; check its shape, then hide it.
+        let (head, ts) = line.rsplit_once(' ').unwrap();
+        let ts: f64 = ts.parse().unwrap();
+        assert!(ts > 1.5e9 && ts < 4e9, "{line}");
+        format!("{head} <ts>")
+    };
+    let lines: Vec<String> = openmetrics
+        .lines()
+        .map(|line| {
+            if line.contains(" # {") {
+                stamp(line)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    assert_eq!(
+        lines[3..8],
+        [
+            "rpc_latency_seconds_bucket{le=\"0.25\"} 1".to_owned(),
+            "rpc_latency_seconds_bucket{le=\"1.0\"} 3 # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"} 0.5 <ts>".to_owned(),
+            "rpc_latency_seconds_bucket{le=\"4.0\"} 3".to_owned(),
+            "rpc_latency_seconds_bucket{le=\"+Inf\"} 4 # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"0000000000000001\"} 9.0 <ts>".to_owned(),
+            "rpc_latency_seconds_count 4".to_owned(),
+        ]
+    );
+    // The strict parser accepted the exemplars (encode_checked parsed it).
+    assert_eq!(
+        family(&parsed_openmetrics, "rpc_latency_seconds").kind,
+        "histogram"
+    );
+}
+
+#[test]
 fn histogram_with_many_generated_buckets() {
     let registry = Registry::new();
     let def = MetricDef::new("upload_duration_seconds", "Time to upload one bundle.")

@@ -14,6 +14,7 @@ pub use snapshot::{MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
 use crate::descriptor::MetricDescriptor;
+use crate::exemplar::Exemplar;
 use crate::labels::{LabelSet, LabelText};
 use crate::metrics::histogram::HistogramSnapshot;
 
@@ -266,8 +267,17 @@ impl TextWriter<'_> {
             .copied()
             .map(Bound::Finite)
             .chain([Bound::Inf]);
-        for (bound, &count) in bounds.zip(&snapshot.cumulative_counts) {
+        for (index, (bound, &count)) in bounds.zip(&snapshot.cumulative_counts).enumerate() {
             self.sample(name, "_bucket", Some(bound), Value::U64(count));
+            // Exemplars exist only in OpenMetrics: ` # {labels} value timestamp`
+            // before the line's end.
+            if self.format == Format::OPENMETRICS {
+                if let Some(Some(exemplar)) = snapshot.exemplars.get(index) {
+                    self.out.pop();
+                    write_exemplar(self.out, exemplar);
+                    self.out.push('\n');
+                }
+            }
         }
         if with_sum {
             self.sample(name, "_count", None, Value::U64(snapshot.count));
@@ -335,6 +345,19 @@ enum Value {
     U64(u64),
     I64(i64),
     F64(f64),
+}
+
+/// ` # {trace_id="…",span_id="…"} value timestamp`
+fn write_exemplar(out: &mut String, exemplar: &Exemplar) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ",
+        exemplar.trace_id, exemplar.span_id
+    );
+    write_f64(out, exemplar.value);
+    out.push(' ');
+    write_f64(out, exemplar.timestamp);
 }
 
 /// Writes a float as both formats read it: shortest round-trip digits, with

@@ -1,6 +1,7 @@
 use super::gauge::add_f64;
 use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
+use crate::exemplar::{Exemplar, ExemplarCells};
 use crate::Violation;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -80,6 +81,7 @@ pub struct Histogram {
     // One count per bound, then the `+Inf` bucket; not cumulative.
     counts: Box<[AtomicU64]>,
     sum: AtomicU64,
+    exemplars: ExemplarCells,
 }
 
 /// A consistent-enough copy of a histogram's state: the cumulative counts and
@@ -92,6 +94,9 @@ pub struct HistogramSnapshot {
     pub count: u64,
     /// The sum of observations.
     pub sum: f64,
+    /// The latest exemplar of each bucket (the last for `+Inf`); empty when
+    /// the histogram never recorded one.
+    pub exemplars: Vec<Option<Exemplar>>,
 }
 
 impl Default for Histogram {
@@ -113,12 +118,55 @@ impl Histogram {
             buckets,
             counts,
             sum: AtomicU64::new(0),
+            exemplars: ExemplarCells::default(),
         }
     }
 
     /// Records one observation. `NaN` counts in the `+Inf` bucket only.
     #[inline]
     pub fn observe(&self, value: f64) {
+        self.record(value);
+    }
+
+    /// Records one observation and keeps it as its bucket's exemplar, tagged
+    /// with a trace and span id (written in OpenMetrics output).
+    ///
+    /// ```
+    /// use obs_runtime::{Buckets, Histogram};
+    ///
+    /// let latency = Histogram::with_buckets(Buckets::new(vec![0.1]).unwrap());
+    /// latency.observe_with_exemplar(0.05, 0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7);
+    /// let exemplar = latency.snapshot().exemplars[0].unwrap();
+    /// assert_eq!(exemplar.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    /// assert_eq!(exemplar.value, 0.05);
+    /// ```
+    pub fn observe_with_exemplar(&self, value: f64, trace_id: u128, span_id: u64) {
+        let index = self.record(value);
+        if trace_id != 0 && span_id != 0 {
+            let exemplar = Exemplar {
+                value,
+                trace_id,
+                span_id,
+                timestamp: crate::exemplar::now(),
+            };
+            self.exemplars.store(self.counts.len(), index, exemplar);
+        }
+    }
+
+    /// Records one observation; inside a sampled OpenTelemetry trace (a
+    /// `tracing` span with the `tracing-opentelemetry` layer), also keeps it
+    /// as its bucket's exemplar with the current trace and span ids.
+    #[cfg(feature = "opentelemetry")]
+    pub fn observe_in_trace(&self, value: f64) {
+        match crate::exemplar::current_trace() {
+            Some((trace_id, span_id)) => self.observe_with_exemplar(value, trace_id, span_id),
+            None => self.observe(value),
+        }
+    }
+
+    /// Counts `value` in its bucket and the sum; returns the bucket index.
+    #[inline]
+    fn record(&self, value: f64) -> usize {
         let bounds = &self.buckets.0;
         // A linear scan beats a binary search for the usual dozen buckets.
         let index = bounds
@@ -131,6 +179,7 @@ impl Histogram {
             cell.fetch_add(1, Ordering::Relaxed);
         }
         add_f64(&self.sum, value);
+        index
     }
 
     /// Records a duration in seconds.
@@ -175,6 +224,7 @@ impl Histogram {
             cumulative_counts,
             count: total,
             sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
+            exemplars: self.exemplars.snapshot(),
         }
     }
 }
