@@ -10,7 +10,17 @@
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 use std::ptr;
+
+// The loom model checker (`RUSTFLAGS="--cfg loom"`) swaps in its own atomics
+// and needs hashes that are the same in every explored execution.
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+#[cfg(not(loom))]
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+#[cfg(loom)]
+type Hasher = foldhash::fast::FixedState;
+#[cfg(not(loom))]
+type Hasher = foldhash::fast::RandomState;
 
 struct Entry<K, V> {
     hash: u64,
@@ -28,7 +38,7 @@ pub(crate) struct SparseMap<K, V> {
     // Entries reserved or inserted; never exceeds `cap`.
     reserved: AtomicUsize,
     cap: usize,
-    hasher: foldhash::fast::RandomState,
+    hasher: Hasher,
     // The map owns its entries: it is `Send`/`Sync` only when they are.
     _owns: PhantomData<Box<Entry<K, V>>>,
 }
@@ -42,7 +52,7 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
             inserted: AtomicUsize::new(0),
             reserved: AtomicUsize::new(0),
             cap,
-            hasher: foldhash::fast::RandomState::default(),
+            hasher: Hasher::default(),
             _owns: PhantomData,
         }
     }
@@ -142,13 +152,74 @@ impl<K, V> SparseMap<K, V> {
 
 impl<K, V> Drop for SparseMap<K, V> {
     fn drop(&mut self) {
-        for slot in self.slots.iter_mut() {
-            let entry = *slot.get_mut();
+        for slot in self.slots.iter() {
+            // Relaxed: `&mut self` already orders this after every insert.
+            let entry = slot.load(Ordering::Relaxed);
             if !entry.is_null() {
                 // Safety: each entry was published once by `Box::into_raw` into
                 // exactly one slot, and `&mut self` means no reference remains.
                 drop(unsafe { Box::from_raw(entry) });
             }
         }
+    }
+}
+
+// Model-checked with loom: every interleaving of two threads racing to insert
+// (the same key, or different keys against the cap) keeps one series per key,
+// never more than `cap` series, and every lookup gets a series or `None`
+// exactly when the map is full. Run with
+// `RUSTFLAGS="--cfg loom" cargo test -p obs-runtime --lib --release loom`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::SparseMap;
+    use loom::sync::atomic::{AtomicU64, Ordering};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    #[test]
+    fn racing_inserts_of_one_key_make_one_series() {
+        loom::model(|| {
+            let map = Arc::new(SparseMap::<u32, AtomicU64>::with_cap(2));
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    let map = map.clone();
+                    thread::spawn(move || {
+                        let series = map.get_or_insert(&7, |k| (*k, AtomicU64::new(0))).unwrap();
+                        series.fetch_add(1, Ordering::Relaxed);
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.join().unwrap();
+            }
+            assert_eq!(map.len(), 1);
+            let mut total = 0;
+            map.for_each(|key, value| {
+                assert_eq!(*key, 7);
+                total += value.load(Ordering::Relaxed);
+            });
+            assert_eq!(total, 2);
+        });
+    }
+
+    #[test]
+    fn racing_inserts_never_exceed_the_cap() {
+        loom::model(|| {
+            let map = Arc::new(SparseMap::<u32, AtomicU64>::with_cap(1));
+            let handles: Vec<_> = (0..2u32)
+                .map(|key| {
+                    let map = map.clone();
+                    thread::spawn(move || {
+                        map.get_or_insert(&key, |k| (*k, AtomicU64::new(0))).is_some()
+                    })
+                })
+                .collect();
+            let inserted: usize = handles
+                .into_iter()
+                .map(|handle| usize::from(handle.join().unwrap()))
+                .sum();
+            assert_eq!(map.len(), 1);
+            assert_eq!(inserted, 1);
+        });
     }
 }
