@@ -67,6 +67,8 @@ mod exemplar;
 pub mod export;
 mod labels;
 mod metrics;
+#[cfg(feature = "opentelemetry")]
+pub mod propagation;
 mod red;
 mod registry;
 mod span;
@@ -93,6 +95,8 @@ pub use span::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
 pub mod __private {
     pub use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+    #[cfg(feature = "opentelemetry")]
+    pub use crate::propagation::{set_remote_parent, RemoteContext};
     pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
     pub use crate::span::{
