@@ -61,11 +61,16 @@
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
+pub mod config;
 mod descriptor;
 mod encoding;
 mod exemplar;
 pub mod export;
+#[cfg(feature = "init")]
+mod init;
 mod labels;
+#[cfg(feature = "init")]
+pub mod logs;
 mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod propagation;
@@ -75,9 +80,14 @@ mod span;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use config::{
+    Config, ConfigError, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings,
+};
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub use exemplar::Exemplar;
+#[cfg(feature = "init")]
+pub use init::{init, ObsGuard};
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
 pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};

@@ -1,0 +1,239 @@
+//! One-call set-up from the environment (feature `init`): the `tracing`
+//! subscriber (filter, OpenTelemetry spans, log lines with trace ids), the
+//! `/metrics` endpoint and, with feature `otlp`, OTLP export.
+
+use crate::config::{Config, ConfigError};
+use crate::export::http::MetricsServer;
+use crate::logs;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::fmt;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tracing::Dispatch;
+use tracing_subscriber::filter::{filter_fn, EnvFilter};
+use tracing_subscriber::layer::SubscriberExt;
+
+/// How long dropping the guard may take in all.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sets up metrics, tracing and logs from the environment and installs the
+/// global `tracing` subscriber; keep the guard for the life of the program.
+///
+/// Reads the variables listed in `docs/CONFIGURATION.md` ([`Config::from_env`]).
+/// An invalid value is an error naming the variable and the value.
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let _obs = obs_runtime::init()?;
+///     // … the application: #[traced] spans, metrics, `tracing` events …
+///     Ok(())
+/// } // the guard flushes and stops the exporters here (5 s at most)
+/// ```
+pub fn init() -> Result<ObsGuard, ConfigError> {
+    Config::from_env()?.init()
+}
+
+impl Config {
+    /// Starts everything this configuration asks for and installs the
+    /// `tracing` subscriber as the global default (and, when spans are
+    /// recorded, the tracer provider as OpenTelemetry's global one).
+    ///
+    /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
+    /// is already set; what was started is then stopped again.
+    pub fn init(self) -> Result<ObsGuard, ConfigError> {
+        let guard = self.build()?;
+        if guard.installs_subscriber {
+            tracing::dispatcher::set_global_default(guard.dispatch.clone())
+                .map_err(|_| ConfigError::AlreadyInitialized)?;
+        }
+        if let Some(provider) = &guard.tracer_provider {
+            opentelemetry::global::set_tracer_provider(provider.clone());
+        }
+        Ok(guard)
+    }
+
+    /// Starts everything this configuration asks for without installing the
+    /// subscriber: run code under [`ObsGuard::dispatch`] with
+    /// `tracing::dispatcher::with_default` (tests, or applications that pick
+    /// their dispatcher themselves).
+    pub fn build(self) -> Result<ObsGuard, ConfigError> {
+        self.validate()?;
+        let env_filter = EnvFilter::builder()
+            .parse(self.log_filter.trim())
+            .map_err(|err| {
+                ConfigError::invalid("log_filter", self.log_filter.clone(), err.to_string())
+            })?;
+
+        #[cfg(feature = "otlp")]
+        let otlp = {
+            let builder = crate::export::otlp::OtlpExporterBuilder::from_config(&self)?;
+            let traces = self.tracing && self.traces_target()?.is_some();
+            let metrics = self.metrics_target()?.is_some();
+            let builder = if traces {
+                builder
+            } else {
+                builder.without_traces()
+            };
+            if traces || metrics {
+                Some(builder.start()?)
+            } else {
+                None
+            }
+        };
+
+        let tracer_provider = self.tracing.then(|| {
+            let builder = SdkTracerProvider::builder().with_sampler(self.sampler.to_sdk());
+            #[cfg(feature = "otlp")]
+            let builder = match &otlp {
+                Some(otlp) => {
+                    let builder = builder.with_resource(otlp.resource());
+                    match otlp.span_processor() {
+                        Some(processor) => builder.with_span_processor(processor),
+                        None => builder,
+                    }
+                }
+                None => builder,
+            };
+            builder.build()
+        });
+
+        let metrics_server = if self.metrics {
+            let server = MetricsServer::builder()
+                .addr(self.metrics_addr)
+                .registry(self.registry.clone())
+                .start()
+                .map_err(|err| ConfigError::Start {
+                    what: "the /metrics endpoint",
+                    reason: format!("{}: {err}", self.metrics_addr),
+                })?;
+            Some(server)
+        } else {
+            None
+        };
+
+        // With tracing off, spans are refused by a global filter: every span
+        // callsite gets `Interest::never`, the cost of a disabled span.
+        let spans_off = (!self.tracing).then(|| filter_fn(|metadata| !metadata.is_span()));
+        let otel = tracer_provider
+            .as_ref()
+            .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("obs")));
+        let log_lines = self.logs.then(|| match &self.log_writer {
+            Some(writer) => {
+                let writer = writer.0.clone();
+                logs::layer_with_writer(self.log_format, move || writer(), false)
+            }
+            None => logs::layer_with_writer(
+                self.log_format,
+                std::io::stdout,
+                std::io::stdout().is_terminal(),
+            ),
+        });
+        let installs_subscriber = self.logs || self.tracing;
+        let dispatch = if installs_subscriber {
+            Dispatch::new(
+                tracing_subscriber::registry()
+                    .with(env_filter)
+                    .with(spans_off)
+                    .with(otel)
+                    .with(log_lines),
+            )
+        } else {
+            Dispatch::none()
+        };
+
+        Ok(ObsGuard {
+            dispatch,
+            installs_subscriber,
+            metrics_server,
+            tracer_provider,
+            #[cfg(feature = "otlp")]
+            otlp,
+            stopped: false,
+        })
+    }
+}
+
+/// What [`init`] started. Dropping it flushes and shuts down the exporters
+/// (5 s at most in all) and stops the `/metrics` endpoint.
+pub struct ObsGuard {
+    dispatch: Dispatch,
+    installs_subscriber: bool,
+    metrics_server: Option<MetricsServer>,
+    tracer_provider: Option<SdkTracerProvider>,
+    #[cfg(feature = "otlp")]
+    otlp: Option<crate::export::otlp::OtlpExporter>,
+    stopped: bool,
+}
+
+impl fmt::Debug for ObsGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObsGuard")
+            .field("metrics_addr", &self.metrics_addr())
+            .field("tracing", &self.tracer_provider.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObsGuard {
+    /// The `tracing` dispatcher: the global default after [`init`]; for
+    /// [`Config::build`], the one to run code under.
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.dispatch
+    }
+
+    /// Where `/metrics` listens, when it is served.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_server.as_ref().map(MetricsServer::local_addr)
+    }
+
+    /// The OpenTelemetry tracer provider, when spans are recorded.
+    pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
+        self.tracer_provider.as_ref()
+    }
+
+    /// Exports finished spans and a metric snapshot now, waiting up to
+    /// `timeout`; returns whether that finished in time.
+    pub fn force_flush(&self, timeout: Duration) -> bool {
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = &self.otlp {
+            return otlp.force_flush(timeout);
+        }
+        let _ = timeout;
+        true
+    }
+
+    /// Flushes and stops everything now (what dropping the guard does):
+    /// 5 s at most.
+    pub fn shutdown(mut self) {
+        self.stop(SHUTDOWN_TIMEOUT);
+    }
+
+    fn stop(&mut self, timeout: Duration) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        let deadline = Instant::now() + timeout;
+        let remaining = || deadline.saturating_duration_since(Instant::now());
+        // Spans first (the provider hands queued spans to the exporter),
+        // then the exporter (last spans, last metric snapshot), then the
+        // endpoint.
+        if let Some(provider) = &self.tracer_provider {
+            let _ = provider.shutdown_with_timeout(remaining());
+        }
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = &self.otlp {
+            otlp.shutdown(remaining());
+        }
+        if let Some(server) = self.metrics_server.take() {
+            server.shutdown();
+        }
+    }
+}
+
+impl Drop for ObsGuard {
+    fn drop(&mut self) {
+        self.stop(SHUTDOWN_TIMEOUT);
+    }
+}
