@@ -102,6 +102,7 @@ impl<'a> MetricEncoder<'a> {
                 out,
                 format,
                 labels,
+                label_text: None,
             }),
             descriptor,
             created,
@@ -148,6 +149,34 @@ impl<'a> MetricEncoder<'a> {
                     snapshot.labels.push((name.to_owned(), value));
                 });
             }
+        }
+    }
+
+    /// Whether this encoder writes exposition text (rather than a snapshot).
+    pub(crate) fn is_text(&self) -> bool {
+        matches!(self.target, Target::Text(_))
+    }
+
+    /// Runs `encode` for one series whose labels are `text`, already
+    /// rendered by [`render_labels`]: text targets write it straight into
+    /// each line, without copying it first.
+    pub(crate) fn with_label_text(
+        &mut self,
+        text: &str,
+        encode: impl FnOnce(&mut MetricEncoder<'_>),
+    ) {
+        match &mut self.target {
+            Target::Text(writer) => encode(&mut MetricEncoder {
+                target: Target::Text(TextWriter {
+                    out: &mut *writer.out,
+                    format: writer.format,
+                    labels: &mut *writer.labels,
+                    label_text: Some(text),
+                }),
+                descriptor: self.descriptor,
+                created: self.created,
+            }),
+            Target::Snapshot(_) => encode(self),
         }
     }
 
@@ -211,27 +240,14 @@ struct TextWriter<'a> {
     format: Format,
     // The current series' labels, rendered and escaped: `a="x",b="y"`.
     labels: &'a mut String,
+    // Labels rendered ahead of time, used instead of `labels` when set.
+    label_text: Option<&'a str>,
 }
 
 impl TextWriter<'_> {
     fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
         self.labels.clear();
-        let mut names = names.iter();
-        let out = &mut *self.labels;
-        labels.visit_values(&mut |value| {
-            let name = names.next().copied().unwrap_or("label");
-            if !out.is_empty() {
-                out.push(',');
-            }
-            out.push_str(name);
-            out.push_str("=\"");
-            match value {
-                LabelText::Str(s) => escape_label_value(out, s),
-                LabelText::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
-                LabelText::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
-            }
-            out.push('"');
-        });
+        render_labels(self.labels, names, labels);
     }
 
     fn counter(&mut self, descriptor: &MetricDescriptor, created: f64, value: u64) {
@@ -291,13 +307,14 @@ impl TextWriter<'_> {
     // One line: `name_suffix{labels,le="bound"} value`.
     fn sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
         let out = &mut *self.out;
+        let labels = self.label_text.unwrap_or(self.labels);
         out.push_str(name);
         out.push_str(suffix);
-        if !self.labels.is_empty() || le.is_some() {
+        if !labels.is_empty() || le.is_some() {
             out.push('{');
-            out.push_str(self.labels);
+            out.push_str(labels);
             if let Some(bound) = le {
-                if !self.labels.is_empty() {
+                if !labels.is_empty() {
                     out.push(',');
                 }
                 out.push_str("le=\"");
@@ -317,6 +334,26 @@ impl TextWriter<'_> {
         }
         out.push('\n');
     }
+}
+
+/// Renders a label set for exposition, escaped: `a="x",b="y"` (the same in
+/// both formats).
+pub(crate) fn render_labels<L: LabelSet>(out: &mut String, names: &[&str], labels: &L) {
+    let mut names = names.iter();
+    labels.visit_values(&mut |value| {
+        let name = names.next().copied().unwrap_or("label");
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        match value {
+            LabelText::Str(s) => escape_label_value(out, s),
+            LabelText::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
+            LabelText::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
+        }
+        out.push('"');
+    });
 }
 
 /// Collects one family's series as values.

@@ -5,6 +5,7 @@ use crate::encoding::MetricEncoder;
 use crate::labels::LabelSet;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// How many series an unbounded family keeps before new label values go to
 /// its overflow series.
@@ -60,8 +61,20 @@ pub struct Family<L, M> {
 }
 
 enum Storage<L, M> {
-    Dense(Box<[M]>),
-    Sparse(SparseMap<L, M>),
+    Dense {
+        cells: Box<[M]>,
+        // Each series' labels rendered for exposition (`a="x",b="y"`), made
+        // on the first scrape: label text never changes, so later scrapes
+        // copy it instead of escaping again.
+        label_text: OnceLock<Box<[Box<str>]>>,
+    },
+    Sparse(SparseMap<L, Slot<M>>),
+}
+
+/// A series of an unbounded family, with its rendered label text.
+struct Slot<M> {
+    series: M,
+    label_text: OnceLock<Box<str>>,
 }
 
 impl<L: LabelSet, M: Series + Default> Family<L, M> {
@@ -88,14 +101,17 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// whose size is known). A cap of 0 sends every value to the overflow series.
     pub fn with_max_series(self, max_series: usize) -> Self {
         match self.storage {
-            Storage::Dense(_) => self,
+            Storage::Dense { .. } => self,
             Storage::Sparse(_) => Family::build(self.new_series, max_series),
         }
     }
 
     fn build(new_series: Box<dyn Fn() -> M + Send + Sync>, max_series: usize) -> Self {
         let storage = match L::CARDINALITY {
-            Some(cardinality) => Storage::Dense((0..cardinality).map(|_| new_series()).collect()),
+            Some(cardinality) => Storage::Dense {
+                cells: (0..cardinality).map(|_| new_series()).collect(),
+                label_text: OnceLock::new(),
+            },
             None => Storage::Sparse(SparseMap::with_cap(max_series)),
         };
         Family {
@@ -111,10 +127,16 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     #[inline]
     pub fn get(&self, labels: &L) -> &M {
         let series = match &self.storage {
-            Storage::Dense(cells) => cells.get(labels.index()),
-            Storage::Sparse(map) => {
-                map.get_or_insert(labels, |labels| (labels.clone(), (self.new_series)()))
-            }
+            Storage::Dense { cells, .. } => cells.get(labels.index()),
+            Storage::Sparse(map) => map
+                .get_or_insert(labels, |labels| {
+                    let slot = Slot {
+                        series: (self.new_series)(),
+                        label_text: OnceLock::new(),
+                    };
+                    (labels.clone(), slot)
+                })
+                .map(|slot| &slot.series),
         };
         match series {
             Some(series) => series,
@@ -132,7 +154,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// The number of series (not counting the overflow series).
     pub fn series_count(&self) -> usize {
         match &self.storage {
-            Storage::Dense(cells) => cells.len(),
+            Storage::Dense { cells, .. } => cells.len(),
             Storage::Sparse(map) => map.len(),
         }
     }
@@ -141,7 +163,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// of an unbounded one.
     pub fn max_series(&self) -> usize {
         match &self.storage {
-            Storage::Dense(cells) => cells.len(),
+            Storage::Dense { cells, .. } => cells.len(),
             Storage::Sparse(map) => map.cap(),
         }
     }
@@ -155,30 +177,56 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// creation order (unbounded ones); the overflow series is not included.
     pub fn for_each(&self, mut visit: impl FnMut(&L, &M)) {
         match &self.storage {
-            Storage::Dense(cells) => {
+            Storage::Dense { cells, .. } => {
                 for (index, series) in cells.iter().enumerate() {
                     if let Some(labels) = L::from_index(index) {
                         visit(&labels, series);
                     }
                 }
             }
-            Storage::Sparse(map) => map.for_each(visit),
+            Storage::Sparse(map) => map.for_each(|labels, slot| visit(labels, &slot.series)),
         }
     }
 }
 
 impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        self.for_each(|labels, series| {
-            encoder.set_labels(L::NAMES, labels);
-            series.encode(encoder);
-        });
+        match &self.storage {
+            // Exposition text reuses each series' rendered labels.
+            Storage::Dense { cells, label_text } if encoder.is_text() => {
+                let texts = label_text.get_or_init(|| {
+                    (0..cells.len())
+                        .map(|index| match L::from_index(index) {
+                            Some(labels) => render_labels(&labels),
+                            None => Box::from(""),
+                        })
+                        .collect()
+                });
+                for (series, text) in cells.iter().zip(texts.iter()) {
+                    encoder.with_label_text(text, |encoder| series.encode(encoder));
+                }
+            }
+            Storage::Sparse(map) if encoder.is_text() => map.for_each(|labels, slot| {
+                let text = slot.label_text.get_or_init(|| render_labels(labels));
+                encoder.with_label_text(text, |encoder| slot.series.encode(encoder));
+            }),
+            _ => self.for_each(|labels, series| {
+                encoder.set_labels(L::NAMES, labels);
+                series.encode(encoder);
+            }),
+        }
         if self.overflow_count() > 0 {
             encoder.set_overflow_labels();
             self.overflow.encode(encoder);
         }
         encoder.clear_labels();
     }
+}
+
+fn render_labels<L: LabelSet>(labels: &L) -> Box<str> {
+    let mut text = String::new();
+    crate::encoding::render_labels(&mut text, L::NAMES, labels);
+    text.into_boxed_str()
 }
 
 impl<L: LabelSet, M: Series> Metric for Family<L, M> {
@@ -198,7 +246,7 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
 impl<L, M> fmt::Debug for Family<L, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, len) = match &self.storage {
-            Storage::Dense(cells) => ("dense", cells.len()),
+            Storage::Dense { cells, .. } => ("dense", cells.len()),
             Storage::Sparse(map) => ("sparse", map.len()),
         };
         f.debug_struct("Family")
