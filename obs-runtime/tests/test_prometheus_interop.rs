@@ -34,7 +34,7 @@ struct BridgeMetrics {
     step_seconds: Histogram,
 }
 
-fn text(registry: &prometheus::Registry) -> String {
+fn gather_text(registry: &prometheus::Registry) -> String {
     let mut out = Vec::new();
     prometheus::TextEncoder::new()
         .encode(&registry.gather(), &mut out)
@@ -64,7 +64,7 @@ fn obs_metrics_appear_in_a_prometheus_registry() {
     prom.register(Box::new(PrometheusCollector::new(obs.clone()).unwrap()))
         .unwrap();
 
-    let text = text(&prom);
+    let text = gather_text(&prom);
     for line in [
         "native_requests_total 1\n",
         "bridge_jobs_total{outcome=\"success\"} 0\n",
@@ -81,7 +81,7 @@ fn obs_metrics_appear_in_a_prometheus_registry() {
 
     // Values are read at gather time.
     metrics.queue_ratio.set(0.75);
-    assert!(text(&prom).contains("bridge_queue_ratio 0.75\n"));
+    assert!(gather_text(&prom).contains("bridge_queue_ratio 0.75\n"));
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn overflow_series_and_runtime_histograms_come_through() {
     let prom = prometheus::Registry::new();
     prom.register(Box::new(PrometheusCollector::new(obs).unwrap()))
         .unwrap();
-    let text = text(&prom);
+    let text = gather_text(&prom);
     assert!(text.contains("routes_total{route=\"/a\"} 1\n"), "{text}");
     assert!(
         text.contains("routes_total{otel_metric_overflow=\"true\"} 2\n"),
