@@ -133,3 +133,8 @@ pub mod __private {
         }
     }
 }
+
+/// The README's examples, compiled as doctests so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
