@@ -526,15 +526,17 @@ impl Config {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
         );
-        let mut config = Config::default();
-
-        config.resource_attributes = match vars.get(OTEL_RESOURCE_ATTRIBUTES) {
+        let resource_attributes = match vars.get(OTEL_RESOURCE_ATTRIBUTES) {
             Some(value) => parse_resource_attributes(value).map_err(|expected| {
                 ConfigError::invalid(OTEL_RESOURCE_ATTRIBUTES, value, expected)
             })?,
             None => Vec::new(),
         };
-        config.service_name = vars.get(OTEL_SERVICE_NAME).map(|s| s.trim().to_owned());
+        let mut config = Config {
+            resource_attributes,
+            service_name: vars.get(OTEL_SERVICE_NAME).map(|s| s.trim().to_owned()),
+            ..Config::default()
+        };
 
         if let Some(metrics) = vars.parse(OBS_METRICS, parse_switch)? {
             config.metrics = metrics;

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tracing::Dispatch;
 use tracing_subscriber::filter::{filter_fn, EnvFilter};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
 
 /// How long dropping the guard may take in all.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -119,17 +119,20 @@ impl Config {
         let otel = tracer_provider
             .as_ref()
             .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("obs")));
-        let log_lines = self.logs.then(|| match &self.log_writer {
-            Some(writer) => {
+        // Not an `Option`: the log layer must see `on_register_dispatch`,
+        // which `Option<Layer>` does not pass on.
+        let log_lines: Box<dyn Layer<_> + Send + Sync> = match (&self.log_writer, self.logs) {
+            (_, false) => Box::new(Identity::new()),
+            (Some(writer), true) => {
                 let writer = writer.0.clone();
                 logs::layer_with_writer(self.log_format, move || writer(), false)
             }
-            None => logs::layer_with_writer(
+            (None, true) => logs::layer_with_writer(
                 self.log_format,
                 std::io::stdout,
                 std::io::stdout().is_terminal(),
             ),
-        });
+        };
         let installs_subscriber = self.logs || self.tracing;
         let dispatch = if installs_subscriber {
             Dispatch::new(

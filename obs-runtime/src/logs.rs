@@ -29,7 +29,9 @@ use crate::config::LogFormat;
 use opentelemetry::trace::{SpanContext, TraceContextExt};
 use std::fmt;
 use std::io::IsTerminal;
-use tracing::{Event, Subscriber};
+use std::sync::{Arc, OnceLock};
+use tracing::dispatcher::WeakDispatch;
+use tracing::{Dispatch, Event, Subscriber};
 use tracing_subscriber::fmt::format::{DefaultFields, JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
@@ -56,6 +58,8 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    let dispatch = DispatchCell::default();
+    let register = RegisterDispatch(dispatch.clone());
     match format {
         LogFormat::Pretty => Box::new(
             tracing_subscriber::fmt::layer()
@@ -64,8 +68,10 @@ where
                 .event_format(Correlated {
                     inner: tracing_subscriber::fmt::format().with_ansi(ansi),
                     shape: Shape::Text,
+                    dispatch,
                 })
-                .fmt_fields(DefaultFields::new()),
+                .fmt_fields(DefaultFields::new())
+                .and_then(register),
         ),
         LogFormat::Json => Box::new(
             tracing_subscriber::fmt::layer()
@@ -78,9 +84,24 @@ where
                         .with_current_span(true)
                         .with_span_list(false),
                     shape: Shape::Json,
+                    dispatch,
                 })
-                .fmt_fields(JsonFields::new()),
+                .fmt_fields(JsonFields::new())
+                .and_then(register),
         ),
+    }
+}
+
+/// The dispatcher the log layer is part of, kept weakly: inside an event,
+/// `tracing::dispatcher::get_default` answers the no-op dispatcher (the
+/// current one is busy), so the layer remembers its own when registered.
+type DispatchCell = Arc<OnceLock<WeakDispatch>>;
+
+struct RegisterDispatch(DispatchCell);
+
+impl<S: Subscriber> Layer<S> for RegisterDispatch {
+    fn on_register_dispatch(&self, dispatch: &Dispatch) {
+        let _ = self.0.set(dispatch.downgrade());
     }
 }
 
@@ -88,6 +109,7 @@ where
 struct Correlated<F> {
     inner: F,
     shape: Shape,
+    dispatch: DispatchCell,
 }
 
 #[derive(Clone, Copy)]
@@ -110,7 +132,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let Some(ids) = event_span_context(ctx) else {
+        let Some(ids) = event_span_context(ctx, &self.dispatch) else {
             return self.inner.format_event(ctx, writer, event);
         };
         // Formatted into a buffer so the ids join the line the inner format
@@ -148,7 +170,10 @@ where
 
 /// The OpenTelemetry span context of the span an event belongs to (its
 /// explicit parent, else the current span), when it has a valid one.
-fn event_span_context<S, N>(ctx: &FmtContext<'_, S, N>) -> Option<SpanContext>
+fn event_span_context<S, N>(
+    ctx: &FmtContext<'_, S, N>,
+    dispatch: &DispatchCell,
+) -> Option<SpanContext>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -156,10 +181,8 @@ where
     let span = ctx.event_scope()?.next()?;
     let id = span.id();
     drop(span);
-    // The dispatcher formatting this event is the current default one.
-    let cx = tracing::dispatcher::get_default(|dispatch| {
-        tracing_opentelemetry::get_otel_context(&id, dispatch)
-    })?;
+    let dispatch = dispatch.get()?.upgrade()?;
+    let cx = tracing_opentelemetry::get_otel_context(&id, &dispatch)?;
     let span_context = cx.span().span_context().clone();
     span_context.is_valid().then_some(span_context)
 }

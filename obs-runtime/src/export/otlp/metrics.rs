@@ -15,8 +15,8 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric, number_data_point, AggregationTemporality, Gauge, Histogram, HistogramDataPoint,
-    Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
+    exemplar, metric, number_data_point, AggregationTemporality, Exemplar, Gauge, Histogram,
+    HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 pub(super) enum MetricsClient {
     Grpc(MetricsServiceClient<tonic::transport::Channel>),
     Http {
-        client: opentelemetry_http::hyper::HyperClient,
+        client: Box<opentelemetry_http::hyper::HyperClient>,
         uri: http::Uri,
     },
 }
@@ -51,8 +51,8 @@ impl MetricsClient {
                 MetricsClient::Grpc(MetricsServiceClient::new(endpoint.connect_lazy()))
             }
             Protocol::HttpProtobuf => MetricsClient::Http {
-                client: opentelemetry_http::hyper::HyperClient::with_default_connector(
-                    timeout, None,
+                client: Box::new(
+                    opentelemetry_http::hyper::HyperClient::with_default_connector(timeout, None),
                 ),
                 uri: target
                     .endpoint
@@ -235,6 +235,19 @@ fn histogram_point(
     // As in OpenMetrics, the sum is left out when negative observations (or
     // buckets) make it meaningless as a monotonic total.
     let sum_is_total = bounds.iter().all(|&bound| bound >= 0.0) && snapshot.sum >= 0.0;
+    // Each bucket's latest exemplar links it to the trace it was seen in.
+    let exemplars = snapshot
+        .exemplars
+        .iter()
+        .flatten()
+        .map(|exemplar| Exemplar {
+            time_unix_nano: (exemplar.timestamp * 1e9) as u64,
+            span_id: exemplar.span_id.to_be_bytes().to_vec(),
+            trace_id: exemplar.trace_id.to_be_bytes().to_vec(),
+            value: Some(exemplar::Value::AsDouble(exemplar.value)),
+            ..Exemplar::default()
+        })
+        .collect();
     Some(HistogramDataPoint {
         attributes: attributes(labels),
         start_time_unix_nano: start,
@@ -243,6 +256,7 @@ fn histogram_point(
         sum: sum_is_total.then_some(snapshot.sum),
         bucket_counts,
         explicit_bounds: bounds.clone(),
+        exemplars,
         ..HistogramDataPoint::default()
     })
 }
@@ -296,6 +310,7 @@ mod tests {
     #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
     enum Outcome {
         Success,
+        Failure,
     }
 
     #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
@@ -328,11 +343,17 @@ mod tests {
             .inc_by(3);
         m.block_ratio.set(0.5);
         m.size_bytes.set(-2);
-        for v in [0.05, 0.5, 0.7, 3.0] {
+        for v in [0.05, 0.5, 3.0] {
             m.latency_seconds.observe(v);
         }
+        m.latency_seconds.observe_with_exemplar(
+            0.7,
+            0x4bf92f3577b34da6a3ce929d0e0e4736,
+            0x00f067aa0ba902b7,
+        );
         let (request, points) = request(&Resource::default(), &registry.snapshot());
-        assert_eq!(points, 4);
+        // Both series of the fixed family, one each for the others.
+        assert_eq!(points, 5);
         let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;
         let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(
@@ -356,6 +377,10 @@ mod tests {
         assert_eq!(
             sum.data_points[0].value,
             Some(number_data_point::Value::AsInt(3))
+        );
+        assert_eq!(
+            sum.data_points[1].value,
+            Some(number_data_point::Value::AsInt(0))
         );
         assert_eq!(sum.data_points[0].attributes[0].key, "outcome");
         assert!(sum.data_points[0].start_time_unix_nano > 0);
@@ -385,6 +410,14 @@ mod tests {
         assert_eq!(point.bucket_counts, [1, 2, 1]);
         assert_eq!(point.count, 4);
         assert_eq!(point.sum, Some(4.25));
+        assert_eq!(point.exemplars.len(), 1);
+        let exemplar = &point.exemplars[0];
+        assert_eq!(exemplar.value, Some(exemplar::Value::AsDouble(0.7)));
+        assert_eq!(
+            exemplar.trace_id,
+            0x4bf92f3577b34da6a3ce929d0e0e4736u128.to_be_bytes()
+        );
+        assert_eq!(exemplar.span_id, 0x00f067aa0ba902b7u64.to_be_bytes());
         assert_eq!(metrics[3].unit, "s");
         assert_eq!(metrics[3].description, "Latency.");
     }

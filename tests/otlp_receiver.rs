@@ -1,0 +1,432 @@
+//! An OTLP receiver for tests: the official `opentelemetry-proto` tonic
+//! services for gRPC and `POST /v1/traces`, `POST /v1/metrics` for
+//! HTTP/protobuf, on one loopback port (hyper serves HTTP/1.1 and HTTP/2
+//! prior knowledge side by side). It records every request it accepts.
+
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::Metric;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use tonic::codegen::Service as _;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Body = UnsyncBoxBody<Bytes, BoxError>;
+
+/// How a request arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Grpc,
+    Http,
+}
+
+/// Everything received, in arrival order.
+#[derive(Clone, Debug, Default)]
+pub struct Received {
+    pub traces: Vec<(Transport, ExportTraceServiceRequest)>,
+    pub metrics: Vec<(Transport, ExportMetricsServiceRequest)>,
+}
+
+/// One received span with its resource, ids in lowercase hex.
+#[derive(Clone, Debug)]
+pub struct ReceivedSpan {
+    pub transport: Transport,
+    pub resource: BTreeMap<String, String>,
+    pub name: String,
+    pub trace_id: String,
+    pub span_id: String,
+    /// Empty for a root span.
+    pub parent_span_id: String,
+    pub span: Span,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// One received metric with its resource.
+#[derive(Clone, Debug)]
+pub struct ReceivedMetric {
+    pub transport: Transport,
+    pub resource: BTreeMap<String, String>,
+    pub metric: Metric,
+}
+
+/// A running receiver; stops when dropped.
+pub struct Receiver {
+    addr: SocketAddr,
+    received: Arc<Mutex<Received>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Clone)]
+struct Sink(Arc<Mutex<Received>>);
+
+impl Sink {
+    fn record(&self, f: impl FnOnce(&mut Received)) {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for Sink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let request = request.into_inner();
+        self.record(|r| r.traces.push((Transport::Grpc, request)));
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Sink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        let request = request.into_inner();
+        self.record(|r| r.metrics.push((Transport::Grpc, request)));
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+impl Receiver {
+    /// Starts a receiver on a free loopback port.
+    pub fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Received::default()));
+        let sink = Sink(received.clone());
+        let (stop, stopped) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let thread = thread::Builder::new()
+            .name("otlp-receiver".into())
+            .spawn(move || runtime.block_on(serve(listener, sink, stopped)))
+            .unwrap();
+        Receiver {
+            addr,
+            received,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:port`: the base endpoint for both protocols.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A copy of everything received so far.
+    pub fn received(&self) -> Received {
+        self.received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every span received so far.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        let mut spans = Vec::new();
+        for (transport, request) in self.received().traces {
+            for resource_spans in request.resource_spans {
+                let resource = resource_spans
+                    .resource
+                    .map(|r| attributes(&r.attributes))
+                    .unwrap_or_default();
+                for scope in resource_spans.scope_spans {
+                    for span in scope.spans {
+                        spans.push(ReceivedSpan {
+                            transport,
+                            resource: resource.clone(),
+                            name: span.name.clone(),
+                            trace_id: hex(&span.trace_id),
+                            span_id: hex(&span.span_id),
+                            parent_span_id: hex(&span.parent_span_id),
+                            attributes: attributes(&span.attributes),
+                            span,
+                        });
+                    }
+                }
+            }
+        }
+        spans
+    }
+
+    /// Every metric received so far, the latest export last.
+    pub fn metrics(&self) -> Vec<ReceivedMetric> {
+        let mut metrics = Vec::new();
+        for (transport, request) in self.received().metrics {
+            for resource_metrics in request.resource_metrics {
+                let resource = resource_metrics
+                    .resource
+                    .map(|r| attributes(&r.attributes))
+                    .unwrap_or_default();
+                for scope in resource_metrics.scope_metrics {
+                    for metric in scope.metrics {
+                        metrics.push(ReceivedMetric {
+                            transport,
+                            resource: resource.clone(),
+                            metric,
+                        });
+                    }
+                }
+            }
+        }
+        metrics
+    }
+
+    /// Polls `ready` every 20 ms until it returns `Some`, up to `timeout`;
+    /// panics with what was received otherwise.
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut ready: impl FnMut(&Receiver) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(value) = ready(self) {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                panic!("{what} never arrived; received: {:#?}", self.received());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The span named `name` (exactly one).
+pub fn span<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
+    let mut matching = spans.iter().filter(|span| span.name == name);
+    let span = matching
+        .next()
+        .unwrap_or_else(|| panic!("no span `{name}` in {spans:#?}"));
+    assert!(matching.next().is_none(), "more than one span `{name}`");
+    span
+}
+
+/// Attributes as text: strings as they are, other values as their `Debug`.
+pub fn attributes(attributes: &[KeyValue]) -> BTreeMap<String, String> {
+    attributes
+        .iter()
+        .map(|kv| (kv.key.clone(), value_text(kv.value.as_ref())))
+        .collect()
+}
+
+fn value_text(value: Option<&AnyValue>) -> String {
+    match value.and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::StringValue(s)) => s.clone(),
+        Some(any_value::Value::IntValue(n)) => n.to_string(),
+        Some(any_value::Value::BoolValue(b)) => b.to_string(),
+        Some(any_value::Value::DoubleValue(x)) => x.to_string(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    }
+}
+
+/// Lowercase hex, as W3C trace context and obs's logs write ids.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn serve(listener: TcpListener, sink: Sink, mut stopped: oneshot::Receiver<()>) {
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let traces = TraceServiceServer::new(sink.clone());
+    let metrics = MetricsServiceServer::new(sink.clone());
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+        };
+        let (sink, traces, metrics) = (sink.clone(), traces.clone(), metrics.clone());
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let (sink, mut traces, mut metrics) =
+                    (sink.clone(), traces.clone(), metrics.clone());
+                async move {
+                    let path = request.uri().path().to_owned();
+                    let response: Response<Body> = if path
+                        .starts_with("/opentelemetry.proto.collector.trace.v1.TraceService/")
+                    {
+                        grpc(traces.call(request).await)
+                    } else if path
+                        .starts_with("/opentelemetry.proto.collector.metrics.v1.MetricsService/")
+                    {
+                        grpc(metrics.call(request).await)
+                    } else {
+                        http_protobuf(&sink, &path, request).await
+                    };
+                    Ok::<_, Infallible>(response)
+                }
+            });
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    connections.shutdown().await;
+}
+
+fn grpc(response: Result<Response<tonic::body::Body>, Infallible>) -> Response<Body> {
+    match response {
+        Ok(response) => response.map(|body| {
+            body.map_err(|status| Box::new(status) as BoxError)
+                .boxed_unsync()
+        }),
+        Err(never) => match never {},
+    }
+}
+
+async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> Response<Body> {
+    let content_type = request
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = match request.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return plain(StatusCode::BAD_REQUEST, Bytes::new()),
+    };
+    if content_type != "application/x-protobuf" {
+        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, Bytes::new());
+    }
+    match path {
+        "/v1/traces" => match ExportTraceServiceRequest::decode(body) {
+            Ok(request) => {
+                sink.record(|r| r.traces.push((Transport::Http, request)));
+                plain(
+                    StatusCode::OK,
+                    ExportTraceServiceResponse::default().encode_to_vec().into(),
+                )
+            }
+            Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
+        },
+        "/v1/metrics" => match ExportMetricsServiceRequest::decode(body) {
+            Ok(request) => {
+                sink.record(|r| r.metrics.push((Transport::Http, request)));
+                plain(
+                    StatusCode::OK,
+                    ExportMetricsServiceResponse::default()
+                        .encode_to_vec()
+                        .into(),
+                )
+            }
+            Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
+        },
+        _ => plain(StatusCode::NOT_FOUND, Bytes::new()),
+    }
+}
+
+fn plain(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut response = Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/x-protobuf"),
+    );
+    response
+}
+
+/// A loopback port nothing listens on: bound, then released.
+pub fn closed_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    addr
+}
+
+/// A collector that accepts connections and never answers: every export to
+/// it runs into its deadline. Stops when dropped.
+pub struct SilentCollector {
+    addr: SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SilentCollector {
+    pub fn start() -> SilentCollector {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                match listener.accept() {
+                    // Bounded: a test's exporter opens a handful at most.
+                    Ok((stream, _)) if held.len() < 64 => held.push(stream),
+                    Ok(_) => {}
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        SilentCollector {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SilentCollector {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
