@@ -11,7 +11,8 @@ use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{
-    Attribute, Expr, FnArg, Ident, LitStr, Pat, ReturnType, Signature, Token, Type, Visibility,
+    Attribute, Expr, FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, ReturnType,
+    Signature, Stmt, Token, Type, TypeParamBound, Visibility,
 };
 
 /// A function whose body may not parse: signature parsed, body kept as tokens.
@@ -37,6 +38,22 @@ impl Parse for MaybeItemFn {
             sig,
             body,
         })
+    }
+}
+
+impl MaybeItemFn {
+    /// A body whose last statement is an `async` block (`fn f() -> impl
+    /// Future { …; async move { … } }`): its other statements and that block.
+    pub(crate) fn tail_async_block(&self) -> Option<(Vec<Stmt>, Expr)> {
+        if self.sig.asyncness.is_some() {
+            return None;
+        }
+        let block: syn::Block = syn::parse2(self.body.to_token_stream()).ok()?;
+        let mut stmts = block.stmts;
+        match stmts.pop() {
+            Some(Stmt::Expr(tail @ Expr::Async(_), None)) => Some((stmts, tail)),
+            _ => None,
+        }
     }
 }
 
@@ -87,13 +104,17 @@ pub(crate) struct Traced<'a> {
     pub(crate) kind: Option<(TokenStream, String)>,
     pub(crate) fields: Vec<FieldArg>,
     pub(crate) redact: Vec<Ident>,
-    pub(crate) skip: Option<TokenStream>,
+    /// `skip(…)` or `skip_all` as written, and which of the two.
+    pub(crate) skip: Option<(TokenStream, String)>,
     pub(crate) err: Option<(TokenStream, Format)>,
     pub(crate) ret: Option<(TokenStream, Format)>,
     pub(crate) parent: Option<Expr>,
     pub(crate) follows_from: Option<Expr>,
     pub(crate) metrics: Option<TokenStream>,
     pub(crate) arguments: Vec<Argument<'a>>,
+    /// Whether the body ends in an `async` block whose output `err`, `ret`
+    /// and `metrics` read (see [`MaybeItemFn::tail_async_block`]).
+    pub(crate) tail_async: bool,
 }
 
 /// One `key`, `key = …` or `key(…)` of the attribute, before interpretation.
@@ -129,6 +150,20 @@ impl Parse for RawArg {
             RawValue::Flag
         };
         Ok(RawArg { key, value })
+    }
+}
+
+impl ToTokens for RawArg {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.key.to_tokens(tokens);
+        match &self.value {
+            RawValue::Flag => {}
+            RawValue::Eq(value) => {
+                <Token![=]>::default().to_tokens(tokens);
+                value.to_tokens(tokens);
+            }
+            RawValue::List(group) => group.to_tokens(tokens),
+        }
     }
 }
 
@@ -169,6 +204,9 @@ impl Parse for FieldArg {
         Ok(FieldArg { name, value })
     }
 }
+
+/// `#[instrument]`'s `skip_all`, refused like `skip`.
+const SKIP_ALL: &str = "skip_all";
 
 const KEYS: &[&str] = &[
     LEVEL,
@@ -218,16 +256,16 @@ impl<'a> Traced<'a> {
                 NAME => string(&arg).map(|(tokens, value)| name.set_key(&path, tokens, value)),
                 TARGET => string(&arg).map(|(tokens, value)| target.set_key(&path, tokens, value)),
                 KIND => string(&arg).map(|(tokens, value)| kind.set_key(&path, tokens, value)),
-                FIELDS => list::<FieldArg>(&arg).map(|list| fields.set_key(&path, &arg.key, list)),
-                REDACT => list::<Ident>(&arg).map(|list| redact.set_key(&path, &arg.key, list)),
-                SKIP => {
-                    skip.set_key(&path, &arg.key, ());
+                FIELDS => list::<FieldArg>(&arg).map(|list| fields.set_key(&path, &arg, list)),
+                REDACT => list::<Ident>(&arg).map(|list| redact.set_key(&path, &arg, list)),
+                SKIP | SKIP_ALL => {
+                    skip.set_key(&path, arg.to_token_stream(), key.clone());
                     Ok(())
                 }
-                ERR => format(&arg).map(|f| err.set_key(&path, &arg.key, f)),
-                RET => format(&arg).map(|f| ret.set_key(&path, &arg.key, f)),
-                PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg.key, e)),
-                FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg.key, e)),
+                ERR => format(&arg, Format::Display).map(|f| err.set_key(&path, &arg.key, f)),
+                RET => format(&arg, Format::Debug).map(|f| ret.set_key(&path, &arg.key, f)),
+                PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg, e)),
+                FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
                 METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
                 _ => {
                     let expected: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
@@ -252,13 +290,14 @@ impl<'a> Traced<'a> {
             kind: kind.get_with_tokens(),
             fields: fields.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
             redact: redact.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
-            skip: skip.get_with_tokens().map(|(tokens, ())| tokens),
+            skip: skip.get_with_tokens(),
             err: err.get_with_tokens(),
             ret: ret.get_with_tokens(),
             parent: parent.get_with_tokens().map(|(_, v)| v),
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
             metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
             arguments: arguments(&function.sig),
+            tail_async: function.tail_async_block().is_some(),
         })
     }
 
@@ -281,9 +320,26 @@ impl<'a> Traced<'a> {
         }
     }
 
-    /// Whether the return type is (syntactically) a `Result`.
+    /// The type of the value `err`, `ret` and `metrics` see: the return type,
+    /// or `T` of `impl Future<Output = T>` when the body ends in an `async`
+    /// block.
+    pub(crate) fn value_type(&self) -> Option<&Type> {
+        let output = self.output()?;
+        match future_output(output) {
+            Some(inner) if self.tail_async => Some(inner),
+            _ => Some(output),
+        }
+    }
+
+    /// Whether the return type is `impl Future<…>` that the expansion cannot
+    /// see into (the body does not end in an `async` block).
+    pub(crate) fn opaque_future(&self) -> bool {
+        !self.tail_async && self.output().and_then(future_output).is_some()
+    }
+
+    /// Whether the value type is (syntactically) a `Result`.
     pub(crate) fn returns_result(&self) -> bool {
-        match self.output() {
+        match self.value_type() {
             Some(Type::Path(path)) => path
                 .path
                 .segments
@@ -298,15 +354,35 @@ impl<'a> Traced<'a> {
     }
 }
 
+/// What to write after `key =`, for `help:` lines.
+fn example(key: &Ident) -> &'static str {
+    match key.to_string().as_str() {
+        LEVEL => "\"info\"",
+        NAME => "\"spec.parse\"",
+        TARGET => "\"my_crate::module\"",
+        KIND => "\"server\"",
+        PARENT => "&span",
+        FOLLOWS_FROM => "span.id()",
+        _ => "…",
+    }
+}
+
 fn string(arg: &RawArg) -> syn::Result<(TokenStream, String)> {
+    let key = &arg.key;
+    let help = format!("write `{key} = {}`", example(key));
     match &arg.value {
-        RawValue::Eq(tokens) => {
-            let lit: LitStr = syn::parse2(tokens.clone())?;
-            Ok((lit.to_token_stream(), lit.value()))
-        }
-        _ => Err(syn::Error::new_spanned(
-            &arg.key,
-            format!("`{}` takes a string: `{} = \"…\"`", arg.key, arg.key),
+        RawValue::Eq(tokens) => match syn::parse2::<LitStr>(tokens.clone()) {
+            Ok(lit) => Ok((lit.to_token_stream(), lit.value())),
+            Err(_) => Err(error_with_help(
+                tokens,
+                &format!("`{key}` takes a string, not `{tokens}`"),
+                &help,
+            )),
+        },
+        _ => Err(error_with_help(
+            arg,
+            &format!("`{key}` takes a string"),
+            &help,
         )),
     }
 }
@@ -317,33 +393,38 @@ fn list<T: Parse>(arg: &RawArg) -> syn::Result<Vec<T>> {
             let items = Punctuated::<T, Token![,]>::parse_terminated.parse2(group.stream())?;
             Ok(items.into_iter().collect())
         }
-        _ => Err(syn::Error::new_spanned(
-            &arg.key,
-            format!("`{}` takes a list: `{}(…)`", arg.key, arg.key),
+        _ => Err(error_with_help(
+            arg,
+            &format!("`{}` takes a list", arg.key),
+            &format!("write `{}(…)`", arg.key),
         )),
     }
 }
 
-fn format(arg: &RawArg) -> syn::Result<Format> {
+/// `err`/`ret`, `err(Display)` or `err(Debug)`; the flag alone means `default`.
+fn format(arg: &RawArg, default: Format) -> syn::Result<Format> {
+    let key = &arg.key;
+    let help = format!("write `{key}`, `{key}(Display)` or `{key}(Debug)`");
     match &arg.value {
-        RawValue::Flag => Ok(Format::Display),
-        RawValue::List(group) => {
-            let ident: Ident = syn::parse2(group.stream())?;
-            match ident.to_string().as_str() {
-                "Display" => Ok(Format::Display),
-                "Debug" => Ok(Format::Debug),
-                _ => Err(syn::Error::new_spanned(
-                    ident,
-                    format!("`{}(…)` takes `Display` or `Debug`", arg.key),
-                )),
-            }
-        }
-        RawValue::Eq(tokens) => Err(syn::Error::new_spanned(
-            tokens,
-            format!(
-                "write `{}`, `{}(Display)` or `{}(Debug)`",
-                arg.key, arg.key, arg.key
-            ),
+        RawValue::Flag => Ok(default),
+        RawValue::List(group) => match syn::parse2::<Ident>(group.stream()) {
+            Ok(ident) if ident == "Display" => Ok(Format::Display),
+            Ok(ident) if ident == "Debug" => Ok(Format::Debug),
+            _ if group.stream().is_empty() => Err(error_with_help(
+                group,
+                &format!("`{key}(…)` takes `Display` or `Debug`"),
+                &help,
+            )),
+            _ => Err(error_with_help(
+                group.stream(),
+                &format!("`{key}(…)` takes `Display` or `Debug`"),
+                &help,
+            )),
+        },
+        RawValue::Eq(_) => Err(error_with_help(
+            arg,
+            &format!("`{key}` takes no `= value`"),
+            &help,
         )),
     }
 }
@@ -351,9 +432,10 @@ fn format(arg: &RawArg) -> syn::Result<Format> {
 fn expr(arg: &RawArg) -> syn::Result<Expr> {
     match &arg.value {
         RawValue::Eq(tokens) => syn::parse2(tokens.clone()),
-        _ => Err(syn::Error::new_spanned(
-            &arg.key,
-            format!("`{}` takes an expression: `{} = …`", arg.key, arg.key),
+        _ => Err(error_with_help(
+            arg,
+            &format!("`{}` takes an expression", arg.key),
+            &format!("write `{} = {}`", arg.key, example(&arg.key)),
         )),
     }
 }
@@ -361,11 +443,39 @@ fn expr(arg: &RawArg) -> syn::Result<Expr> {
 fn flag(arg: &RawArg) -> syn::Result<()> {
     match &arg.value {
         RawValue::Flag => Ok(()),
-        _ => Err(syn::Error::new_spanned(
-            &arg.key,
-            format!("`{}` takes no value", arg.key),
+        _ => Err(error_with_help(
+            arg,
+            &format!("`{}` is a flag and takes no value", arg.key),
+            &format!("write `{}` alone", arg.key),
         )),
     }
+}
+
+fn error_with_help(tokens: impl ToTokens, message: &str, help: &str) -> syn::Error {
+    syn::Error::new_spanned(tokens, format!("{message}\n= help: {help}"))
+}
+
+/// `T` in `impl Future<Output = T> + …`.
+fn future_output(ty: &Type) -> Option<&Type> {
+    let Type::ImplTrait(bounds) = ty else {
+        return None;
+    };
+    bounds.bounds.iter().find_map(|bound| {
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        if last.ident != "Future" {
+            return None;
+        }
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
 }
 
 /// The names of the function's arguments: `self` and simple bindings.

@@ -3,10 +3,13 @@
 use super::ast::Traced;
 use super::policy::Policy;
 use crate::ctxt::Ctxt;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use std::collections::HashMap;
-use syn::{Expr, Visibility};
+use syn::{Expr, UnOp, Visibility};
 
 pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
+    check_const(cx, traced);
     check_level(cx, traced);
     check_name(cx, traced);
     check_kind(cx, traced);
@@ -14,9 +17,22 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     check_err(cx, traced);
     check_ret(cx, traced);
     check_fields(cx, traced);
+    check_reserved_fields(cx, traced);
+    check_secrets(cx, traced);
     check_redact(cx, traced);
     if let Some(policy) = policy {
         check_policy(cx, traced, policy);
+    }
+}
+
+// A span is entered at run time, which a `const fn` cannot do.
+fn check_const(cx: &Ctxt, traced: &Traced<'_>) {
+    if let Some(constness) = &traced.function.sig.constness {
+        cx.error_with_help(
+            constness,
+            "`#[traced]` cannot go on a `const fn`: spans are entered at run time",
+            "remove `const`, or trace the functions that call it",
+        );
     }
 }
 
@@ -36,13 +52,17 @@ fn check_name(cx: &Ctxt, traced: &Traced<'_>) {
     let (tokens, name) = traced.span_name();
     if let Err(mut violation) = obs_rules::check_span_name(&name) {
         if traced.name.is_none() {
-            violation.message = format!(
-                "the span name derived from the function, {}",
-                violation.message
-            );
+            let subject = format!("span name `{name}`");
+            violation.message = match violation.message.strip_prefix(&subject) {
+                Some(rule) => format!("{subject}, derived from the function name,{rule}"),
+                None => format!(
+                    "the span name derived from the function name: {}",
+                    violation.message
+                ),
+            };
+            let suggestion = obs_rules::suggest_snake_case(&name);
             violation.help = Some(format!(
-                "name the span: `#[traced(name = \"{}\")]`",
-                obs_rules::suggest_snake_case(&name)
+                "name the span: `#[traced(name = \"{suggestion}\")]`, or rename the function `{suggestion}`"
             ));
         }
         cx.violation(tokens, violation);
@@ -61,11 +81,11 @@ fn check_kind(cx: &Ctxt, traced: &Traced<'_>) {
 // Nothing is recorded by default, so `skip` (from `#[instrument]`) has
 // nothing to skip; saying so beats silently accepting it.
 fn check_skip(cx: &Ctxt, traced: &Traced<'_>) {
-    if let Some(tokens) = &traced.skip {
+    if let Some((tokens, key)) = &traced.skip {
         cx.error_with_help(
             tokens,
-            "`skip` is not needed: `#[traced]` records no argument unless asked",
-            "remove `skip(...)`; record the arguments you need with `fields(arg)`",
+            &format!("`{key}` is not needed: `#[traced]` records no argument unless asked"),
+            &format!("remove `{key}`; record the arguments you need with `fields(arg)`"),
         );
     }
 }
@@ -73,12 +93,15 @@ fn check_skip(cx: &Ctxt, traced: &Traced<'_>) {
 // `err` reads the `Err` of a `Result`; on anything else it would never fire.
 fn check_err(cx: &Ctxt, traced: &Traced<'_>) {
     if let Some((tokens, _)) = &traced.err {
-        if !traced.returns_result() {
+        if traced.opaque_future() {
+            opaque_future(cx, tokens, "err", traced);
+        } else if !traced.returns_result() {
             cx.error_with_help(
                 tokens,
                 &format!(
-                    "`err` needs a function returning `Result`, and `{}` does not",
-                    traced.function.sig.ident
+                    "`err` needs a function returning `Result`, and `{}` {}",
+                    traced.function.sig.ident,
+                    returns(traced)
                 ),
                 "remove `err`, or return a `Result`",
             );
@@ -89,12 +112,14 @@ fn check_err(cx: &Ctxt, traced: &Traced<'_>) {
 // `ret` records the return value; a function returning `()` has none.
 fn check_ret(cx: &Ctxt, traced: &Traced<'_>) {
     if let Some((tokens, _)) = &traced.ret {
-        let unit = match traced.output() {
+        let unit = match traced.value_type() {
             None => true,
             Some(syn::Type::Tuple(tuple)) => tuple.elems.is_empty(),
             _ => false,
         };
-        if unit {
+        if traced.opaque_future() {
+            opaque_future(cx, tokens, "ret", traced);
+        } else if unit {
             cx.error_with_help(
                 tokens,
                 &format!(
@@ -107,8 +132,47 @@ fn check_ret(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-// Fields name real arguments (or give a value), appear once, and never
-// record a secret-looking argument verbatim.
+/// `err`/`ret` on `-> impl Future` whose output the expansion cannot reach.
+fn opaque_future(cx: &Ctxt, tokens: &TokenStream, key: &str, traced: &Traced<'_>) {
+    cx.error_with_help(
+        tokens,
+        &format!(
+            "`{key}` reads the output of the future `{}` returns, which needs its body to end in an `async` block",
+            traced.function.sig.ident
+        ),
+        "end the body with `async move { … }`, or make it an `async fn`",
+    );
+}
+
+/// `returns nothing`, ``returns `Option<u32>` `` or ``returns a future of
+/// `u32` ``, for messages.
+fn returns(traced: &Traced<'_>) -> String {
+    match (traced.value_type(), traced.tail_async) {
+        (None, _) => "returns nothing".to_owned(),
+        (Some(ty), false) => format!("returns `{}`", type_text(ty)),
+        (Some(ty), true) => format!("returns a future of `{}`", type_text(ty)),
+    }
+}
+
+/// A type as written, without the spaces of token printing.
+fn type_text(ty: &syn::Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (spaced, tight) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text
+}
+
+// A field records an argument by name or gives a value, and each name is
+// recorded once: `tracing` would keep only one of two values of one name.
 fn check_fields(cx: &Ctxt, traced: &Traced<'_>) {
     let mut seen: HashMap<&str, ()> = HashMap::new();
     for field in &traced.fields {
@@ -119,82 +183,143 @@ fn check_fields(cx: &Ctxt, traced: &Traced<'_>) {
                 &format!("field `{name}` is recorded twice"),
                 "keep one `fields(...)` entry per name",
             );
-            continue;
-        }
-        if traced.redact.iter().any(|r| r == name) {
+        } else if traced.redact.iter().any(|r| r == name) {
             cx.error_with_help(
                 tokens,
                 &format!("`{name}` is both recorded and redacted"),
                 &format!("keep `redact({name})` to record `[redacted]`, or remove it to record the value"),
             );
-            continue;
+        } else if field.value.is_none() && traced.argument(name).is_none() {
+            let help = match argument_list(traced) {
+                Some(arguments) => format!(
+                    "record one of the arguments ({arguments}) or give it a value: `fields({name} = …)`"
+                ),
+                None => format!("give it a value: `fields({name} = …)`"),
+            };
+            cx.error_with_help(
+                tokens,
+                &format!(
+                    "`{name}` is not an argument of `{}`",
+                    traced.function.sig.ident
+                ),
+                &help,
+            );
         }
-        match &field.value {
-            None => {
-                if traced.argument(name).is_none() {
-                    let arguments: Vec<String> = traced
-                        .arguments
-                        .iter()
-                        .map(|a| format!("`{}`", a.ident))
-                        .collect();
-                    let help = if arguments.is_empty() {
-                        format!("give it a value: `fields({name} = …)`")
-                    } else {
-                        format!(
-                            "record one of the arguments ({}) or give it a value: `fields({name} = …)`",
-                            arguments.join(", ")
-                        )
-                    };
-                    cx.error_with_help(
-                        tokens,
-                        &format!(
-                            "`{name}` is not an argument of `{}`",
-                            traced.function.sig.ident
-                        ),
-                        &help,
-                    );
+    }
+}
+
+// `#[traced]` records `otel.kind` on every span, and `otel.status_code`,
+// `error.type`, `exception.message` (`err`) and `ret` (`ret`): a field of the
+// same name would be recorded twice, one value hiding the other.
+fn check_reserved_fields(cx: &Ctxt, traced: &Traced<'_>) {
+    for field in &traced.fields {
+        let (tokens, name) = &field.name;
+        if RESERVED_FIELDS.contains(&name.as_str()) {
+            cx.error_with_help(
+                tokens,
+                &format!("field `{name}` is recorded by `#[traced]` itself"),
+                "give the field another name",
+            );
+        }
+    }
+}
+
+const RESERVED_FIELDS: &[&str] = &[
+    "otel.kind",
+    "otel.status_code",
+    "error.type",
+    "exception.message",
+    "ret",
+];
+
+// Secrets are never recorded verbatim: not an argument named like one
+// (`fields(password)`), not through an expression that only passes it on
+// (`fields(pw = %api_key)`, `api_key.clone()`), and no field named like one,
+// whatever its value, since readers and scrubbers take the name at its word.
+fn check_secrets(cx: &Ctxt, traced: &Traced<'_>) {
+    for field in &traced.fields {
+        let (tokens, name) = &field.name;
+        let recorded = match &field.value {
+            None => traced
+                .argument(name)
+                .map(|_| (tokens.clone(), name.clone())),
+            Some((_, expr)) => verbatim_ident(expr)
+                .filter(|ident| traced.argument(ident).is_some())
+                .map(|ident| (expr.to_token_stream(), ident)),
+        };
+        if let Some((argument_tokens, argument)) = recorded {
+            let redacted = traced.redact.iter().any(|r| *r == argument);
+            if field.value.is_none() && redacted {
+                continue; // recorded and redacted: reported by `check_fields`
+            }
+            if let Some(word) = obs_rules::secret_word(&argument) {
+                let help = if redacted {
+                    format!("remove `{name}`: `redact({argument})` already records `[redacted]`")
                 } else {
-                    check_not_secret(cx, tokens, name, name);
-                }
+                    format!("write `redact({argument})` to record `[redacted]` instead")
+                };
+                cx.error_with_help(
+                    argument_tokens,
+                    &format!(
+                        "argument `{argument}` looks like a secret (`{word}`) and would be recorded verbatim as `{name}`"
+                    ),
+                    &help,
+                );
+                continue;
             }
-            Some((_, expr)) => {
-                if let Some(ident) = bare_ident(expr) {
-                    if traced.argument(&ident).is_some() {
-                        check_not_secret(cx, expr, &ident, name);
-                    }
-                }
-                if let Some(word) = obs_rules::secret_word(name) {
-                    cx.error_with_help(
-                        tokens,
-                        &format!("field `{name}` looks like a secret (`{word}`) and would be recorded verbatim"),
-                        "record something derived from it instead (e.g. its length), or nothing",
-                    );
-                }
+        }
+        if field.value.is_some() {
+            if let Some(word) = obs_rules::secret_word(name) {
+                cx.error_with_help(
+                    tokens,
+                    &format!("field `{name}` is named like a secret (`{word}`)"),
+                    &format!("name the field after what it records, without `{word}`"),
+                );
             }
         }
     }
 }
 
-fn check_not_secret(cx: &Ctxt, tokens: impl quote::ToTokens, argument: &str, field: &str) {
-    if let Some(word) = obs_rules::secret_word(argument) {
-        cx.error_with_help(
-            tokens,
-            &format!(
-                "argument `{argument}` looks like a secret (`{word}`) and would be recorded verbatim as `{field}`"
-            ),
-            &format!("write `redact({argument})` to record `[redacted]` instead"),
-        );
-    }
-}
+/// Methods that pass a value on unchanged, as far as a reader can tell.
+const VERBATIM_METHODS: &[&str] = &[
+    "as_bytes",
+    "as_ref",
+    "as_str",
+    "borrow",
+    "clone",
+    "deref",
+    "expose_secret",
+    "into",
+    "to_owned",
+    "to_string",
+];
 
-/// `x`, `%x` or `?x` (the sigil is parsed separately): the identifier.
-fn bare_ident(expr: &Expr) -> Option<String> {
+/// The argument an expression records unchanged: `x`, `&x`, `*x`, `(x)`,
+/// `x.clone()`, `x.as_str()` (the `%`/`?` sigil is parsed separately).
+fn verbatim_ident(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(|i| i.to_string()),
-        Expr::Reference(reference) => bare_ident(&reference.expr),
-        Expr::Paren(paren) => bare_ident(&paren.expr),
+        Expr::Reference(reference) => verbatim_ident(&reference.expr),
+        Expr::Paren(paren) => verbatim_ident(&paren.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => verbatim_ident(&unary.expr),
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && VERBATIM_METHODS.contains(&call.method.to_string().as_str()) =>
+        {
+            verbatim_ident(&call.receiver)
+        }
         _ => None,
     }
+}
+
+/// The arguments as `` `a`, `b` ``, or `None` if there are none.
+fn argument_list(traced: &Traced<'_>) -> Option<String> {
+    let arguments: Vec<String> = traced
+        .arguments
+        .iter()
+        .map(|a| format!("`{}`", a.ident))
+        .collect();
+    (!arguments.is_empty()).then(|| arguments.join(", "))
 }
 
 // `redact(x)` names a real argument, once.
@@ -203,13 +328,20 @@ fn check_redact(cx: &Ctxt, traced: &Traced<'_>) {
     for ident in &traced.redact {
         let name = ident.to_string();
         if traced.argument(&name).is_none() {
+            let help = match argument_list(traced) {
+                Some(arguments) => format!("redact one of the arguments: {arguments}"),
+                None => format!(
+                    "remove `{name}`: `{}` takes no arguments",
+                    traced.function.sig.ident
+                ),
+            };
             cx.error_with_help(
                 ident,
                 &format!(
-                    "`{name}` is not an argument of `{}`",
+                    "`{name}` is not an argument of `{}`, so there is nothing to redact",
                     traced.function.sig.ident
                 ),
-                "`redact(...)` names arguments to record as `[redacted]`",
+                &help,
             );
         } else if seen.insert(name.clone(), ()).is_some() {
             cx.error_with_help(ident, &format!("`{name}` is redacted twice"), "keep one");
@@ -217,41 +349,42 @@ fn check_redact(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-const ORDER: &[&str] = &["trace", "debug", "info", "warn", "error"];
-
 fn severity(level: &str) -> usize {
-    ORDER.iter().position(|l| *l == level).unwrap_or(0)
+    obs_rules::SPAN_LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .unwrap_or(0)
 }
 
 // The crate's level policy (obs.toml): levels allowed per span-name pattern,
-// and a minimum level for public functions, which are entry points.
+// and a minimum level for public functions, which are entry points. An
+// omitted level is the policy's `default_level`, and is held to both.
 fn check_policy(cx: &Ctxt, traced: &Traced<'_>, policy: &Policy) {
     let (name_tokens, name) = traced.span_name();
-    let (tokens, level) = match &traced.level {
-        Some((tokens, level)) => (tokens.clone(), level.clone()),
-        None => (
+    let (tokens, level, origin) = match (&traced.level, &policy.default_level) {
+        (Some((tokens, level)), _) => (tokens.clone(), level.clone(), String::new()),
+        (None, Some(default)) => (
             name_tokens,
-            policy
-                .default_level
-                .as_ref()
-                .map_or_else(|| "info".to_owned(), |d| d.value.clone()),
+            default.value.clone(),
+            format!(" (`default_level`, {})", policy.location(default.line)),
         ),
+        (None, None) => (name_tokens, "info".to_owned(), " (the default)".to_owned()),
     };
     if obs_rules::check_span_level(&level).is_err() {
         return; // already reported
     }
     if let Some(rule) = policy.rule_for(&name) {
         let (pattern, allowed) = &rule.value;
-        if !allowed.contains(&level) {
+        if let (false, Some(first)) = (allowed.contains(&level), allowed.first()) {
             let allowed_list: Vec<String> = allowed.iter().map(|l| format!("`{l}`")).collect();
             cx.error_with_help(
                 &tokens,
                 &format!(
-                    "span `{name}` is at level `{level}`, but the level policy ({}) allows only {} for `{pattern}`",
+                    "span `{name}` is at level `{level}`{origin}, but the level policy ({}) allows only {} for `{pattern}`",
                     policy.location(rule.line),
                     allowed_list.join(" or ")
                 ),
-                &format!("write `level = \"{}\"`", allowed[0]),
+                &format!("write `level = \"{first}\"`"),
             );
         }
     }
@@ -260,7 +393,7 @@ fn check_policy(cx: &Ctxt, traced: &Traced<'_>, policy: &Policy) {
             cx.error_with_help(
                 &tokens,
                 &format!(
-                    "public function `{}` is an entry point, and the level policy ({}) wants entry points at `{}` or above, not `{level}`",
+                    "public function `{}` is an entry point, and the level policy ({}) wants entry points at `{}` or above, not `{level}`{origin}",
                     traced.function.sig.ident,
                     policy.location(min.line),
                     min.value

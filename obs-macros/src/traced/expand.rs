@@ -9,8 +9,18 @@
 use super::ast::{Format, MaybeItemFn, Sigil, Traced};
 use super::policy::Policy;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{Expr, Stmt, Type};
+use quote::{format_ident, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::Type;
+
+/// `quote!` with `Span::mixed_site()`: the locals the expansion declares
+/// (`__obs_span`, `__obs_result`, …) are invisible to the user's code, and the
+/// user's cannot shadow them.
+macro_rules! quote_mixed {
+    ($($tt:tt)*) => {
+        quote_spanned!(Span::mixed_site()=> $($tt)*)
+    };
+}
 
 const PRIVATE: &str = "::obs_runtime::__private";
 
@@ -33,32 +43,32 @@ pub(crate) fn impl_traced(
     let kind = traced.kind.as_ref().map_or("internal", |(_, k)| k.as_str());
     let span_kind = format_ident!("{}", capitalize(kind));
     let target = match &traced.target {
-        Some((_, target)) => quote!(#target),
-        None => quote!(::core::module_path!()),
+        Some((_, target)) => quote_mixed!(#target),
+        None => quote_mixed!(::core::module_path!()),
     };
 
     // --- span fields ---
     let mut field_names: Vec<String> = vec!["otel.kind".into()];
-    let mut fields: Vec<TokenStream> = vec![quote!(otel.kind = #kind)];
+    let mut fields: Vec<TokenStream> = vec![quote_mixed!(otel.kind = #kind)];
     for field in &traced.fields {
         let (tokens, text) = &field.name;
         field_names.push(text.clone());
         let value = match &field.value {
-            Some((Sigil::Display, expr)) => quote!(%#expr),
-            Some((Sigil::Debug, expr)) => quote!(?#expr),
-            Some((Sigil::Value, expr)) => quote!(#expr),
+            Some((Sigil::Display, expr)) => quote_mixed!(%#expr),
+            Some((Sigil::Debug, expr)) => quote_mixed!(?#expr),
+            Some((Sigil::Value, expr)) => quote_mixed!(#expr),
             None => argument_value(traced, text),
         };
-        fields.push(quote!(#tokens = #value));
+        fields.push(quote_mixed!(#tokens = #value));
     }
     for ident in &traced.redact {
         field_names.push(ident.to_string());
-        fields.push(quote!(#ident = "[redacted]"));
+        fields.push(quote_mixed!(#ident = "[redacted]"));
     }
     if traced.err.is_some() {
         field_names
             .extend(["otel.status_code", "error.type", "exception.message"].map(String::from));
-        fields.push(quote! {
+        fields.push(quote_mixed! {
             otel.status_code = #private::tracing::field::Empty,
             error.type = #private::tracing::field::Empty,
             exception.message = #private::tracing::field::Empty
@@ -66,14 +76,14 @@ pub(crate) fn impl_traced(
     }
     if traced.ret.is_some() {
         field_names.push("ret".into());
-        fields.push(quote!(ret = #private::tracing::field::Empty));
+        fields.push(quote_mixed!(ret = #private::tracing::field::Empty));
     }
 
     let parent = traced
         .parent
         .as_ref()
-        .map(|parent| quote!(parent: #parent,));
-    let span = quote! {
+        .map(|parent| quote_mixed!(parent: #parent,));
+    let span = quote_mixed! {
         let __obs_span = #private::tracing::span!(
             target: #target, #parent #private::tracing::Level::#level_ident, #name, #(#fields),*
         );
@@ -81,10 +91,10 @@ pub(crate) fn impl_traced(
     let follows_from = traced
         .follows_from
         .as_ref()
-        .map(|from| quote!(__obs_span.follows_from(#from);));
+        .map(|from| quote_mixed!(__obs_span.follows_from(#from);));
 
     let metrics = traced.metrics.is_some();
-    let descriptor = quote! {
+    let descriptor = quote_mixed! {
         #[#private::linkme::distributed_slice(#private::SPAN_DESCRIPTORS)]
         #[linkme(crate = #private::linkme)]
         static __OBS_SPAN_DESCRIPTOR: #private::SpanDescriptor = #private::SpanDescriptor {
@@ -100,7 +110,7 @@ pub(crate) fn impl_traced(
         };
     };
     let red = metrics.then(|| {
-        quote! {
+        quote_mixed! {
             static __OBS_FUNCTION_METRICS: #private::FunctionMetrics =
                 #private::FunctionMetrics::new(#name, ::core::module_path!());
         }
@@ -108,16 +118,37 @@ pub(crate) fn impl_traced(
 
     let output = traced.output();
     let annotated = output.filter(|ty| !contains_impl(ty));
-    let result_type = annotated.map(|ty| quote!(: #ty));
+    let result_type = annotated.map(|ty| quote_mixed!(: #ty));
     let needs_result = traced.err.is_some() || traced.ret.is_some() || metrics;
-    let inspect = inspect_result(traced, &private);
-    let timer = metrics.then(|| quote!(let mut __obs_timer = __OBS_FUNCTION_METRICS.start();));
-    let finish = metrics.then(|| quote!(::core::mem::drop(__obs_timer);));
+    let timer =
+        metrics.then(|| quote_mixed!(let mut __obs_timer = __OBS_FUNCTION_METRICS.start();));
+    let finish = metrics.then(|| quote_mixed!(::core::mem::drop(__obs_timer);));
+
+    // A never-taken return of the declared type keeps type inference as it
+    // is without the attribute (tracing-attributes does the same): `into()`,
+    // `collect()` and `?` see the return type, and a mistake in the body is
+    // reported at the body's expression, not at the attribute.
+    // The `return` is located at the return type (with the expansion's
+    // hygiene), where rustc's "return type inferred here" notes then point.
+    let fake_return = annotated.map(|ty| {
+        let at_type = ty.span().resolved_at(Span::mixed_site());
+        let return_value = quote_spanned!(at_type=> return __obs_fake_return;);
+        quote_mixed! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+            if false {
+                let __obs_fake_return: #ty = loop {};
+                #return_value
+            }
+        }
+    });
 
     let instrumented = if sig.asyncness.is_some() {
-        let future = quote!(async move #body);
+        // The body's own `async` block, which `return` and `?` leave; it
+        // holds nothing but the body, so it is `Send` when the body is.
+        let future = quote_mixed!(async move { #fake_return #body });
         if needs_result {
-            quote! {
+            let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_span));
+            quote_mixed! {
                 #timer
                 let __obs_result #result_type =
                     #private::Instrument::instrument(#future, ::core::clone::Clone::clone(&__obs_span)).await;
@@ -126,69 +157,78 @@ pub(crate) fn impl_traced(
                 __obs_result
             }
         } else {
-            quote!(#private::Instrument::instrument(#future, __obs_span).await)
+            quote_mixed!(#private::Instrument::instrument(#future, __obs_span).await)
         }
-    } else if let Some((prefix, future)) = tail_async_block(body) {
+    } else if let Some((prefix, future)) = function.tail_async_block() {
         // `fn f() -> impl Future { …; async move { … } }`: the span covers the
-        // synchronous prefix and every poll of the returned future.
-        let wrapped = if needs_result {
-            quote! {
-                async move {
-                    #timer
-                    let __obs_result = #future.await;
-                    #inspect
-                    #finish
-                    __obs_result
-                }
-            }
+        // synchronous prefix and every poll of the returned future, which
+        // records the result with a span of its own (the function's span is
+        // borrowed by `__obs_entered` until it returns).
+        let (record_span, wrapped) = if needs_result {
+            let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_record_span));
+            (
+                Some(
+                    quote_mixed!(let __obs_record_span = ::core::clone::Clone::clone(&__obs_span);),
+                ),
+                quote_mixed! {
+                    async move {
+                        #timer
+                        let __obs_result = #future.await;
+                        #inspect
+                        #finish
+                        __obs_result
+                    }
+                },
+            )
         } else {
-            future
+            (None, future.into_token_stream())
         };
-        quote! {
+        quote_mixed! {
             let __obs_future_span = ::core::clone::Clone::clone(&__obs_span);
+            #record_span
             let __obs_entered = __obs_span.enter();
             #(#prefix)*
             #private::Instrument::instrument(#wrapped, __obs_future_span)
         }
     } else if needs_result {
-        quote! {
+        // The body in a closure, so that `return` leaves the body and not the
+        // function; the closure's return type is the function's when it can
+        // be named, for the same reasons as the fake return. Called through
+        // a function that takes an `FnOnce`, so the closure is one and the
+        // body can return borrows of what it captures (`&mut self`).
+        let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_span));
+        let returns = annotated.map(|ty| quote_mixed!(-> #ty));
+        quote_mixed! {
             let __obs_entered = __obs_span.enter();
             #timer
-            #[allow(clippy::redundant_closure_call)]
-            let __obs_result #result_type = (move || #body)();
+            #[inline(always)]
+            fn __obs_call_once<R>(body: impl ::core::ops::FnOnce() -> R) -> R {
+                body()
+            }
+            let __obs_result #result_type = __obs_call_once(move || #returns #body);
             #inspect
             #finish
             __obs_result
         }
     } else {
-        quote! {
+        quote_mixed! {
             let __obs_entered = __obs_span.enter();
             #body
         }
     };
+    // In an `async fn`, the fake return is inside the body's `async` block.
+    let fake_return = fake_return.filter(|_| sig.asyncness.is_none());
 
-    // A never-taken return of the declared type keeps type inference as it
-    // is without the attribute (tracing-attributes does the same).
-    let fake_return = match (annotated, sig.asyncness.is_some()) {
-        (Some(ty), false) => Some(quote! {
-            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
-            if false {
-                let __obs_fake_return: #ty = loop {};
-                return __obs_fake_return;
-            }
-        }),
-        _ => None,
-    };
     let track_policy = policy
         .and_then(|p| p.path.to_str().map(str::to_owned))
         .map(|path| {
             // Rebuild when the policy changes.
-            quote!(
+            quote_mixed!(
                 const _: &[u8] = ::core::include_bytes!(#path);
             )
         });
 
-    quote_spanned! {Span::mixed_site()=>
+    quote_mixed! {
         #(#attrs)*
         #vis #sig {
             #track_policy
@@ -222,13 +262,13 @@ fn capitalize(word: &str) -> String {
 /// values, `String` with `Display`, everything else with `Debug`.
 fn argument_value(traced: &Traced<'_>, name: &str) -> TokenStream {
     let Some(argument) = traced.argument(name) else {
-        return quote!(::core::compile_error!("unknown argument"));
+        return quote_mixed!(::core::compile_error!("unknown argument"));
     };
     let ident = &argument.ident;
     match argument.ty.map(type_class) {
-        Some(ArgClass::Value) => quote!(#ident),
-        Some(ArgClass::Display) => quote!(%#ident),
-        _ => quote!(?#ident),
+        Some(ArgClass::Value) => quote_mixed!(#ident),
+        Some(ArgClass::Display) => quote_mixed!(%#ident),
+        _ => quote_mixed!(?#ident),
     }
 }
 
@@ -264,29 +304,32 @@ fn type_class(ty: &Type) -> ArgClass {
 
 /// What happens once the result is known: error status on the span, the
 /// return value recorded, the call marked failed for RED metrics.
-fn inspect_result(traced: &Traced<'_>, private: &TokenStream) -> TokenStream {
+fn inspect_result(traced: &Traced<'_>, private: &TokenStream, span: &TokenStream) -> TokenStream {
     let record_error = traced.err.as_ref().map(|(_, format)| match format {
-        Format::Display => quote!(#private::record_error_display(&__obs_span, __obs_error);),
-        Format::Debug => quote!(#private::record_error_debug(&__obs_span, __obs_error);),
+        Format::Display => quote_mixed!(#private::record_error_display(&#span, __obs_error);),
+        Format::Debug => quote_mixed!(#private::record_error_debug(&#span, __obs_error);),
     });
-    let fail = traced.metrics.as_ref().map(|_| quote!(__obs_timer.fail();));
+    let fail = traced
+        .metrics
+        .as_ref()
+        .map(|_| quote_mixed!(__obs_timer.fail();));
     let record_ret = |value: TokenStream| {
         traced.ret.as_ref().map(|(_, format)| {
             let value = match format {
-                Format::Display => quote!(#private::tracing::field::display(#value)),
-                Format::Debug => quote!(#private::tracing::field::debug(#value)),
+                Format::Display => quote_mixed!(#private::tracing::field::display(#value)),
+                Format::Debug => quote_mixed!(#private::tracing::field::debug(#value)),
             };
-            quote!(__obs_span.record("ret", #value);)
+            quote_mixed!(#span.record("ret", #value);)
         })
     };
     if traced.returns_result() {
-        let on_ok = record_ret(quote!(__obs_value));
+        let on_ok = record_ret(quote_mixed!(__obs_value));
         let ok_binding = if on_ok.is_some() {
-            quote!(__obs_value)
+            quote_mixed!(__obs_value)
         } else {
-            quote!(_)
+            quote_mixed!(_)
         };
-        quote! {
+        quote_mixed! {
             match &__obs_result {
                 ::core::result::Result::Ok(#ok_binding) => { #on_ok }
                 ::core::result::Result::Err(__obs_error) => {
@@ -297,23 +340,8 @@ fn inspect_result(traced: &Traced<'_>, private: &TokenStream) -> TokenStream {
             }
         }
     } else {
-        record_ret(quote!(&__obs_result)).into_token_stream()
+        record_ret(quote_mixed!(&__obs_result)).into_token_stream()
     }
-}
-
-/// A body whose last statement is an `async` block: its other statements and
-/// that block.
-fn tail_async_block(body: &proc_macro2::Group) -> Option<(Vec<Stmt>, TokenStream)> {
-    let block: syn::Block = syn::parse2(body.to_token_stream()).ok()?;
-    let mut stmts = block.stmts;
-    match stmts.last() {
-        Some(Stmt::Expr(Expr::Async(_), None)) => {}
-        _ => return None,
-    }
-    let Some(Stmt::Expr(tail, None)) = stmts.pop() else {
-        return None;
-    };
-    Some((stmts, tail.into_token_stream()))
 }
 
 fn contains_impl(ty: &Type) -> bool {

@@ -5,10 +5,19 @@
 //! unless it sets `name`.
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{ImplItem, ItemImpl, Type};
+use quote::{quote, ToTokens};
+use syn::ext::IdentExt;
+use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
+    if let Some(name) = name_key(&args) {
+        let error = syn::Error::new_spanned(
+            name,
+            "`name` on an `impl` block would give every method the same span name\n= help: remove it: each method's span is named `type.method`, or set `name` on the method",
+        )
+        .into_compile_error();
+        return quote!(#error #block);
+    }
     let Some(type_name) = type_name(&block.self_ty) else {
         let error = syn::Error::new_spanned(
             &block.self_ty,
@@ -19,7 +28,12 @@ pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
     };
     for item in &mut block.items {
         let ImplItem::Fn(method) = item else { continue };
-        let name = format!("{type_name}.{}", method.sig.ident);
+        // Spanned at the method, so that an error about the derived name
+        // points at it.
+        let name = LitStr::new(
+            &format!("{type_name}.{}", method.sig.ident.unraw()),
+            method.sig.ident.span(),
+        );
         let own = method.attrs.iter_mut().find(|attr| {
             attr.path()
                 .segments
@@ -32,9 +46,9 @@ pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
                     syn::Meta::List(list) => list.tokens.clone(),
                     _ => TokenStream::new(),
                 };
-                if !sets_name(&own_args) {
+                if name_key(&own_args).is_none() {
                     let separator = (!own_args.is_empty()).then(|| quote!(,));
-                    let path = attr.path().clone();
+                    let path = attr.path().to_token_stream();
                     *attr = syn::parse_quote!(#[#path(name = #name #separator #own_args)]);
                 }
             }
@@ -62,8 +76,8 @@ fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
-/// Whether an argument list already has a top-level `name = …`.
-fn sets_name(args: &TokenStream) -> bool {
+/// The `name` key of an argument list's top-level `name = …`, if any.
+fn name_key(args: &TokenStream) -> Option<proc_macro2::Ident> {
     let mut expect_key = true;
     let mut tokens = args.clone().into_iter().peekable();
     while let Some(token) = tokens.next() {
@@ -71,7 +85,7 @@ fn sets_name(args: &TokenStream) -> bool {
             proc_macro2::TokenTree::Ident(ident) if expect_key && ident == "name" => {
                 if matches!(tokens.peek(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=')
                 {
-                    return true;
+                    return Some(ident.clone());
                 }
             }
             proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
@@ -82,5 +96,5 @@ fn sets_name(args: &TokenStream) -> bool {
         }
         expect_key = false;
     }
-    false
+    None
 }

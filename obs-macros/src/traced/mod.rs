@@ -7,24 +7,25 @@ mod impl_block;
 mod policy;
 
 use crate::ctxt::Ctxt;
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
-        return impl_block::expand(args, block);
+    let keyword = keyword(&item);
+    if keyword.as_deref() == Some("impl") {
+        return match syn::parse2::<syn::ItemImpl>(item.clone()) {
+            Ok(block) => impl_block::expand(args, block),
+            // A syntax error in the block is rustc's to report, at the mistake.
+            Err(_) => item,
+        };
     }
     let function = match syn::parse2::<ast::MaybeItemFn>(item.clone()) {
         Ok(function) => function,
+        // A function whose signature does not parse: rustc reports it.
+        Err(_) if keyword.as_deref() == Some("fn") && ends_in_body(&item) => return item,
         // Not a function: say so, and give the item back untouched so the
         // rest of the crate still compiles.
-        Err(_) => {
-            let error = syn::Error::new_spanned(
-                &item,
-                "`#[traced]` goes on a function, a method or an `impl` block\n= help: move it onto a `fn`",
-            )
-            .into_compile_error();
-            return quote::quote! { #error #item };
-        }
+        Err(_) => return not_a_function(item, keyword.as_deref()),
     };
     let cx = Ctxt::new();
     let traced = ast::Traced::from_ast(&cx, args, &function);
@@ -37,7 +38,53 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         (result, _) => {
             // Keep the function as written so its callers compile.
             let errors = result.err().map(syn::Error::into_compile_error);
-            quote::quote! { #errors #function }
+            quote! { #errors #function }
         }
     }
+}
+
+/// The item's keyword (`fn`, `impl`, `struct`, …): the first identifier that
+/// is not part of an attribute, the visibility or a qualifier.
+fn keyword(item: &TokenStream) -> Option<String> {
+    item.clone().into_iter().find_map(|token| match token {
+        TokenTree::Ident(ident) => {
+            let word = ident.to_string();
+            let qualifier = matches!(
+                word.as_str(),
+                "pub" | "const" | "async" | "unsafe" | "extern" | "default"
+            );
+            (!qualifier).then_some(word)
+        }
+        _ => None,
+    })
+}
+
+fn ends_in_body(item: &TokenStream) -> bool {
+    matches!(item.clone().into_iter().last(), Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace)
+}
+
+/// The error for `#[traced]` on anything but a function or an `impl` block,
+/// spanned at the item's head (`struct Parser`), followed by the item.
+fn not_a_function(item: TokenStream, keyword: Option<&str>) -> TokenStream {
+    let (message, help) = match keyword {
+        Some("fn") => (
+            "`#[traced]` needs a function body",
+            "put it on the function that implements the method",
+        ),
+        _ => (
+            "`#[traced]` goes on a function, a method or an `impl` block",
+            "move it onto a `fn`",
+        ),
+    };
+    let head: TokenStream = item
+        .clone()
+        .into_iter()
+        .skip_while(|token| !matches!(token, TokenTree::Ident(ident) if Some(ident.to_string().as_str()) == keyword))
+        .take_while(|token| !matches!(token, TokenTree::Group(group) if group.delimiter() != proc_macro2::Delimiter::None))
+        .take_while(|token| !matches!(token, TokenTree::Punct(p) if p.as_char() == ';' || p.as_char() == '=' || p.as_char() == ':' || p.as_char() == '<'))
+        .collect();
+    let spanned = if head.is_empty() { item.clone() } else { head };
+    let error =
+        syn::Error::new_spanned(spanned, format!("{message}\n= help: {help}")).into_compile_error();
+    quote! { #error #item }
 }

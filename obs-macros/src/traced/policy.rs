@@ -35,14 +35,32 @@ pub(crate) struct Setting<T> {
 
 impl Policy {
     pub(crate) fn load(cx: &Ctxt, traced: &Option<Traced<'_>>) -> Option<Policy> {
-        let path = match std::env::var_os("OBS_TOML") {
-            Some(path) => PathBuf::from(path),
-            None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?).join("obs.toml"),
-        };
-        let text = std::fs::read_to_string(&path).ok()?;
         let at = traced
             .as_ref()
             .map_or_else(Span::call_site, |t| t.function.sig.ident.span());
+        let (path, explicit) = match std::env::var_os("OBS_TOML") {
+            Some(path) => (PathBuf::from(path), true),
+            None => (
+                PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?).join("obs.toml"),
+                false,
+            ),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            // Without `obs.toml` there is no policy; a policy named by
+            // `OBS_TOML` that cannot be read is a mistake, not an opt-out.
+            Err(_) if !explicit => return None,
+            Err(error) => {
+                cx.syn_error(syn::Error::new(
+                    at,
+                    format!(
+                        "`OBS_TOML` names the level policy {}, which cannot be read: {error}\n= help: point `OBS_TOML` at an `obs.toml`, or unset it",
+                        path.display()
+                    ),
+                ));
+                return None;
+            }
+        };
         match parse(&text, path.clone()) {
             Ok(policy) => Some(policy),
             Err((line, message)) => {

@@ -1,0 +1,8 @@
+use obs_runtime::traced;
+
+#[traced(level = "info", name = "spec.Parse")]
+fn parse(input: &str) -> usize {
+    input.len()
+}
+
+fn main() {}

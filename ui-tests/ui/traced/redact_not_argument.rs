@@ -1,0 +1,8 @@
+use obs_runtime::traced;
+
+#[traced(level = "info", name = "auth.login", redact(passwd))]
+fn login(user: &str, password: &str) -> bool {
+    !user.is_empty() && !password.is_empty()
+}
+
+fn main() {}
