@@ -210,7 +210,8 @@ mod loom_tests {
                 .map(|key| {
                     let map = map.clone();
                     thread::spawn(move || {
-                        map.get_or_insert(&key, |k| (*k, AtomicU64::new(0))).is_some()
+                        map.get_or_insert(&key, |k| (*k, AtomicU64::new(0)))
+                            .is_some()
                     })
                 })
                 .collect();
