@@ -799,16 +799,57 @@ fn pretty_logs_carry_the_exported_ids() {
 // === the global install ===
 
 #[test]
-fn init_installs_once() {
-    let guard = config(&[("OBS_METRICS", "off")])
-        .logs(false)
-        .init()
-        .expect("the first init installs the subscriber");
+fn init_installs_once_and_exports_only_the_services_spans() {
+    let receiver = Receiver::start();
+    // `trace` for everything: the exporter's own HTTP/2 client (h2, hyper,
+    // tonic) is instrumented with `tracing` too, and its spans must not be
+    // exported in turn (a loop that never ends).
+    let guard = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "20"),
+        ("RUST_LOG", "trace"),
+        ("OBS_METRICS", "off"),
+    ])
+    .logs(false)
+    .init()
+    .expect("the first init installs the subscriber");
     assert!(tracing::dispatcher::has_been_set());
+    let fields: Vec<String> =
+        opentelemetry::global::get_text_map_propagator(|p| p.fields().map(str::to_owned).collect());
+    assert!(fields.contains(&"traceparent".to_owned()), "{fields:?}");
+
     let err = config(&[("OBS_METRICS", "off")])
         .logs(false)
         .init()
         .unwrap_err();
     assert!(matches!(err, ConfigError::AlreadyInitialized), "{err}");
+
+    // Under the global subscriber (no `with_default`): two batches, so the
+    // exporter has run while spans were recorded.
+    assert_eq!(place_order(1).unwrap(), 1);
+    let shop_spans = |r: &Receiver| {
+        r.spans()
+            .iter()
+            .filter(|s| s.name.starts_with("shop."))
+            .count()
+    };
+    receiver.wait_for("the first order", TIMEOUT, |r| {
+        (shop_spans(r) >= 2).then_some(())
+    });
+    assert_eq!(place_order(2).unwrap(), 2);
+    receiver.wait_for("the second order", TIMEOUT, |r| {
+        (shop_spans(r) >= 4).then_some(())
+    });
+    assert!(guard.force_flush(TIMEOUT));
     drop(guard);
+    let spans = receiver.spans();
+    let exporters_own: Vec<_> = spans
+        .iter()
+        .filter(|s| s.attributes.get("thread.name").map(String::as_str) == Some("obs-otlp"))
+        .map(|s| &s.name)
+        .collect();
+    assert!(exporters_own.is_empty(), "{exporters_own:?}");
+    let ours = spans.iter().filter(|s| s.name.starts_with("shop.")).count();
+    assert_eq!(ours, 4, "{spans:#?}");
 }

@@ -128,7 +128,14 @@ impl Receiver {
             .unwrap();
         let thread = thread::Builder::new()
             .name("otlp-receiver".into())
-            .spawn(move || runtime.block_on(serve(listener, sink, stopped)))
+            // The receiver's own HTTP/2 server is instrumented with `tracing`;
+            // under a test's global subscriber its spans would be exported
+            // to it, and so on. It records nothing.
+            .spawn(move || {
+                tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
+                    runtime.block_on(serve(listener, sink, stopped))
+                })
+            })
             .unwrap();
         Receiver {
             addr,

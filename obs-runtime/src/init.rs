@@ -38,7 +38,8 @@ pub fn init() -> Result<ObsGuard, ConfigError> {
 impl Config {
     /// Starts everything this configuration asks for and installs the
     /// `tracing` subscriber as the global default (and, when spans are
-    /// recorded, the tracer provider as OpenTelemetry's global one).
+    /// recorded, the tracer provider as OpenTelemetry's global one; obs's W3C
+    /// Trace Context propagator as its global propagator).
     ///
     /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
     /// is already set; what was started is then stopped again.
@@ -51,6 +52,9 @@ impl Config {
         if let Some(provider) = &guard.tracer_provider {
             opentelemetry::global::set_tracer_provider(provider.clone());
         }
+        // For OpenTelemetry APIs and middleware that propagate through the
+        // global propagator: obs's conforming W3C Trace Context.
+        opentelemetry::global::set_text_map_propagator(crate::propagation::W3cPropagator::new());
         Ok(guard)
     }
 

@@ -485,6 +485,24 @@ fn run(
     commands: mpsc::UnboundedReceiver<Command>,
     ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
 ) {
+    // The exporter's own HTTP/2 and HTTP clients are instrumented with
+    // `tracing`: under the application's subscriber their spans would be
+    // exported, creating more spans, without end (h2 even starts root spans,
+    // which OpenTelemetry's suppressed context does not reach). This thread
+    // reports to no subscriber at all.
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
+        let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
+        run_silently(config, resource, spans, commands, ready);
+    });
+}
+
+fn run_silently(
+    config: OtlpExporterBuilder,
+    resource: Resource,
+    spans: mpsc::Receiver<SpanData>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
