@@ -57,6 +57,16 @@
 //! Data flows one way: metric cells ([`Counter`], [`Gauge`], [`IntGauge`],
 //! [`Histogram`], [`Family`]) → [`Registry`] → encoder ([`Format`]) →
 //! exporter.
+//!
+//! ## One-call set-up
+//!
+//! With the `init` feature (and `otlp` for an OpenTelemetry collector),
+//! `obs_runtime::init()` reads the standard `OTEL_*` variables, `RUST_LOG` and
+//! obs's `OBS_*` switches, installs the `tracing` subscriber (spans with
+//! OpenTelemetry ids, log lines carrying `trace_id`/`span_id`), serves
+//! `/metrics` and exports traces and metrics over OTLP; the guard it returns
+//! flushes on drop. [`Config`] does the same from code; `docs/CONFIGURATION.md`
+//! lists every variable and feature.
 
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
