@@ -576,7 +576,7 @@ impl Worker {
     ) {
         let mut batch: Vec<SpanData> = Vec::with_capacity(self.batch_size);
         let mut spans_open = self.span_exporter.is_some();
-        let mut next_span_export = tokio::time::Instant::now() + self.schedule_delay;
+        let mut next_span_export = tokio::time::Instant::now();
         let mut metrics_tick = tokio::time::interval_at(
             tokio::time::Instant::now() + self.metrics_interval,
             self.metrics_interval,
@@ -586,6 +586,7 @@ impl Worker {
         let exporting_metrics = self.metrics_client.is_some();
         loop {
             let room = self.batch_size.saturating_sub(batch.len());
+            let was_empty = batch.is_empty();
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
@@ -622,18 +623,16 @@ impl Worker {
                     }
                     if batch.len() >= self.batch_size {
                         self.export_spans(&mut batch, None).await;
-                        next_span_export = tokio::time::Instant::now() + self.schedule_delay;
                     }
                 }
                 _ = tokio::time::sleep_until(next_span_export), if !batch.is_empty() => {
                     self.export_spans(&mut batch, None).await;
-                    next_span_export = tokio::time::Instant::now() + self.schedule_delay;
                 }
                 _ = metrics_tick.tick(), if exporting_metrics => {
                     self.export_metrics(None).await;
                 }
             }
-            if batch.is_empty() {
+            if was_empty && !batch.is_empty() {
                 // The delay counts from the first span of a batch.
                 next_span_export = tokio::time::Instant::now() + self.schedule_delay;
             }
