@@ -26,5 +26,6 @@ pub(crate) const SKIP: &str = "skip";
 pub(crate) const ERR: &str = "err";
 pub(crate) const RET: &str = "ret";
 pub(crate) const PARENT: &str = "parent";
+pub(crate) const REMOTE_PARENT: &str = "remote_parent";
 pub(crate) const FOLLOWS_FROM: &str = "follows_from";
 pub(crate) const METRICS_FLAG: &str = "metrics";

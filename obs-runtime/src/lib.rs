@@ -117,6 +117,24 @@ pub mod __private {
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
+
+    /// Without the `opentelemetry` feature there is no remote context:
+    /// `#[traced(remote_parent = …)]` fails with this trait's message.
+    #[cfg(not(feature = "opentelemetry"))]
+    #[diagnostic::on_unimplemented(
+        message = "`#[traced(remote_parent = …)]` needs obs-runtime's `opentelemetry` feature",
+        label = "remote contexts come from `obs_runtime::propagation::extract`",
+        note = "enable it: `obs-runtime = { version = \"…\", features = [\"opentelemetry\"] }`"
+    )]
+    pub trait RemoteParentNeedsOpentelemetry {}
+
+    /// See [`RemoteParentNeedsOpentelemetry`].
+    #[cfg(not(feature = "opentelemetry"))]
+    pub fn set_remote_parent<T: RemoteParentNeedsOpentelemetry + ?Sized>(
+        _: &tracing::Span,
+        _: &T,
+    ) {
+    }
     pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
     pub use crate::span::{

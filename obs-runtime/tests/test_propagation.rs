@@ -831,3 +831,37 @@ fn a_trace_crosses_http_and_a_message_into_a_worker() {
     assert_eq!(consume.span_kind, SpanKind::Consumer);
     assert_eq!(step.span_kind, SpanKind::Internal);
 }
+
+// === #[traced(remote_parent = …)] ===
+
+#[traced(level = "info", name = "queue.consume", kind = "consumer", remote_parent = headers_context)]
+fn consume(headers_context: &RemoteContext) -> u32 {
+    7
+}
+
+#[test]
+fn traced_takes_a_remote_parent() {
+    let remote = extract(&[(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )]);
+    assert!(remote.is_valid());
+    let (value, spans) = exported(|| consume(&remote));
+    assert_eq!(value, 7);
+    let consumed = span(&spans, "queue.consume");
+    assert_eq!(
+        consumed.span_context.trace_id(),
+        trace_id("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+    assert_eq!(consumed.parent_span_id, span_id("00f067aa0ba902b7"));
+    assert_eq!(consumed.span_kind, SpanKind::Consumer);
+
+    // An invalid context leaves the span a root of a new trace.
+    let (_, spans) = exported(|| consume(&RemoteContext::default()));
+    let fresh = span(&spans, "queue.consume");
+    assert_ne!(
+        fresh.span_context.trace_id(),
+        trace_id("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+    assert_eq!(fresh.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+}

@@ -109,6 +109,9 @@ pub(crate) struct Traced<'a> {
     pub(crate) err: Option<(TokenStream, Format)>,
     pub(crate) ret: Option<(TokenStream, Format)>,
     pub(crate) parent: Option<Expr>,
+    /// `remote_parent = ctx`: a context extracted from a carrier, and the
+    /// tokens of the key for errors.
+    pub(crate) remote_parent: Option<(TokenStream, Expr)>,
     pub(crate) follows_from: Option<Expr>,
     pub(crate) metrics: Option<TokenStream>,
     pub(crate) arguments: Vec<Argument<'a>>,
@@ -218,6 +221,7 @@ const KEYS: &[&str] = &[
     ERR,
     RET,
     PARENT,
+    REMOTE_PARENT,
     FOLLOWS_FROM,
     METRICS_FLAG,
 ];
@@ -245,6 +249,7 @@ impl<'a> Traced<'a> {
         let mut err = Attr::none(cx, TRACED, ERR);
         let mut ret = Attr::none(cx, TRACED, RET);
         let mut parent = Attr::none(cx, TRACED, PARENT);
+        let mut remote_parent = Attr::none(cx, TRACED, REMOTE_PARENT);
         let mut follows_from = Attr::none(cx, TRACED, FOLLOWS_FROM);
         let mut metrics = Attr::none(cx, TRACED, METRICS_FLAG);
 
@@ -265,6 +270,7 @@ impl<'a> Traced<'a> {
                 ERR => format(&arg, Format::Display).map(|f| err.set_key(&path, &arg.key, f)),
                 RET => format(&arg, Format::Debug).map(|f| ret.set_key(&path, &arg.key, f)),
                 PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg, e)),
+                REMOTE_PARENT => expr(&arg).map(|e| remote_parent.set_key(&path, &arg, e)),
                 FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
                 METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
                 _ => {
@@ -294,6 +300,7 @@ impl<'a> Traced<'a> {
             err: err.get_with_tokens(),
             ret: ret.get_with_tokens(),
             parent: parent.get_with_tokens().map(|(_, v)| v),
+            remote_parent: remote_parent.get_with_tokens(),
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
             metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
             arguments: arguments(&function.sig),
@@ -362,6 +369,7 @@ fn example(key: &Ident) -> &'static str {
         TARGET => "\"my_crate::module\"",
         KIND => "\"server\"",
         PARENT => "&span",
+        REMOTE_PARENT => "&remote_context",
         FOLLOWS_FROM => "span.id()",
         _ => "…",
     }

@@ -20,6 +20,7 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     check_reserved_fields(cx, traced);
     check_secrets(cx, traced);
     check_redact(cx, traced);
+    check_parents(cx, traced);
     if let Some(policy) = policy {
         check_policy(cx, traced, policy);
     }
@@ -401,5 +402,17 @@ fn check_policy(cx: &Ctxt, traced: &Traced<'_>, policy: &Policy) {
                 &format!("write `level = \"{}\"`, or make the function private", min.value),
             );
         }
+    }
+}
+
+// A span has one parent: a local span (`parent`) or a context that arrived
+// from another process (`remote_parent`), not both.
+fn check_parents(cx: &Ctxt, traced: &Traced<'_>) {
+    if let (Some(_), Some((tokens, _))) = (&traced.parent, &traced.remote_parent) {
+        cx.error_with_help(
+            tokens,
+            "`parent` and `remote_parent` both set the span's parent",
+            "keep `remote_parent` for a context extracted from headers, or `parent` for a local span",
+        );
     }
 }

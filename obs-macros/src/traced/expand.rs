@@ -88,6 +88,15 @@ pub(crate) fn impl_traced(
             target: #target, #parent #private::tracing::Level::#level_ident, #name, #(#fields),*
         );
     };
+    // The remote parent is set before the span is first entered, when
+    // tracing-opentelemetry still accepts a new parent.
+    let remote_parent = traced.remote_parent.as_ref().map(|(_, remote)| {
+        // Spanned at the expression, so a missing feature or a wrong type
+        // is reported there.
+        let call = quote::quote_spanned!(remote.span()=> #private::set_remote_parent);
+        let argument = quote::quote_spanned!(remote.span()=> &(#remote));
+        quote_mixed!(#call(&__obs_span, #argument);)
+    });
     let follows_from = traced
         .follows_from
         .as_ref()
@@ -236,6 +245,7 @@ pub(crate) fn impl_traced(
             #red
             #fake_return
             #span
+            #remote_parent
             #follows_from
             #instrumented
         }
