@@ -150,6 +150,18 @@ impl Config {
             Dispatch::none()
         };
 
+        // An endpoint is set but this build cannot export: said once, in the
+        // log, rather than ignored.
+        #[cfg(not(feature = "otlp"))]
+        if self.traces_target()?.is_some() || self.metrics_target()?.is_some() {
+            tracing::dispatcher::with_default(&dispatch, || {
+                tracing::warn!(
+                    "an OTLP endpoint is set, but obs-runtime was built without its `otlp` \
+                     feature: nothing is exported"
+                );
+            });
+        }
+
         Ok(ObsGuard {
             dispatch,
             installs_subscriber,

@@ -316,9 +316,11 @@ impl OtlpExporterBuilder {
             env!("CARGO_PKG_VERSION"),
         ));
         let builder = Resource::builder_empty().with_attributes(attributes);
+        let has_name = self.attributes.iter().any(|(key, _)| key == "service.name");
         match &self.service_name {
             Some(name) => builder.with_service_name(name.clone()),
-            None => builder,
+            None if has_name => builder,
+            None => builder.with_service_name(Config::new().effective_service_name()),
         }
         .build()
     }
