@@ -8,7 +8,6 @@ const SECRET_WORDS: &[&str] = &[
     "secret",
     "secrets",
     "token",
-    "tokens",
     "apikey",
     "authorization",
     "auth",
@@ -35,6 +34,9 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// assert_eq!(obs_rules::secret_word("openai_api_key"), Some("api_key"));
 /// assert_eq!(obs_rules::secret_word("author"), None);
 /// assert_eq!(obs_rules::secret_word("backend"), None);
+/// assert_eq!(obs_rules::secret_word("refresh_token"), Some("token"));
+/// assert_eq!(obs_rules::secret_word("prompt_tokens"), None);
+/// assert_eq!(obs_rules::secret_word("token_count"), None);
 /// ```
 pub fn secret_word(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
@@ -54,7 +56,19 @@ pub fn secret_word(name: &str) -> Option<&'static str> {
             });
         }
     }
-    segments
-        .iter()
-        .find_map(|segment| SECRET_WORDS.iter().copied().find(|word| word == segment))
+    segments.iter().enumerate().find_map(|(at, segment)| {
+        let word = SECRET_WORDS.iter().copied().find(|word| word == segment)?;
+        // `token_count`, `token_limit`: a number about tokens, not a token.
+        // (`tokens`, plural, is not on the list: `prompt_tokens` counts.)
+        let counted = word == "token"
+            && segments
+                .get(at + 1)
+                .is_some_and(|next| COUNT_WORDS.contains(next));
+        (!counted).then_some(word)
+    })
 }
+
+// Words after `token` that make the name a quantity rather than a secret.
+const COUNT_WORDS: &[&str] = &[
+    "count", "counts", "len", "length", "limit", "budget", "usage",
+];

@@ -124,7 +124,7 @@ pub mod __private {
     #[diagnostic::on_unimplemented(
         message = "`#[traced(remote_parent = …)]` needs obs-runtime's `opentelemetry` feature",
         label = "remote contexts come from `obs_runtime::propagation::extract`",
-        note = "enable it: `obs-runtime = { version = \"…\", features = [\"opentelemetry\"] }`"
+        note = "enable it: `obs-runtime = {{ version = \"…\", features = [\"opentelemetry\"] }}`"
     )]
     pub trait RemoteParentNeedsOpentelemetry {}
 

@@ -58,8 +58,8 @@ pub struct CapturedSpan {
     pub parent: Option<usize>,
     /// Indices of spans this one follows from.
     pub follows_from: Vec<usize>,
-    /// Events recorded inside the span: their fields, `message` included.
-    pub events: Vec<BTreeMap<String, String>>,
+    /// Events recorded inside the span, in order.
+    pub events: Vec<CapturedEvent>,
     /// Whether the span was closed.
     pub closed: bool,
 }
@@ -78,6 +78,25 @@ impl CapturedSpan {
     /// Whether the span ended with OpenTelemetry status ERROR.
     pub fn is_error(&self) -> bool {
         self.field("otel.status_code") == Some("ERROR")
+    }
+}
+
+/// One event recorded inside a captured span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapturedEvent {
+    /// The event's name: `name: "compile.start"` when given, else `tracing`'s
+    /// default (`event file.rs:12`).
+    pub name: String,
+    /// The level (`"INFO"`, `"WARN"`, …).
+    pub level: String,
+    /// Its fields as text, `message` included.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl CapturedEvent {
+    /// A field's text.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
     }
 }
 
@@ -159,6 +178,7 @@ pub async fn capture_future<F: Future>(future: F) -> (F::Output, Captured) {
 }
 
 fn capturing_dispatch(max_level: tracing::Level) -> (Dispatch, Store) {
+    install_sometimes_default();
     let store = Store::default();
     let filter = tracing_subscriber::filter::LevelFilter::from_level(max_level);
     let subscriber = tracing_subscriber::registry().with(
@@ -256,7 +276,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
         };
         let mut fields = Fields::default();
         event.record(&mut fields);
-        self.store.with(|spans| spans[index].events.push(fields.0));
+        let metadata = event.metadata();
+        let event = CapturedEvent {
+            name: metadata.name().to_owned(),
+            level: metadata.level().to_string(),
+            fields: fields.0,
+        };
+        self.store.with(|spans| spans[index].events.push(event));
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
@@ -277,4 +303,54 @@ impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.0.insert(field.name().to_owned(), format!("{value:?}"));
     }
+}
+
+/// `tracing` caches each callsite's interest. A callsite first reached on a
+/// thread without a capture, while no capture is active anywhere, is cached
+/// as "never", and a capture starting on another thread at the same moment
+/// can miss the rebuild of that cache (a race inside `tracing-core`), losing
+/// its spans. A global default that answers "sometimes" for every callsite
+/// keeps the cache from ever saying "never", so each callsite asks the
+/// current thread's subscriber every time: captures on parallel test threads
+/// see all their spans. Installed once, only if the process has no global
+/// subscriber yet; it records nothing.
+fn install_sometimes_default() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing::dispatcher::set_global_default(Dispatch::new(Sometimes));
+    });
+}
+
+struct Sometimes;
+
+impl Subscriber for Sometimes {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        // Never called: `enabled` is always false.
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
 }
