@@ -3,9 +3,10 @@
 //! deterministic (a seeded generator stands in for real work), so a test can
 //! assert exact metric values.
 
+use crate::sim::Rng;
 use obs_runtime::{
-    Counter, Family, Gauge, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup, Metrics,
-    Registry, RegistryError,
+    traced, Counter, Family, Gauge, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup,
+    Metrics, Registry, RegistryError,
 };
 use std::sync::Arc;
 
@@ -78,28 +79,38 @@ pub struct PipelineMetrics {
     pub cycles_total: Counter,
 }
 
-/// A tiny deterministic generator (xorshift), so runs are reproducible.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+/// A clause of the spec: one operator to lower for one backend.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clause {
+    /// The clause's id within the spec.
+    pub id: u32,
+    /// The backend it targets.
+    pub backend: Backend,
+    /// The operator it computes.
+    pub operator: Operator,
+}
 
-impl Rng {
-    /// A generator from a non-zero seed.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
+/// A clause lowered to backend code.
+#[derive(Clone, Copy, Debug)]
+struct Lowered {
+    clause: Clause,
+    seconds: f64,
+}
 
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+/// Why a compilation failed.
+#[derive(Debug)]
+pub struct CompileError {
+    /// The clause that failed.
+    pub clause: u32,
+}
 
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "toolchain failed on clause {}", self.clause)
     }
 }
+
+impl std::error::Error for CompileError {}
 
 /// The pipeline: its metrics and its source of (simulated) work.
 #[derive(Debug)]
@@ -107,6 +118,7 @@ pub struct Pipeline {
     /// The metrics, registered.
     pub metrics: Arc<PipelineMetrics>,
     rng: Rng,
+    cycles: u64,
 }
 
 /// What one cycle produced.
@@ -133,49 +145,128 @@ impl Pipeline {
         Ok(Pipeline {
             metrics: PipelineMetrics::register(registry)?,
             rng: Rng::new(seed),
+            cycles: 0,
         })
     }
 
     /// Runs one cycle: parse, plan, lower, compile, verify, package.
+    #[traced(level = "info", name = "pipeline.cycle", fields(cycle = self.cycles + 1))]
     pub fn run_cycle(&mut self) -> CycleReport {
-        let m = &self.metrics;
-        let clauses = 4 + self.rng.below(5) as usize;
+        self.cycles += 1;
+        let spec = self.parse_spec();
+        let plan = self.compile_graph(spec);
         let mut seconds = 0.0;
+        let mut artifacts = Vec::new();
         let mut failures = 0;
-        for _ in 0..clauses {
-            let backend = BACKENDS[self.rng.below(3) as usize];
-            let operator = OPERATORS[self.rng.below(3) as usize];
-            let lowering = (1 + self.rng.below(80)) as f64 / 1000.0;
-            m.lowering_duration_seconds
-                .get(&LoweringLabels { backend, operator })
-                .observe(lowering);
-            let outcome = if self.rng.below(10) == 0 {
-                failures += 1;
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            };
-            m.compile_total
-                .get(&CompileLabels { backend, outcome })
-                .inc();
-            seconds += lowering;
+        for clause in &plan {
+            let lowered = self.lower(*clause);
+            seconds += lowered.seconds;
+            match self.execute(lowered) {
+                Ok(artifact) => artifacts.push(artifact),
+                Err(_) => failures += 1,
+            }
         }
-        let blocked = (0..clauses - failures)
-            .filter(|_| self.rng.below(20) == 0)
-            .count();
-        let produced = (clauses - failures).max(1);
-        m.verification_block_ratio
-            .set(blocked as f64 / produced as f64);
-        let bundle_bytes = 1024 * (64 + self.rng.below(512) as i64);
-        m.bundle_size_bytes.set(bundle_bytes);
+        let blocked = self.verify(&artifacts);
+        let bundle_bytes = self.package(artifacts.len() - blocked);
+        let m = &self.metrics;
         m.latency_seconds.observe(seconds);
         m.cycles_total.inc();
         CycleReport {
-            clauses,
+            clauses: plan.len(),
             failures,
             blocked,
             bundle_bytes,
             seconds,
         }
+    }
+
+    /// Reads the spec: a handful of clauses, each an operator for a backend.
+    #[traced(level = "info", name = "spec.parse")]
+    fn parse_spec(&mut self) -> Vec<Clause> {
+        let clauses = 4 + self.rng.below(5) as u32;
+        let spec: Vec<Clause> = (0..clauses)
+            .map(|id| Clause {
+                id,
+                backend: BACKENDS[self.rng.below(3) as usize],
+                operator: OPERATORS[self.rng.below(3) as usize],
+            })
+            .collect();
+        spec
+    }
+
+    /// Orders the clauses into a compile graph: grouped by backend, so each
+    /// toolchain runs once per group.
+    #[traced(level = "info", name = "plan.compile_graph", fields(clauses = spec.len()))]
+    fn compile_graph(&self, mut spec: Vec<Clause>) -> Vec<Clause> {
+        spec.sort_by_key(|clause| (clause.backend.index(), clause.id));
+        spec
+    }
+
+    /// Lowers one clause for its backend.
+    #[traced(
+        level = "debug",
+        name = "codegen.lower",
+        fields(backend = clause.backend.as_str(), operator = clause.operator.as_str(), clause = clause.id),
+        metrics
+    )]
+    fn lower(&mut self, clause: Clause) -> Lowered {
+        let seconds = (1 + self.rng.below(80)) as f64 / 1000.0;
+        self.metrics
+            .lowering_duration_seconds
+            .get(&LoweringLabels {
+                backend: clause.backend,
+                operator: clause.operator,
+            })
+            .observe(seconds);
+        Lowered { clause, seconds }
+    }
+
+    /// Runs the backend toolchain on a lowered clause; one in ten fails.
+    #[traced(level = "info", name = "compile.execute", err, fields(backend = lowered.clause.backend.as_str(), clause = lowered.clause.id), metrics)]
+    fn execute(&mut self, lowered: Lowered) -> Result<Clause, CompileError> {
+        let clause = lowered.clause;
+        tracing::info!(name: "compile.start", backend = clause.backend.as_str(), clause = clause.id);
+        let outcome = if self.rng.below(10) == 0 {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        };
+        self.metrics
+            .compile_total
+            .get(&CompileLabels {
+                backend: clause.backend,
+                outcome,
+            })
+            .inc();
+        tracing::info!(name: "compile.end", backend = clause.backend.as_str(), clause = clause.id, outcome = outcome.as_str());
+        match outcome {
+            Outcome::Success => Ok(clause),
+            Outcome::Failure => Err(CompileError { clause: clause.id }),
+        }
+    }
+
+    /// Verifies the artefacts; one in twenty is blocked.
+    #[traced(level = "info", name = "verify.run", fields(artifacts = artifacts.len()))]
+    fn verify(&mut self, artifacts: &[Clause]) -> usize {
+        let mut blocked = 0;
+        for artifact in artifacts {
+            if self.rng.below(20) == 0 {
+                blocked += 1;
+                tracing::warn!(name: "verify.block", clause = artifact.id, reason = "unsafe memory access");
+            }
+        }
+        let produced = artifacts.len().max(1);
+        self.metrics
+            .verification_block_ratio
+            .set(blocked as f64 / produced as f64);
+        blocked
+    }
+
+    /// Packages the verified artefacts into a bundle.
+    #[traced(level = "info", name = "distribute.package", fields(artifacts = verified))]
+    fn package(&mut self, verified: usize) -> i64 {
+        let bundle_bytes = 1024 * (64 + self.rng.below(512) as i64 + 16 * verified as i64);
+        self.metrics.bundle_size_bytes.set(bundle_bytes);
+        bundle_bytes
     }
 }

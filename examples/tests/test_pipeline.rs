@@ -50,3 +50,50 @@ fn metrics_match_what_the_cycles_did() {
     assert!(text.contains("# UNIT pipeline_bundle_size_bytes bytes\n"));
     assert!(text.contains("pipeline_cycles_total 20\n"));
 }
+
+#[test]
+fn a_cycle_is_one_trace_of_its_stages() {
+    let registry = Registry::new();
+    let mut pipeline = Pipeline::new(&registry, 11).unwrap();
+    let (report, spans) = obs_runtime::testing::capture(|| pipeline.run_cycle());
+
+    let root = spans.span("pipeline.cycle");
+    assert_eq!(root.parent, None);
+    assert_eq!(root.field("cycle"), Some("1"));
+    let stages: Vec<&str> = spans
+        .children(root)
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut expected = vec!["spec.parse", "plan.compile_graph"];
+    for _ in 0..report.clauses {
+        expected.extend(["codegen.lower", "compile.execute"]);
+    }
+    expected.extend(["verify.run", "distribute.package"]);
+    assert_eq!(stages, expected);
+
+    let lowers = spans.all("codegen.lower");
+    assert_eq!(lowers.len(), report.clauses);
+    assert!(lowers
+        .iter()
+        .all(|s| s.level == "DEBUG" && s.field("backend").is_some()));
+
+    let executions = spans.all("compile.execute");
+    let failed: Vec<_> = executions.iter().filter(|s| s.is_error()).collect();
+    assert_eq!(failed.len(), report.failures);
+    for execution in &executions {
+        let events: Vec<&str> = execution.events.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(events, ["compile.start", "compile.end"], "{execution:?}");
+    }
+    eprintln!(
+        "verify ancestors: {:?}",
+        spans.ancestors(spans.span("verify.run"))
+    );
+    let blocks = spans
+        .span("verify.run")
+        .events
+        .iter()
+        .filter(|e| e.name == "verify.block" && e.level == "WARN")
+        .count();
+    assert_eq!(blocks, report.blocked);
+}
