@@ -2,12 +2,16 @@
 //! injected faults (failed storage writes, agents crashing mid-transaction)
 //! every metric stays exact, monotonic and reproducible.
 
+mod support;
+
+use support::values;
+
 use obs_examples::actors::{
     Faults, InvocationLabels, Operation, OperationLabels, Reason, ReasonLabels, Runtime, Status,
     Tier, TierLabels,
 };
 use obs_runtime::testing::{capture, capture_at};
-use obs_runtime::{Registry, SeriesSnapshot, SeriesValue};
+use obs_runtime::{Registry, SeriesValue};
 
 const AGENTS: u32 = 12;
 const SEED: u64 = 2024;
@@ -198,14 +202,6 @@ fn metrics_stay_exact_and_monotonic_under_faults() {
         assert_eq!(snapshot.count, latencies.len() as u64);
         assert_eq!(snapshot.sum, latencies.iter().sum::<f64>());
     }
-}
-
-fn values(registry: &Registry) -> Vec<(String, Vec<SeriesSnapshot>)> {
-    registry
-        .snapshot()
-        .into_iter()
-        .map(|metric| (metric.descriptor.name.into_owned(), metric.series))
-        .collect()
 }
 
 #[test]

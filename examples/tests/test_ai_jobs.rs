@@ -1,12 +1,16 @@
 //! The AI-job runner: spans nest workflow → job → action → model request,
 //! and every metric agrees with the spans and with the runner's reports.
 
+mod support;
+
+use support::values;
+
 use obs_examples::ai_jobs::{
     Action, ActionLabels, ErrorKind, ErrorLabels, JobLabels, JobOutcome, Model, Runner, TokenKind,
     TokenLabels, Usage, Workflow, WorkflowReport,
 };
 use obs_runtime::testing::{capture, capture_at, Captured, CapturedSpan};
-use obs_runtime::{function_metrics, LabelValue, Registry, SeriesSnapshot};
+use obs_runtime::{function_metrics, LabelValue, Registry};
 use std::collections::HashMap;
 
 /// A seed whose run retries some requests and fails some jobs.
@@ -187,14 +191,6 @@ fn metrics_agree_with_spans_and_reports() {
     assert!(text.contains(&format!(
         "llm_tokens_total{{model=\"llama-3-70b\",kind=\"prompt\"}} {large_prompt}\n"
     )));
-}
-
-fn values(registry: &Registry) -> Vec<(String, Vec<SeriesSnapshot>)> {
-    registry
-        .snapshot()
-        .into_iter()
-        .map(|metric| (metric.descriptor.name.into_owned(), metric.series))
-        .collect()
 }
 
 #[test]

@@ -150,26 +150,9 @@ fn opaque_future(cx: &Ctxt, tokens: &TokenStream, key: &str, traced: &Traced<'_>
 fn returns(traced: &Traced<'_>) -> String {
     match (traced.value_type(), traced.tail_async) {
         (None, _) => "returns nothing".to_owned(),
-        (Some(ty), false) => format!("returns `{}`", type_text(ty)),
-        (Some(ty), true) => format!("returns a future of `{}`", type_text(ty)),
+        (Some(ty), false) => format!("returns `{}`", crate::display::type_name(ty)),
+        (Some(ty), true) => format!("returns a future of `{}`", crate::display::type_name(ty)),
     }
-}
-
-/// A type as written, without the spaces of token printing.
-fn type_text(ty: &syn::Type) -> String {
-    let mut text = ty.to_token_stream().to_string();
-    for (spaced, tight) in [
-        (" <", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        (" :: ", "::"),
-        (":: ", "::"),
-        ("& ", "&"),
-    ] {
-        text = text.replace(spaced, tight);
-    }
-    text
 }
 
 // A field records an argument by name or gives a value, and each name is
