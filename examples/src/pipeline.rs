@@ -225,7 +225,7 @@ impl Pipeline {
     #[traced(level = "info", name = "compile.execute", err, fields(backend = lowered.clause.backend.as_str(), clause = lowered.clause.id), metrics)]
     fn execute(&mut self, lowered: Lowered) -> Result<Clause, CompileError> {
         let clause = lowered.clause;
-        tracing::info!(name: "compile.start", backend = clause.backend.as_str(), clause = clause.id);
+        tracing::info!(name: "compile.start", backend = clause.backend.as_str(), clause = clause.id, "compile.start");
         let outcome = if self.rng.below(10) == 0 {
             Outcome::Failure
         } else {
@@ -238,7 +238,7 @@ impl Pipeline {
                 outcome,
             })
             .inc();
-        tracing::info!(name: "compile.end", backend = clause.backend.as_str(), clause = clause.id, outcome = outcome.as_str());
+        tracing::info!(name: "compile.end", backend = clause.backend.as_str(), clause = clause.id, outcome = outcome.as_str(), "compile.end");
         match outcome {
             Outcome::Success => Ok(clause),
             Outcome::Failure => Err(CompileError { clause: clause.id }),
@@ -252,7 +252,7 @@ impl Pipeline {
         for artifact in artifacts {
             if self.rng.below(20) == 0 {
                 blocked += 1;
-                tracing::warn!(name: "verify.block", clause = artifact.id, reason = "unsafe memory access");
+                tracing::warn!(name: "verify.block", clause = artifact.id, reason = "unsafe memory access", "verify.block");
             }
         }
         let produced = artifacts.len().max(1);

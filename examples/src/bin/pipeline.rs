@@ -1,16 +1,22 @@
-//! The spec-to-solution pipeline, the main example: serves `/metrics` on an
-//! embedded endpoint and runs pipeline cycles, printing what each did.
+//! The spec-to-solution pipeline, the main example: set up from the
+//! environment with `obs_runtime::init()`, it serves `/metrics`, logs every
+//! stage's events with their trace ids, exports traces and metrics over OTLP
+//! when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and runs cycles until Ctrl-C or
+//! the given number of cycles, then flushes.
 //!
 //! ```text
 //! cargo run -p obs-examples --bin pipeline                 # until Ctrl-C
 //! cargo run -p obs-examples --bin pipeline -- --cycles 3   # three cycles, then exit
-//! OBS_METRICS_ADDR=127.0.0.1:9000 cargo run -p obs-examples --bin pipeline
+//! cargo run -p obs-examples --bin pipeline -- --probe      # one cycle, then exit
+//! OBS_METRICS_ADDR=127.0.0.1:9000 OBS_LOG_FORMAT=json cargo run -p obs-examples --bin pipeline
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin pipeline
 //! ```
 
 use obs_examples::pipeline::Pipeline;
-use obs_runtime::export::http::{MetricsServer, DEFAULT_ADDR};
 use obs_runtime::{Format, Registry};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> ExitCode {
@@ -25,25 +31,22 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = parse_cycles(std::env::args().skip(1))?;
-    let addr = match std::env::var("OBS_METRICS_ADDR") {
-        Ok(value) => value
-            .parse()
-            .map_err(|err| format!("OBS_METRICS_ADDR={value:?} is not a socket address: {err}"))?,
-        Err(_) => DEFAULT_ADDR,
-    };
+    // `service.name` is `OTEL_SERVICE_NAME`, else `unknown_service:pipeline`.
+    let obs = obs_runtime::init().map_err(|err| format!("cannot set up telemetry: {err}"))?;
     let mut pipeline = Pipeline::new(Registry::global(), 42)
         .map_err(|err| format!("cannot register the pipeline metrics: {err}"))?;
-    let server = MetricsServer::builder()
-        .addr(addr)
-        .start()
-        .map_err(|err| format!("cannot serve /metrics on {addr}: {err} (set OBS_METRICS_ADDR)"))?;
-    println!(
-        "serving metrics: curl http://{}/metrics",
-        server.local_addr()
-    );
+    match obs.metrics_addr() {
+        Some(addr) => println!("serving metrics: curl http://{addr}/metrics"),
+        None => println!("metrics endpoint off (OBS_METRICS=off)"),
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed))
+        .map_err(|err| format!("cannot handle Ctrl-C: {err}"))?;
 
     let mut cycle = 0;
-    while cycles.is_none_or(|cycles| cycle < cycles) {
+    while cycles.is_none_or(|cycles| cycle < cycles) && !stop.load(Ordering::Relaxed) {
         cycle += 1;
         let report = pipeline.run_cycle();
         println!(
@@ -54,22 +57,27 @@ fn run() -> Result<(), String> {
             std::thread::sleep(Duration::from_millis(500));
         }
     }
-    println!(
-        "\n--- what a scrape reads ({}) ---",
-        Format::OPENMETRICS.content_type()
-    );
-    print!("{}", Registry::global().encode(Format::OPENMETRICS));
-    server.shutdown();
+    if cycles.is_some() {
+        println!(
+            "\n--- what a scrape reads ({}) ---",
+            Format::OPENMETRICS.content_type()
+        );
+        print!("{}", Registry::global().encode(Format::OPENMETRICS));
+    }
+    // Dropping the guard flushes the exporters and stops the endpoint.
+    drop(obs);
+    println!("stopped after {cycle} cycles");
     Ok(())
 }
 
 fn parse_cycles(mut args: impl Iterator<Item = String>) -> Result<Option<u64>, String> {
     match (args.next().as_deref(), args.next()) {
         (None, _) => Ok(None),
+        (Some("--probe"), None) => Ok(Some(1)),
         (Some("--cycles"), Some(n)) => n
             .parse()
             .map(Some)
             .map_err(|err| format!("--cycles {n:?}: {err}")),
-        _ => Err("usage: pipeline [--cycles N]".into()),
+        _ => Err("usage: pipeline [--cycles N | --probe]".into()),
     }
 }
