@@ -85,11 +85,15 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
             const NAMES: &'static [&'static ::core::primitive::str] = &[#(#names),*];
             const CARDINALITY: ::core::option::Option<::core::primitive::usize> = #cardinality;
 
+            // Mixed-radix arithmetic over each field's cardinality; a field
+            // with one value makes `* 1` and `% 1`, which are right here.
             #[inline]
+            #[allow(clippy::identity_op, clippy::erasing_op)]
             fn index(&self) -> ::core::primitive::usize {
                 #index
             }
 
+            #[allow(clippy::modulo_one, clippy::identity_op)]
             fn from_index(index: ::core::primitive::usize) -> ::core::option::Option<Self> {
                 #from_index
             }
