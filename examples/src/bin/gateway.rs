@@ -1,0 +1,151 @@
+//! Gateway → router → worker: set up from the environment with
+//! `obs_runtime::init()`, it starts the HTTP gateway on 127.0.0.1, sends it
+//! rounds of jobs for four tenants with a real HTTP client (each request in
+//! a `client.submit` span whose `traceparent` the gateway continues), and
+//! prints every answer with its trace id. The enrich extension is down for a
+//! while, so its circuit breaker opens, half-opens and closes again (logged
+//! as it happens). Then it prints what a scrape reads and exits, flushing.
+//!
+//! ```text
+//! cargo run -p obs-examples --bin gateway                    # three rounds
+//! cargo run -p obs-examples --bin gateway -- --cycles 10     # ten
+//! GATEWAY_PORT=8080 cargo run -p obs-examples --bin gateway  # a fixed port (default: a free one)
+//! OBS_TRACING=off OBS_METRICS=off cargo run -p obs-examples --bin gateway
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin gateway
+//! ```
+
+use obs_examples::cli;
+use obs_examples::gateway::{self, Extension, Faults, Gateway, Outage, Settings};
+use obs_runtime::{Config, ConfigError, Format, LabelValue, ObsGuard, Registry};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("gateway: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let cycles = cli::parse_cycles("gateway", 3, std::env::args().skip(1))?;
+    let obs = init()?;
+    match obs.metrics_addr() {
+        Some(addr) => println!("serving metrics: curl http://{addr}/metrics"),
+        None => println!("metrics endpoint off (OBS_METRICS=off)"),
+    }
+    let tracing = obs.tracer_provider().is_some();
+    if !tracing {
+        println!("tracing off (OBS_TRACING=off): no spans, no traceparent sent");
+    }
+    cli::print_spans("obs_examples::gateway");
+
+    let port = match std::env::var("GATEWAY_PORT") {
+        Ok(port) => port
+            .parse()
+            .map_err(|err| format!("GATEWAY_PORT={port:?}: {err}"))?,
+        Err(_) => 0,
+    };
+    let settings = Settings {
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        faults: Faults {
+            extension_failure_percent: 3,
+            // Enrich is down for messages 4 to 9: three timeouts open its
+            // breaker (message 6), two calls are refused, the trial call of
+            // message 9 fails and reopens it, two more are refused, and the
+            // trial of message 12 succeeds and closes it.
+            outages: vec![Outage {
+                extension: Extension::Enrich,
+                messages: 4..=9,
+            }],
+            worker_failure_percent: 5,
+        },
+        ..Settings::loopback(42)
+    };
+    let gateway = Gateway::start(Registry::global(), settings).map_err(|err| err.to_string())?;
+    let addr = gateway.local_addr();
+    println!("gateway listening: curl -X POST --data hello http://{addr}/jobs/acme");
+
+    let client = gateway::client();
+    for cycle in 1..=cycles {
+        println!("round {cycle}:");
+        for tenant in TENANTS {
+            let payload = format!("{{\"tenant\":\"{tenant}\",\"round\":{cycle}}}");
+            let answer = gateway::submit(&client, addr, tenant, payload.as_bytes())
+                .map_err(|err| format!("POST /jobs/{tenant}: {err}"))?;
+            println!(
+                "  POST /jobs/{tenant:<9} → {} {}   trace {}",
+                answer.status,
+                answer.body.trim_end(),
+                answer.trace_id.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+    // Answers the router never sees.
+    for (method, path) in [("POST", "/jobs/Not_A_Tenant"), ("GET", "/v1/jobs")] {
+        let url = format!("http://{addr}{path}");
+        let answer = match method {
+            "POST" => client.post(&url).send("{}"),
+            _ => client.get(&url).call(),
+        };
+        let status = answer
+            .map_err(|err| format!("{method} {path}: {err}"))?
+            .status();
+        println!("  {method} {path} → {status}");
+    }
+
+    let metrics = gateway.metrics.clone();
+    gateway.shutdown();
+    for extension in Extension::ALL {
+        let state = metrics.breaker_state(extension);
+        println!(
+            "breaker {:<7} {}",
+            extension.as_str(),
+            state.map_or("?", LabelValue::as_str)
+        );
+    }
+    if obs.metrics_addr().is_some() {
+        cli::print_scrape();
+        // OpenMetrics scrapes also carry exemplars: a bucket's last
+        // observation with the trace it was made in.
+        println!("\n--- exemplars (OpenMetrics) ---");
+        let scrape = Registry::global().encode(Format::OPENMETRICS);
+        for line in scrape.lines().filter(|line| line.contains(" # {")) {
+            println!("{line}");
+        }
+    }
+    // Dropping the guard flushes the exporters and stops the endpoint.
+    drop(obs);
+    Ok(())
+}
+
+/// `obs_runtime::init()`, with a free loopback port for `/metrics` when
+/// `OBS_METRICS_ADDR` is not set and the default one is taken (by another
+/// example, say).
+fn init() -> Result<ObsGuard, String> {
+    let mut config = Config::from_env().map_err(|err| err.to_string())?;
+    let named = config.service_name.is_some()
+        || config
+            .resource_attributes
+            .iter()
+            .any(|(key, _)| key == "service.name");
+    if !named {
+        config = config.service_name("gateway");
+    }
+    let explicit = std::env::var_os("OBS_METRICS_ADDR").is_some();
+    let result = match config.clone().init() {
+        Err(ConfigError::Start {
+            what: "the /metrics endpoint",
+            ..
+        }) if !explicit => config
+            .metrics_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .init(),
+        other => other,
+    };
+    result.map_err(|err| format!("cannot set up telemetry: {err}"))
+}

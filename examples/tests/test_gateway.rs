@@ -1,0 +1,853 @@
+//! Gateway → router → worker, over real HTTP on loopback: each request's
+//! spans are one trace across the HTTP hop and both channel hops (the
+//! caller's trace when it sent a `traceparent`), with the right parents and
+//! kinds; tenants are span attributes and never metric labels; the extension
+//! histogram and the circuit breakers match the simulation; and
+//! `OBS_METRICS=off`/`OBS_TRACING=off` open no endpoint and record no span.
+
+mod support;
+
+use obs_examples::gateway::{
+    self, BreakerEvent, BreakerPolicy, BreakerState, BreakerStateLabels, CallLabels, CallOutcome,
+    Extension, Faults, Gateway, GatewayMetrics, JobLabels, JobOutcome, Outage, RequestLabels,
+    Route, Settings, Status, Tally, Transition, TransitionLabels, MAX_PAYLOAD_BYTES,
+};
+use obs_runtime::propagation::{SpanId, TraceId};
+use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
+use opentelemetry::trace::{SpanKind, TracerProvider as _};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use std::collections::{BTreeMap, HashSet};
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tracing_subscriber::layer::SubscriberExt as _;
+
+const TENANTS: [&str; 3] = ["acme-corp", "globex-42", "initech-eu"];
+const BUCKETS: [f64; 8] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
+
+// === helpers ===
+
+/// The tests run one at a time: each runs a server on its own thread under
+/// its own `tracing` dispatcher, and `tracing`'s callsite interest is
+/// process-wide (a dispatcher that refuses spans, running at the same time
+/// as one that records them, could race its cache).
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the gateway answered one request.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    job: Option<u64>,
+    enrichment: Option<String>,
+}
+
+fn send(
+    agent: &ureq::Agent,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    traceparent: Option<&str>,
+) -> Answer {
+    let url = format!("http://{addr}{path}");
+    let mut response = match (method, traceparent) {
+        ("POST", Some(traceparent)) => agent
+            .post(&url)
+            .header("traceparent", traceparent)
+            .send(body),
+        ("POST", None) => agent.post(&url).send(body),
+        ("GET", None) => agent.get(&url).call(),
+        other => panic!("{other:?}"),
+    }
+    .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let job = header("x-job-id").map(|id| id.parse().unwrap());
+    let enrichment = header("x-enrichment");
+    let _ = response.body_mut().read_to_string().unwrap();
+    Answer {
+        status: response.status().as_u16(),
+        job,
+        enrichment,
+    }
+}
+
+fn submit(
+    agent: &ureq::Agent,
+    addr: SocketAddr,
+    tenant: &str,
+    traceparent: Option<&str>,
+) -> Answer {
+    let path = format!("/jobs/{tenant}");
+    send(agent, addr, "POST", &path, b"{\"size\":3}", traceparent)
+}
+
+/// Starts a gateway whose spans go through `tracing-opentelemetry` to the
+/// SDK's in-memory exporter, runs `f` against it, stops it and returns what
+/// `f` returned, the gateway's tally and the finished spans.
+fn exported<T>(
+    registry: &Registry,
+    settings: Settings,
+    f: impl FnOnce(&Gateway) -> T,
+) -> (T, Tally, Vec<SpanData>) {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_gateway")));
+    // The server thread keeps the dispatcher current when it starts.
+    let gateway = tracing::subscriber::with_default(subscriber, || {
+        Gateway::start(registry, settings).unwrap()
+    });
+    let result = f(&gateway);
+    let tally = gateway.tally();
+    gateway.shutdown();
+    provider.force_flush().unwrap();
+    (result, tally, exporter.get_finished_spans().unwrap())
+}
+
+fn attribute(span: &SpanData, key: &str) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.as_str().into_owned())
+}
+
+fn has_parent(child: &SpanData, parent: &SpanData, remote: bool) -> bool {
+    child.parent_span_id == parent.span_context.span_id()
+        && child.parent_span_is_remote == remote
+        && child.span_context.trace_id() == parent.span_context.trace_id()
+}
+
+fn breaker_states(m: &GatewayMetrics, extension: Extension) -> Vec<i64> {
+    [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+    ]
+    .into_iter()
+    .map(|state| {
+        let labels = BreakerStateLabels { extension, state };
+        m.router_circuit_breaker_state.get(&labels).get()
+    })
+    .collect()
+}
+
+/// Each extension's histogram: exactly the required bounds, and each call
+/// the tally saw in the first bucket whose bound is at least its latency.
+fn assert_extension_histograms(registry: &Registry, tally: &Tally) {
+    let snapshot = registry.snapshot();
+    let metric = snapshot
+        .iter()
+        .find(|m| m.descriptor.name == "router_extension_invocation_duration_seconds")
+        .expect("registered");
+    assert_eq!(metric.descriptor.buckets.as_deref(), Some(&BUCKETS[..]));
+    assert_eq!(metric.descriptor.label_names, ["extension"]);
+    assert_eq!(metric.series.len(), Extension::ALL.len());
+    for series in &metric.series {
+        let SeriesValue::Histogram { bounds, snapshot } = &series.value else {
+            panic!("{series:?}");
+        };
+        assert_eq!(bounds, &BUCKETS);
+        let extension = Extension::ALL
+            .into_iter()
+            .find(|e| series.labels == [("extension".to_owned(), e.as_str().to_owned())])
+            .unwrap();
+        let latencies: Vec<f64> = tally
+            .latencies
+            .iter()
+            .filter(|(e, _)| *e == extension)
+            .map(|&(_, seconds)| seconds)
+            .collect();
+        let mut expected: Vec<u64> = BUCKETS
+            .iter()
+            .map(|&bound| latencies.iter().filter(|&&l| l <= bound).count() as u64)
+            .collect();
+        expected.push(latencies.len() as u64);
+        assert_eq!(snapshot.cumulative_counts, expected, "{extension:?}");
+        assert_eq!(snapshot.count, latencies.len() as u64);
+        assert_eq!(snapshot.sum, latencies.iter().sum::<f64>());
+        let reached: u64 = [CallOutcome::Ok, CallOutcome::Error, CallOutcome::Timeout]
+            .into_iter()
+            .map(|outcome| tally.calls.get(&(extension, outcome)).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(snapshot.count, reached, "{extension:?}");
+    }
+}
+
+/// Calls, breaker gauges and transitions equal the tally.
+fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
+    for extension in Extension::ALL {
+        for outcome in [
+            CallOutcome::Ok,
+            CallOutcome::Error,
+            CallOutcome::Timeout,
+            CallOutcome::ShortCircuited,
+        ] {
+            let expected = tally.calls.get(&(extension, outcome)).copied();
+            let calls = m
+                .router_extension_calls_total
+                .get(&CallLabels { extension, outcome });
+            assert_eq!(
+                calls.get(),
+                expected.unwrap_or(0),
+                "{extension:?} {outcome:?}"
+            );
+        }
+        // The state the tally's transitions end in, and only that one, at 1.
+        let state = tally
+            .transitions
+            .iter()
+            .filter(|event| event.extension == extension)
+            .fold(BreakerState::Closed, |state, event| {
+                assert_eq!(event.transition.from, state);
+                event.transition.to
+            });
+        let mut expected = vec![0; 3];
+        expected[state.index()] = 1;
+        assert_eq!(breaker_states(m, extension), expected, "{extension:?}");
+    }
+    m.router_circuit_breaker_transitions_total
+        .for_each(|labels: &TransitionLabels, counter| {
+            let expected = tally
+                .transitions
+                .iter()
+                .filter(|event| {
+                    event.extension == labels.extension
+                        && event.transition
+                            == Transition {
+                                from: labels.from,
+                                to: labels.to,
+                            }
+                })
+                .count() as u64;
+            assert_eq!(counter.get(), expected, "{labels:?}");
+        });
+}
+
+/// No metric has a tenant (or job) label, and no label value is a tenant.
+fn assert_no_tenant_labels(registry: &Registry) {
+    for metric in registry.snapshot() {
+        let names = metric.descriptor.label_names;
+        assert!(
+            !names.iter().any(|name| ["tenant", "job"].contains(name)),
+            "{}: {names:?}",
+            metric.descriptor.name
+        );
+        for series in &metric.series {
+            for (name, value) in &series.labels {
+                assert!(names.contains(&name.as_str()), "{name}");
+                assert!(!TENANTS.contains(&value.as_str()), "{name}={value}");
+            }
+        }
+    }
+    let scrape = registry.encode(obs_runtime::Format::OPENMETRICS);
+    for tenant in TENANTS {
+        assert!(!scrape.contains(tenant), "{tenant} in the scrape");
+    }
+}
+
+// === traces ===
+
+#[test]
+fn each_request_is_one_trace_across_both_hops() {
+    let _serial = serial();
+    let registry = Registry::new();
+    // Even requests continue a caller's trace; odd ones start their own; the
+    // last sends an invalid `traceparent` (all-zero trace id), which counts
+    // as none.
+    let traceparents: Vec<Option<String>> = (0..6u64)
+        .map(|n| {
+            (n % 2 == 0).then(|| format!("00-{:032x}-{:016x}-01", 0xfeed_0000 + n, 0xbeef_0000 + n))
+        })
+        .chain([Some(format!("00-{}-00f067aa0ba902b7-01", "0".repeat(32)))])
+        .collect();
+    let (answers, _, spans) = exported(&registry, Settings::loopback(7), |gateway| {
+        let agent = gateway::client();
+        traceparents
+            .iter()
+            .enumerate()
+            .map(|(n, traceparent)| {
+                let tenant = TENANTS[n % TENANTS.len()];
+                let answer = submit(&agent, gateway.local_addr(), tenant, traceparent.as_deref());
+                (tenant, answer)
+            })
+            .collect::<Vec<_>>()
+    });
+
+    // Per request: the gateway's span, the message to the router, one call
+    // per extension, the message to the worker, the worker's step.
+    let per_request = 5 + Extension::ALL.len();
+    assert_eq!(spans.len(), per_request * answers.len());
+    let mut traces = HashSet::new();
+    for ((tenant, answer), traceparent) in answers.iter().zip(&traceparents) {
+        assert_eq!(answer.status, 200);
+        let job = answer.job.unwrap().to_string();
+        let request = spans
+            .iter()
+            .find(|s| s.name == "gateway.request" && attribute(s, "job").as_deref() == Some(&job))
+            .unwrap_or_else(|| panic!("no gateway.request for job {job}"));
+        let trace = request.span_context.trace_id();
+        assert_ne!(trace, TraceId::INVALID);
+        assert!(traces.insert(trace), "one trace per request");
+
+        // The incoming trace, with the caller's span as the remote parent.
+        let remote = traceparent
+            .as_deref()
+            .map(|value| {
+                obs_runtime::propagation::extract(&vec![(
+                    "traceparent".to_owned(),
+                    value.to_owned(),
+                )])
+            })
+            .filter(|remote| remote.is_valid());
+        match remote {
+            Some(remote) => {
+                assert_eq!(trace, remote.trace_id());
+                assert_eq!(request.parent_span_id, remote.span_id());
+                assert!(request.parent_span_is_remote);
+            }
+            None => assert_eq!(request.parent_span_id, SpanId::INVALID),
+        }
+
+        let in_trace: Vec<&SpanData> = spans
+            .iter()
+            .filter(|s| s.span_context.trace_id() == trace)
+            .collect();
+        assert_eq!(
+            in_trace.len(),
+            per_request,
+            "{:?}",
+            in_trace.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+        let one = |name: &str| {
+            let found: Vec<&SpanData> = in_trace
+                .iter()
+                .copied()
+                .filter(|s| s.name == name)
+                .collect();
+            assert_eq!(found.len(), 1, "{name}");
+            found[0]
+        };
+        let publish = one("gateway.publish");
+        let route = one("router.route");
+        let dispatch = one("router.dispatch");
+        let step = one("worker.step");
+        let invokes: Vec<&SpanData> = in_trace
+            .iter()
+            .copied()
+            .filter(|s| s.name == "router.extension.invoke")
+            .collect();
+
+        // HTTP hop, then two channel hops, each to a remote parent.
+        assert!(has_parent(publish, request, false));
+        assert!(has_parent(route, publish, true));
+        assert!(has_parent(dispatch, route, false));
+        assert!(has_parent(step, dispatch, true));
+        let mut called: Vec<String> = invokes
+            .iter()
+            .map(|invoke| {
+                assert!(has_parent(invoke, route, false));
+                assert_eq!(invoke.span_kind, SpanKind::Client);
+                attribute(invoke, "extension").unwrap()
+            })
+            .collect();
+        called.sort();
+        assert_eq!(called, ["auth", "enrich", "quota"]);
+
+        assert_eq!(request.span_kind, SpanKind::Server);
+        assert_eq!(publish.span_kind, SpanKind::Producer);
+        assert_eq!(route.span_kind, SpanKind::Consumer);
+        assert_eq!(dispatch.span_kind, SpanKind::Producer);
+        assert_eq!(step.span_kind, SpanKind::Consumer);
+
+        // The tenant is an attribute of every hop's span.
+        for span in [request, route, step] {
+            assert_eq!(
+                attribute(span, "tenant").as_deref(),
+                Some(*tenant),
+                "{}",
+                span.name
+            );
+        }
+        assert_eq!(
+            attribute(request, "http.route").as_deref(),
+            Some("/jobs/{tenant}")
+        );
+        assert_eq!(
+            attribute(request, "http.response.status_code").as_deref(),
+            Some("200")
+        );
+        assert_eq!(attribute(step, "job"), Some(job));
+    }
+
+    // Histogram exemplars point at these traces.
+    for metric in registry.snapshot() {
+        for series in metric.series {
+            if let SeriesValue::Histogram { snapshot, .. } = series.value {
+                for exemplar in snapshot.exemplars.iter().flatten() {
+                    let trace = TraceId::from_hex(&exemplar.trace_id_hex()).unwrap();
+                    assert!(traces.contains(&trace), "{}", metric.descriptor.name);
+                }
+            }
+        }
+    }
+}
+
+// === metrics ===
+
+/// A seed and failure rates that make required extensions refuse jobs,
+/// the worker fail some, and at least one breaker open.
+fn faulty(seed: u64) -> Settings {
+    Settings {
+        faults: Faults {
+            extension_failure_percent: 20,
+            outages: Vec::new(),
+            worker_failure_percent: 15,
+        },
+        ..Settings::loopback(seed)
+    }
+}
+
+/// 40 jobs and one of each request the router never sees; the answers by
+/// route and status, as the client counted them.
+fn traffic(gateway: &Gateway) -> BTreeMap<(Route, Status), u64> {
+    let agent = gateway::client();
+    let addr = gateway.local_addr();
+    let mut answers = BTreeMap::new();
+    let mut count = |route, code: u16| {
+        let status = [
+            Status::Ok,
+            Status::BadRequest,
+            Status::NotFound,
+            Status::MethodNotAllowed,
+            Status::PayloadTooLarge,
+            Status::InternalError,
+            Status::Unavailable,
+        ]
+        .into_iter()
+        .find(|status| status.code().as_u16() == code)
+        .unwrap_or_else(|| panic!("unexpected status {code}"));
+        *answers.entry((route, status)).or_default() += 1;
+    };
+    for n in 0..40 {
+        let answer = submit(&agent, addr, TENANTS[n % TENANTS.len()], None);
+        count(Route::Jobs, answer.status);
+    }
+    let too_large = vec![b'x'; MAX_PAYLOAD_BYTES + 1];
+    for (method, path, body, route) in [
+        ("POST", "/jobs/Not_A_Tenant", &b"{}"[..], Route::Jobs),
+        ("GET", "/jobs/acme-corp", &b""[..], Route::Jobs),
+        ("POST", "/jobs/acme-corp", &too_large[..], Route::Jobs),
+        ("GET", "/healthz", &b""[..], Route::Health),
+        ("GET", "/v1/jobs", &b""[..], Route::Unmatched),
+    ] {
+        count(route, send(&agent, addr, method, path, body, None).status);
+    }
+    answers
+}
+
+#[test]
+fn metrics_match_the_simulation_and_tenants_are_never_labels() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let gateway = Gateway::start(&registry, faulty(9)).unwrap();
+    let answers = traffic(&gateway);
+    let tally = gateway.tally();
+    let m = gateway.metrics.clone();
+    gateway.shutdown();
+
+    // The seed exercises every path.
+    let answered = |route, status| answers.get(&(route, status)).copied().unwrap_or(0);
+    assert!(
+        answered(Route::Jobs, Status::Unavailable) > 0,
+        "{answers:?}"
+    );
+    assert!(
+        answered(Route::Jobs, Status::InternalError) > 0,
+        "{answers:?}"
+    );
+    assert!(!tally.transitions.is_empty());
+    for status in [
+        Status::BadRequest,
+        Status::MethodNotAllowed,
+        Status::PayloadTooLarge,
+    ] {
+        assert_eq!(answered(Route::Jobs, status), 1, "{status:?}");
+    }
+    assert_eq!(answered(Route::Health, Status::Ok), 1);
+    assert_eq!(answered(Route::Unmatched, Status::NotFound), 1);
+
+    // Requests by route and status: what the client received.
+    m.gateway_requests_total
+        .for_each(|labels: &RequestLabels, counter| {
+            assert_eq!(
+                counter.get(),
+                answered(labels.route, labels.status),
+                "{labels:?}"
+            );
+        });
+    // Jobs: every message the router took ran in the worker unless a
+    // required extension refused it.
+    assert_eq!(tally.messages, 40);
+    let job = |outcome| m.worker_jobs_total.get(&JobLabels { outcome }).get();
+    assert_eq!(job(JobOutcome::Done), answered(Route::Jobs, Status::Ok));
+    assert_eq!(
+        job(JobOutcome::Failed),
+        answered(Route::Jobs, Status::InternalError)
+    );
+    assert_eq!(
+        tally.jobs.get(&JobOutcome::Done).copied(),
+        Some(job(JobOutcome::Done))
+    );
+    assert_eq!(
+        job(JobOutcome::Done)
+            + job(JobOutcome::Failed)
+            + answered(Route::Jobs, Status::Unavailable),
+        tally.messages
+    );
+    assert_eq!(m.gateway_in_flight_requests.get(), 0);
+    assert_eq!(m.router_pending_messages.get(), 0);
+    assert_eq!(m.worker_pending_messages.get(), 0);
+
+    assert_extension_histograms(&registry, &tally);
+    assert_breakers(&m, &tally);
+    assert_no_tenant_labels(&registry);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_metrics() {
+    let _serial = serial();
+    let run = |seed| {
+        let registry = Registry::new();
+        let gateway = Gateway::start(&registry, faulty(seed)).unwrap();
+        traffic(&gateway);
+        let tally = gateway.tally();
+        gateway.shutdown();
+        // Everything but the HTTP latency, which is real time.
+        let mut values = support::values(&registry);
+        values.retain(|(name, _)| name != "gateway_request_duration_seconds");
+        (tally, values)
+    };
+    let (first, again, other) = (run(9), run(9), run(10));
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+}
+
+// === circuit breaker ===
+
+#[test]
+fn the_breaker_follows_a_scheduled_outage() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let settings = Settings {
+        faults: Faults {
+            outages: vec![Outage {
+                extension: Extension::Enrich,
+                messages: 4..=11,
+            }],
+            ..Faults::default()
+        },
+        breaker: BreakerPolicy {
+            failure_threshold: 3,
+            cooldown_calls: 2,
+        },
+        ..Settings::loopback(3)
+    };
+    let gateway = Gateway::start(&registry, settings).unwrap();
+    let agent = gateway::client();
+    let mut states = Vec::new();
+    let mut enrichment = Vec::new();
+    for n in 0..14 {
+        let answer = submit(
+            &agent,
+            gateway.local_addr(),
+            TENANTS[n % TENANTS.len()],
+            None,
+        );
+        // Enrich is optional: its outage never fails a job.
+        assert_eq!(answer.status, 200);
+        enrichment.push(answer.enrichment.unwrap());
+        states.push(gateway.metrics.breaker_state(Extension::Enrich).unwrap());
+    }
+    let tally = gateway.tally();
+    let m = gateway.metrics.clone();
+    gateway.shutdown();
+
+    // Messages 4-6 time out: open. 7 and 8 are refused; 9 is a trial call
+    // (half-open) that times out: open. 10 and 11 are refused; 12 is a trial
+    // call that succeeds: closed.
+    use BreakerState::{Closed as C, HalfOpen as H, Open as O};
+    assert_eq!(states, [C, C, C, C, C, O, O, O, O, O, O, C, C, C]);
+    let skipped: Vec<usize> = (1..=14)
+        .filter(|&n| enrichment[n - 1] == "skipped")
+        .collect();
+    assert_eq!(skipped, (4..=11).collect::<Vec<_>>());
+    let event = |message, from, to| BreakerEvent {
+        message,
+        extension: Extension::Enrich,
+        transition: Transition { from, to },
+    };
+    assert_eq!(
+        tally.transitions,
+        [
+            event(6, C, O),
+            event(9, O, H),
+            event(9, H, O),
+            event(12, O, H),
+            event(12, H, C),
+        ]
+    );
+    let transitions = |extension, from, to| {
+        let labels = TransitionLabels {
+            extension,
+            from,
+            to,
+        };
+        m.router_circuit_breaker_transitions_total
+            .get(&labels)
+            .get()
+    };
+    for extension in Extension::ALL {
+        for from in [C, O, H] {
+            for to in [C, O, H] {
+                let expected = match (extension, from, to) {
+                    (Extension::Enrich, C, O) | (Extension::Enrich, H, O) => 1,
+                    (Extension::Enrich, O, H) => 2,
+                    (Extension::Enrich, H, C) => 1,
+                    _ => 0,
+                };
+                assert_eq!(
+                    transitions(extension, from, to),
+                    expected,
+                    "{extension:?} {from:?} → {to:?}"
+                );
+            }
+        }
+        assert_eq!(breaker_states(&m, extension), [1, 0, 0], "{extension:?}");
+    }
+
+    // 6 answers, 4 timeouts (at exactly the 1 s timeout), 4 refused.
+    let calls = |extension, outcome| {
+        m.router_extension_calls_total
+            .get(&CallLabels { extension, outcome })
+            .get()
+    };
+    assert_eq!(calls(Extension::Enrich, CallOutcome::Ok), 6);
+    assert_eq!(calls(Extension::Enrich, CallOutcome::Timeout), 4);
+    assert_eq!(calls(Extension::Enrich, CallOutcome::ShortCircuited), 4);
+    assert_eq!(calls(Extension::Enrich, CallOutcome::Error), 0);
+    for required in [Extension::Auth, Extension::Quota] {
+        assert_eq!(calls(required, CallOutcome::Ok), 14);
+    }
+    let timeouts = tally
+        .latencies
+        .iter()
+        .filter(|&&(extension, seconds)| extension == Extension::Enrich && seconds == 1.0)
+        .count();
+    assert_eq!(timeouts, 4);
+    assert_extension_histograms(&registry, &tally);
+    assert_breakers(&m, &tally);
+}
+
+// === switched off by the environment ===
+
+/// Log lines, written to memory.
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Lines {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// The enrich extension is down from message 2: its breaker opens during
+/// message 4 (and logs it).
+fn outage() -> Settings {
+    Settings {
+        faults: Faults {
+            outages: vec![Outage {
+                extension: Extension::Enrich,
+                messages: 2..=100,
+            }],
+            ..Faults::default()
+        },
+        ..Settings::loopback(5)
+    }
+}
+
+const TRACEPARENTS: [&str; 4] = [
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203332-01",
+    "00-2af7651916cd43dd8448eb211c80319c-b7ad6b7169203333-01",
+    "00-3af7651916cd43dd8448eb211c80319c-b7ad6b7169203334-01",
+];
+
+#[test]
+fn obs_switches_off_open_no_endpoint_and_record_no_span() {
+    let _serial = serial();
+    let addr = free_port();
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let obs = Config::from_vars([
+        ("OBS_METRICS", "off"),
+        ("OBS_TRACING", "off"),
+        ("OBS_METRICS_ADDR", &addr.to_string()),
+        ("OBS_LOG_FORMAT", "json"),
+    ])
+    .unwrap()
+    .log_writer(LogWriter::new(move || writer.clone()))
+    .build()
+    .unwrap();
+    assert_eq!(obs.metrics_addr(), None);
+    assert!(obs.tracer_provider().is_none());
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "nothing listens on {addr}"
+    );
+
+    let registry = Registry::new();
+    let gateway = tracing::dispatcher::with_default(obs.dispatch(), || {
+        assert!(tracing::info_span!("gateway.request").is_disabled());
+        Gateway::start(&registry, outage()).unwrap()
+    });
+    let agent = gateway::client();
+    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
+        let answer = submit(
+            &agent,
+            gateway.local_addr(),
+            TENANTS[n % 3],
+            Some(traceparent),
+        );
+        assert_eq!(answer.status, 200);
+    }
+    assert_eq!(
+        gateway.metrics.breaker_state(Extension::Enrich),
+        Some(BreakerState::Open)
+    );
+    gateway.shutdown();
+    drop(obs);
+
+    // The breaker's log line was written, outside any span: no trace ids.
+    let text = lines.text();
+    let opened: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("circuit breaker opened"))
+        .collect();
+    assert_eq!(opened.len(), 1, "{text}");
+    assert!(
+        !text.contains("trace_id") && !text.contains("span_id"),
+        "{text}"
+    );
+    assert!(!text.contains("\"span\""), "{text}");
+    // Metrics are still counted, only not served.
+    assert_eq!(gateway_jobs(&registry), TRACEPARENTS.len() as u64,);
+}
+
+fn gateway_jobs(registry: &Registry) -> u64 {
+    registry
+        .snapshot()
+        .into_iter()
+        .filter(|m| m.descriptor.name == "worker_jobs_total")
+        .flat_map(|m| m.series)
+        .map(|series| match series.value {
+            SeriesValue::Counter(n) => n,
+            other => panic!("{other:?}"),
+        })
+        .sum()
+}
+
+#[test]
+fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
+    let _serial = serial();
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let registry = Arc::new(Registry::new());
+    let obs = Config::from_vars([
+        ("OBS_METRICS", "on"),
+        ("OBS_TRACING", "on"),
+        ("OBS_METRICS_ADDR", "127.0.0.1:0"),
+        ("OBS_LOG_FORMAT", "json"),
+    ])
+    .unwrap()
+    .registry(registry.clone())
+    .log_writer(LogWriter::new(move || writer.clone()))
+    .build()
+    .unwrap();
+    let metrics_addr = obs.metrics_addr().expect("served");
+    assert!(obs.tracer_provider().is_some());
+
+    let gateway = tracing::dispatcher::with_default(obs.dispatch(), || {
+        Gateway::start(&registry, outage()).unwrap()
+    });
+    let agent = gateway::client();
+    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
+        let answer = submit(
+            &agent,
+            gateway.local_addr(),
+            TENANTS[n % 3],
+            Some(traceparent),
+        );
+        assert_eq!(answer.status, 200);
+    }
+    let scrape = agent
+        .get(format!("http://{metrics_addr}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    gateway.shutdown();
+    drop(obs);
+
+    assert!(
+        scrape.contains("router_extension_invocation_duration_seconds_bucket{extension=\"enrich\",le=\"5.0\"} 4\n"),
+        "{scrape}"
+    );
+    assert!(scrape.contains(
+        "router_circuit_breaker_transitions_total{extension=\"enrich\",from=\"closed\",to=\"open\"} 1\n"
+    ));
+    for tenant in TENANTS {
+        assert!(!scrape.contains(tenant));
+    }
+    // The breaker opened during message 4: its log line is in that
+    // request's trace.
+    let text = lines.text();
+    let opened: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("circuit breaker opened"))
+        .collect();
+    assert_eq!(opened.len(), 1, "{text}");
+    assert!(
+        opened[0].contains("\"trace_id\":\"3af7651916cd43dd8448eb211c80319c\""),
+        "{}",
+        opened[0]
+    );
+}
