@@ -130,10 +130,7 @@ pub mod __private {
 
     /// See [`RemoteParentNeedsOpentelemetry`].
     #[cfg(not(feature = "opentelemetry"))]
-    pub fn set_remote_parent<T: RemoteParentNeedsOpentelemetry + ?Sized>(
-        _: &tracing::Span,
-        _: &T,
-    ) {
+    pub fn set_remote_parent<T: RemoteParentNeedsOpentelemetry + ?Sized>(_: &tracing::Span, _: &T) {
     }
     pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
