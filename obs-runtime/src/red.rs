@@ -22,7 +22,7 @@ use crate::registry::Registry;
 use std::borrow::Cow;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 use std::time::Instant;
 
 /// The duration buckets of every traced function: 100 µs to 10 s.
@@ -74,7 +74,7 @@ impl FunctionMetrics {
         }
         CallTimer {
             metrics: self,
-            start: Instant::now(),
+            start: Start::now(),
             failed: false,
         }
     }
@@ -85,6 +85,7 @@ impl FunctionMetrics {
             // The `obs_` names are reserved for these metrics; registration
             // can only fail if the application registered one of them itself.
             let _ = Registry::global().register(FunctionMetricsGroup);
+            calibrate_in_background();
         });
         if self
             .linked
@@ -163,7 +164,7 @@ impl FunctionMetrics {
 #[must_use = "the timer records when dropped"]
 pub struct CallTimer {
     metrics: &'static FunctionMetrics,
-    start: Instant,
+    start: Start,
     failed: bool,
 }
 
@@ -179,8 +180,50 @@ impl Drop for CallTimer {
     #[inline]
     fn drop(&mut self) {
         let failed = self.failed || std::thread::panicking();
-        self.metrics
-            .record(self.start.elapsed().as_secs_f64(), failed);
+        self.metrics.record(self.start.elapsed_seconds(), failed);
+    }
+}
+
+// === the clock ===
+
+// The clock of call timers: the CPU's invariant time-stamp counter through
+// `quanta` where there is one (timing a call costs a third of what it does
+// with `Instant`, see docs/BENCHMARKS.md), else the OS monotonic clock.
+// Calibrating the counter takes 0.5 to 200 ms, so it runs once, on a thread
+// of its own started by the first traced call; calls timed before it is done
+// use `std::time::Instant`.
+static COUNTER_CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+
+fn calibrate_in_background() {
+    // If the thread cannot be spawned, timers keep using `Instant`.
+    let _ = std::thread::Builder::new()
+        .name("obs-clock-calibration".to_owned())
+        .spawn(|| COUNTER_CLOCK.get_or_init(quanta::Clock::new));
+}
+
+#[derive(Debug)]
+enum Start {
+    Counter(&'static quanta::Clock, u64),
+    Std(Instant),
+}
+
+impl Start {
+    #[inline]
+    fn now() -> Self {
+        match COUNTER_CLOCK.get() {
+            Some(clock) => Start::Counter(clock, clock.raw()),
+            None => Start::Std(Instant::now()),
+        }
+    }
+
+    /// Never negative: a counter that reads lower on the core a thread moved
+    /// to gives 0.
+    #[inline]
+    fn elapsed_seconds(&self) -> f64 {
+        match *self {
+            Start::Counter(clock, start) => clock.delta_as_nanos(start, clock.raw()) as f64 * 1e-9,
+            Start::Std(start) => start.elapsed().as_secs_f64(),
+        }
     }
 }
 
@@ -317,5 +360,25 @@ impl MetricGroup for FunctionMetricsGroup {
     fn visit_metrics(&self, visit: &mut dyn FnMut(&dyn EncodeMetric)) {
         visit(&Calls);
         visit(&Durations);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Start, COUNTER_CLOCK};
+    use std::time::{Duration, Instant};
+
+    /// Both clocks measure a sleep as at least its length, and close to it.
+    #[test]
+    fn timers_measure_a_sleep_with_either_clock() {
+        let clock = COUNTER_CLOCK.get_or_init(quanta::Clock::new);
+        for start in [
+            Start::Std(Instant::now()),
+            Start::Counter(clock, clock.raw()),
+        ] {
+            std::thread::sleep(Duration::from_millis(5));
+            let seconds = start.elapsed_seconds();
+            assert!((0.004..5.0).contains(&seconds), "{start:?}: {seconds} s");
+        }
     }
 }

@@ -34,6 +34,9 @@ pub enum Target {
     MaxNanos(f64),
     /// At least this many times faster than the named benchmark of the group.
     FasterThan(&'static str, f64),
+    /// At most this many times the time of the named benchmark of the group
+    /// (1.0: no slower than it).
+    AtMost(&'static str, f64),
 }
 
 /// A criterion group that also keeps its results.
@@ -190,6 +193,14 @@ fn check(
                 verdict(other_ns / ns >= factor)
             ),
             None => format!("≥ {factor}× faster than {other}: not measured"),
+        },
+        Target::AtMost(other, factor) => match lookup(other) {
+            Some(other_ns) => format!(
+                "≤ {factor}× {other}: {:.2}× ({})",
+                ns / other_ns,
+                verdict(ns / other_ns <= factor)
+            ),
+            None => format!("≤ {factor}× {other}: not measured"),
         },
     }
 }
