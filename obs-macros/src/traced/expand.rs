@@ -83,11 +83,12 @@ pub(crate) fn impl_traced(
         .parent
         .as_ref()
         .map(|parent| quote_mixed!(parent: #parent,));
-    let span = quote_mixed! {
-        let __obs_span = #private::tracing::span!(
+    let new_span = quote_mixed! {
+        #private::tracing::span!(
             target: #target, #parent #private::tracing::Level::#level_ident, #name, #(#fields),*
-        );
+        )
     };
+    let span = quote_mixed!(let __obs_span = #new_span;);
     // The remote parent is set before the span is first entered, when
     // tracing-opentelemetry still accepts a new parent.
     let remote_parent = traced.remote_parent.as_ref().map(|(_, remote)| {
@@ -151,6 +152,7 @@ pub(crate) fn impl_traced(
         }
     });
 
+    let mut deferred = false;
     let instrumented = if sig.asyncness.is_some() {
         // The body's own `async` block, which `return` and `?` leave; it
         // holds nothing but the body, so it is `Send` when the body is.
@@ -220,11 +222,25 @@ pub(crate) fn impl_traced(
             __obs_result
         }
     } else {
+        // Nothing reads the result: as `#[instrument]` does, a disabled level
+        // builds no span at all (the span and guard stay uninitialised).
+        deferred = true;
         quote_mixed! {
-            let __obs_entered = __obs_span.enter();
+            let __obs_span;
+            let __obs_entered;
+            if #private::tracing::level_enabled!(#private::tracing::Level::#level_ident) {
+                __obs_span = #new_span;
+                #remote_parent
+                #follows_from
+                __obs_entered = __obs_span.enter();
+            }
             #body
         }
     };
+
+    // The span, its remote parent and links, unless the plain case above
+    // creates them only when the level is enabled.
+    let prologue = (!deferred).then(|| quote_mixed!(#span #remote_parent #follows_from));
     // In an `async fn`, the fake return is inside the body's `async` block.
     let fake_return = fake_return.filter(|_| sig.asyncness.is_none());
 
@@ -244,9 +260,7 @@ pub(crate) fn impl_traced(
             #descriptor
             #red
             #fake_return
-            #span
-            #remote_parent
-            #follows_from
+            #prologue
             #instrumented
         }
     }
