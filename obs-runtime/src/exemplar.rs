@@ -49,6 +49,13 @@ pub(crate) struct ExemplarCells {
 }
 
 impl ExemplarCells {
+    /// No exemplar yet; usable in a `static`.
+    pub(crate) const fn new() -> Self {
+        ExemplarCells {
+            cells: OnceLock::new(),
+        }
+    }
+
     /// Keeps `exemplar` for bucket `index` of `buckets`. Never waits: when
     /// another thread is writing the same bucket, this exemplar is skipped
     /// (one recent exemplar per bucket is all that is promised).

@@ -14,6 +14,9 @@
 
 use crate::descriptor::{EncodeMetric, MetricDescriptor, MetricGroup, MetricType};
 use crate::encoding::MetricEncoder;
+#[cfg(feature = "opentelemetry")]
+use crate::exemplar::Exemplar;
+use crate::exemplar::ExemplarCells;
 use crate::labels::{LabelSet, LabelText};
 use crate::metrics::counter::Counter;
 use crate::metrics::gauge::add_f64;
@@ -24,6 +27,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Once, OnceLock};
 use std::time::Instant;
+
+/// How often a call looks up its trace for an exemplar (feature
+/// `opentelemetry`): the first call in each bucket, then one in this many.
+#[cfg(feature = "opentelemetry")]
+const EXEMPLAR_EVERY: u64 = 64;
 
 /// The duration buckets of every traced function: 100 µs to 10 s.
 pub const DURATION_BUCKETS: [f64; 16] = [
@@ -41,6 +49,7 @@ pub struct FunctionMetrics {
     error: Counter,
     buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
     sum: AtomicU64,
+    exemplars: ExemplarCells,
     linked: AtomicBool,
     next: AtomicPtr<FunctionMetrics>,
 }
@@ -59,6 +68,7 @@ impl FunctionMetrics {
             error: Counter::new(),
             buckets: [const { AtomicU64::new(0) }; DURATION_BUCKETS.len() + 1],
             sum: AtomicU64::new(0),
+            exemplars: ExemplarCells::new(),
             linked: AtomicBool::new(false),
             next: AtomicPtr::new(ptr::null_mut()),
         }
@@ -119,8 +129,25 @@ impl FunctionMetrics {
             .unwrap_or(DURATION_BUCKETS.len());
         // Relaxed, as in `Histogram::observe`: `_count` is derived from the
         // buckets when encoded.
-        self.buckets[index].fetch_add(1, Ordering::Relaxed);
+        let seen = self.buckets[index].fetch_add(1, Ordering::Relaxed);
         add_f64(&self.sum, seconds);
+        // The first call in each bucket, then one in `EXEMPLAR_EVERY`, looks
+        // up the current trace for an exemplar: the lookup costs more than
+        // the rest of the call, so it is sampled, not done every time.
+        #[cfg(feature = "opentelemetry")]
+        if seen.is_multiple_of(EXEMPLAR_EVERY) {
+            if let Some((trace_id, span_id)) = crate::exemplar::current_trace() {
+                let exemplar = Exemplar {
+                    value: seconds,
+                    trace_id,
+                    span_id,
+                    timestamp: crate::exemplar::now(),
+                };
+                self.exemplars.store(self.buckets.len(), index, exemplar);
+            }
+        }
+        #[cfg(not(feature = "opentelemetry"))]
+        let _ = seen;
     }
 
     /// Calls that returned `Ok` (or returned at all, for non-`Result` functions).
@@ -148,7 +175,7 @@ impl FunctionMetrics {
             cumulative_counts,
             count: total,
             sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
-            exemplars: Vec::new(),
+            exemplars: self.exemplars.snapshot(),
         }
     }
 

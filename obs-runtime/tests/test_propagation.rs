@@ -865,3 +865,32 @@ fn traced_takes_a_remote_parent() {
     );
     assert_eq!(fresh.parent_span_id, opentelemetry::trace::SpanId::INVALID);
 }
+
+// === exemplars of #[traced(metrics)] ===
+
+#[traced(level = "info", name = "red.exemplar", metrics)]
+fn measured_step() -> u32 {
+    1
+}
+
+#[test]
+fn red_durations_carry_the_trace_as_an_exemplar() {
+    let (_, spans) = exported(measured_step);
+    let span = span(&spans, "red.exemplar");
+    let red = obs_runtime::function_metrics("red.exemplar").expect("called");
+    let exemplar = red
+        .duration()
+        .exemplars
+        .into_iter()
+        .flatten()
+        .next()
+        .expect("the first call keeps an exemplar");
+    assert_eq!(
+        exemplar.trace_id_hex(),
+        span.span_context.trace_id().to_string()
+    );
+    assert_eq!(
+        exemplar.span_id_hex(),
+        span.span_context.span_id().to_string()
+    );
+}
