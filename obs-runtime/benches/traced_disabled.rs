@@ -10,38 +10,14 @@
 //! `cargo bench -p obs-runtime --bench traced_disabled`
 
 mod support;
+mod traced_support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use obs_runtime::traced;
 use std::hint::black_box;
 use support::{Group, Target};
+use traced_support::{fastrace_trace, obs_traced, plain, tracing_instrument};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
-
-// === the instrumented functions: the same body in each ===
-
-#[inline(never)]
-fn plain(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[traced(level = "debug", name = "bench.disabled")]
-#[inline(never)]
-fn obs_traced(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-#[inline(never)]
-fn tracing_instrument(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[fastrace::trace]
-#[inline(never)]
-fn fastrace_trace(x: u64) -> u64 {
-    black_box(x)
-}
 
 // === benchmarks ===
 

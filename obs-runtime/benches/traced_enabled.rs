@@ -12,42 +12,18 @@
 //! `cargo bench -p obs-runtime --bench traced_enabled`
 
 mod support;
+mod traced_support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use fastrace::collector::SpanContext;
-use obs_runtime::traced;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use support::{Group, Target};
+use traced_support::{fastrace_trace, obs_traced, plain, tracing_instrument};
 
 /// Calls per fastrace root span: below its per-thread queue of 10,240
 /// spans, past which it stops recording.
 const FASTRACE_CHUNK: u64 = 1_000;
-
-// === the instrumented functions: the same body in each ===
-
-#[inline(never)]
-fn plain(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[traced(level = "debug", name = "bench.enabled")]
-#[inline(never)]
-fn obs_traced(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-#[inline(never)]
-fn tracing_instrument(x: u64) -> u64 {
-    black_box(x)
-}
-
-#[fastrace::trace]
-#[inline(never)]
-fn fastrace_trace(x: u64) -> u64 {
-    black_box(x)
-}
 
 // === benchmarks ===
 
