@@ -14,13 +14,9 @@
 
 use crate::descriptor::{EncodeMetric, MetricDescriptor, MetricGroup, MetricType};
 use crate::encoding::MetricEncoder;
-#[cfg(feature = "opentelemetry")]
-use crate::exemplar::Exemplar;
-use crate::exemplar::ExemplarCells;
 use crate::labels::{LabelSet, LabelText};
 use crate::metrics::counter::Counter;
-use crate::metrics::gauge::add_f64;
-use crate::metrics::histogram::HistogramSnapshot;
+use crate::metrics::histogram::{HistogramCells, HistogramSnapshot};
 use crate::registry::Registry;
 use std::borrow::Cow;
 use std::ptr;
@@ -47,9 +43,7 @@ pub struct FunctionMetrics {
     module: &'static str,
     ok: Counter,
     error: Counter,
-    buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
-    sum: AtomicU64,
-    exemplars: ExemplarCells,
+    duration: HistogramCells<[AtomicU64; DURATION_BUCKETS.len() + 1]>,
     linked: AtomicBool,
     next: AtomicPtr<FunctionMetrics>,
 }
@@ -66,9 +60,9 @@ impl FunctionMetrics {
             module,
             ok: Counter::new(),
             error: Counter::new(),
-            buckets: [const { AtomicU64::new(0) }; DURATION_BUCKETS.len() + 1],
-            sum: AtomicU64::new(0),
-            exemplars: ExemplarCells::new(),
+            duration: HistogramCells::new(
+                [const { AtomicU64::new(0) }; DURATION_BUCKETS.len() + 1],
+            ),
             linked: AtomicBool::new(false),
             next: AtomicPtr::new(ptr::null_mut()),
         }
@@ -123,31 +117,19 @@ impl FunctionMetrics {
         } else {
             self.ok.inc();
         }
-        let index = DURATION_BUCKETS
-            .iter()
-            .position(|&bound| seconds <= bound)
-            .unwrap_or(DURATION_BUCKETS.len());
-        // Relaxed, as in `Histogram::observe`: `_count` is derived from the
-        // buckets when encoded.
-        let seen = self.buckets[index].fetch_add(1, Ordering::Relaxed);
-        add_f64(&self.sum, seconds);
+        let (index, seen) = self.duration.record(&DURATION_BUCKETS, seconds);
         // The first call in each bucket, then one in `EXEMPLAR_EVERY`, looks
         // up the current trace for an exemplar: the lookup costs more than
         // the rest of the call, so it is sampled, not done every time.
         #[cfg(feature = "opentelemetry")]
         if seen.is_multiple_of(EXEMPLAR_EVERY) {
             if let Some((trace_id, span_id)) = crate::exemplar::current_trace() {
-                let exemplar = Exemplar {
-                    value: seconds,
-                    trace_id,
-                    span_id,
-                    timestamp: crate::exemplar::now(),
-                };
-                self.exemplars.store(self.buckets.len(), index, exemplar);
+                self.duration
+                    .keep_exemplar(index, seconds, trace_id, span_id);
             }
         }
         #[cfg(not(feature = "opentelemetry"))]
-        let _ = seen;
+        let _ = (index, seen);
     }
 
     /// Calls that returned `Ok` (or returned at all, for non-`Result` functions).
@@ -162,21 +144,7 @@ impl FunctionMetrics {
 
     /// The call durations.
     pub fn duration(&self) -> HistogramSnapshot {
-        let mut total = 0;
-        let cumulative_counts = self
-            .buckets
-            .iter()
-            .map(|cell| {
-                total += cell.load(Ordering::Relaxed);
-                total
-            })
-            .collect();
-        HistogramSnapshot {
-            cumulative_counts,
-            count: total,
-            sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
-            exemplars: self.exemplars.snapshot(),
-        }
+        self.duration.snapshot()
     }
 
     /// The span name this callsite reports as `function`.

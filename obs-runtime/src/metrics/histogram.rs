@@ -78,10 +78,85 @@ impl Default for Buckets {
 #[derive(Debug)]
 pub struct Histogram {
     buckets: Buckets,
-    // One count per bound, then the `+Inf` bucket; not cumulative.
-    counts: Box<[AtomicU64]>,
+    cells: HistogramCells<Box<[AtomicU64]>>,
+}
+
+/// The atomics of a histogram: one count per bound then the `+Inf` bucket
+/// (not cumulative), the sum, and the exemplars. Shared by [`Histogram`]
+/// and the `static` RED callsites of `#[traced(metrics)]`, whose counts are
+/// a fixed array.
+#[derive(Debug)]
+pub(crate) struct HistogramCells<C> {
+    counts: C,
     sum: AtomicU64,
     exemplars: ExemplarCells,
+}
+
+impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
+    /// Cells over `counts`, one more than the bounds; usable in a `static`.
+    pub(crate) const fn new(counts: C) -> Self {
+        HistogramCells {
+            counts,
+            sum: AtomicU64::new(0),
+            exemplars: ExemplarCells::new(),
+        }
+    }
+
+    /// Counts `value` in its bucket of `bounds` and adds it to the sum;
+    /// returns the bucket index and how many observations it held before.
+    /// `NaN` counts in the `+Inf` bucket only.
+    #[inline]
+    pub(crate) fn record(&self, bounds: &[f64], value: f64) -> (usize, u64) {
+        // A linear scan beats a binary search for the usual dozen buckets.
+        let index = bounds
+            .iter()
+            .position(|&bound| value <= bound)
+            .unwrap_or(bounds.len());
+        // Relaxed: each cell is read on its own; encoders derive `_count`
+        // from the cells, so no cross-cell ordering is needed.
+        let seen = self
+            .counts
+            .as_ref()
+            .get(index)
+            .map_or(0, |cell| cell.fetch_add(1, Ordering::Relaxed));
+        add_f64(&self.sum, value);
+        (index, seen)
+    }
+
+    /// Keeps `value` as the exemplar of bucket `index`, with its trace and
+    /// span; an id of zero means no trace, and keeps nothing.
+    pub(crate) fn keep_exemplar(&self, index: usize, value: f64, trace_id: u128, span_id: u64) {
+        if trace_id != 0 && span_id != 0 {
+            let exemplar = Exemplar {
+                value,
+                trace_id,
+                span_id,
+                timestamp: crate::exemplar::now(),
+            };
+            self.exemplars
+                .store(self.counts.as_ref().len(), index, exemplar);
+        }
+    }
+
+    /// Reads the current state.
+    pub(crate) fn snapshot(&self) -> HistogramSnapshot {
+        let mut total = 0;
+        let cumulative_counts = self
+            .counts
+            .as_ref()
+            .iter()
+            .map(|cell| {
+                total += cell.load(Ordering::Relaxed);
+                total
+            })
+            .collect();
+        HistogramSnapshot {
+            cumulative_counts,
+            count: total,
+            sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
+            exemplars: self.exemplars.snapshot(),
+        }
+    }
 }
 
 /// A consistent-enough copy of a histogram's state: the cumulative counts and
@@ -116,16 +191,14 @@ impl Histogram {
         let counts = (0..=buckets.0.len()).map(|_| AtomicU64::new(0)).collect();
         Histogram {
             buckets,
-            counts,
-            sum: AtomicU64::new(0),
-            exemplars: ExemplarCells::default(),
+            cells: HistogramCells::new(counts),
         }
     }
 
     /// Records one observation. `NaN` counts in the `+Inf` bucket only.
     #[inline]
     pub fn observe(&self, value: f64) {
-        self.record(value);
+        self.cells.record(self.buckets.bounds(), value);
     }
 
     /// Records one observation and keeps it as its bucket's exemplar, tagged
@@ -141,16 +214,8 @@ impl Histogram {
     /// assert_eq!(exemplar.value, 0.05);
     /// ```
     pub fn observe_with_exemplar(&self, value: f64, trace_id: u128, span_id: u64) {
-        let index = self.record(value);
-        if trace_id != 0 && span_id != 0 {
-            let exemplar = Exemplar {
-                value,
-                trace_id,
-                span_id,
-                timestamp: crate::exemplar::now(),
-            };
-            self.exemplars.store(self.counts.len(), index, exemplar);
-        }
+        let (index, _) = self.cells.record(self.buckets.bounds(), value);
+        self.cells.keep_exemplar(index, value, trace_id, span_id);
     }
 
     /// Records one observation; inside a sampled OpenTelemetry trace (a
@@ -162,24 +227,6 @@ impl Histogram {
             Some((trace_id, span_id)) => self.observe_with_exemplar(value, trace_id, span_id),
             None => self.observe(value),
         }
-    }
-
-    /// Counts `value` in its bucket and the sum; returns the bucket index.
-    #[inline]
-    fn record(&self, value: f64) -> usize {
-        let bounds = &self.buckets.0;
-        // A linear scan beats a binary search for the usual dozen buckets.
-        let index = bounds
-            .iter()
-            .position(|&bound| value <= bound)
-            .unwrap_or(bounds.len());
-        // Relaxed: each cell is read on its own; encoders derive `_count`
-        // from the cells, so no cross-cell ordering is needed.
-        if let Some(cell) = self.counts.get(index) {
-            cell.fetch_add(1, Ordering::Relaxed);
-        }
-        add_f64(&self.sum, value);
-        index
     }
 
     /// Records a duration in seconds.
@@ -211,21 +258,7 @@ impl Histogram {
 
     /// Reads the current state.
     pub fn snapshot(&self) -> HistogramSnapshot {
-        let mut total = 0;
-        let cumulative_counts = self
-            .counts
-            .iter()
-            .map(|cell| {
-                total += cell.load(Ordering::Relaxed);
-                total
-            })
-            .collect();
-        HistogramSnapshot {
-            cumulative_counts,
-            count: total,
-            sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
-            exemplars: self.exemplars.snapshot(),
-        }
+        self.cells.snapshot()
     }
 }
 
