@@ -189,26 +189,35 @@ fn header_text(value: &http::HeaderValue) -> &str {
     value.to_str().unwrap_or("")
 }
 
+/// The values of `pairs` whose key is `name` in any case, in order: the
+/// lookup of every string carrier.
+fn values_named<'a, 'n, P>(
+    pairs: P,
+    name: &'n str,
+) -> impl Iterator<Item = &'a str> + use<'a, 'n, P>
+where
+    P: IntoIterator<Item = (&'a String, &'a String)>,
+{
+    pairs
+        .into_iter()
+        .filter(move |(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
 impl<S: BuildHasher> Carrier for HashMap<String, String, S> {
     fn get(&self, name: &str) -> Option<&str> {
         match HashMap::get(self, name) {
             Some(value) => Some(value),
-            None => self
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_str()),
+            None => values_named(self, name).next(),
         }
     }
 
     fn get_all(&self, name: &str) -> Vec<&str> {
         // Keys that differ only in case are read in key order, so the
         // result does not depend on the hasher.
-        let mut found: Vec<(&String, &String)> = self
-            .iter()
-            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-            .collect();
+        let mut found: Vec<(&String, &String)> = self.iter().collect();
         found.sort_unstable();
-        found.into_iter().map(|(_, value)| value.as_str()).collect()
+        values_named(found, name).collect()
     }
 
     fn set(&mut self, name: &str, value: String) {
@@ -225,18 +234,12 @@ impl Carrier for BTreeMap<String, String> {
     fn get(&self, name: &str) -> Option<&str> {
         match BTreeMap::get(self, name) {
             Some(value) => Some(value),
-            None => self
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_str()),
+            None => values_named(self, name).next(),
         }
     }
 
     fn get_all(&self, name: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-            .collect()
+        values_named(self, name).collect()
     }
 
     fn set(&mut self, name: &str, value: String) {
@@ -251,16 +254,11 @@ impl Carrier for BTreeMap<String, String> {
 
 impl Carrier for Vec<(String, String)> {
     fn get(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        values_named(self.iter().map(|(key, value)| (key, value)), name).next()
     }
 
     fn get_all(&self, name: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-            .collect()
+        values_named(self.iter().map(|(key, value)| (key, value)), name).collect()
     }
 
     fn set(&mut self, name: &str, value: String) {
