@@ -284,16 +284,15 @@ impl TextWriter<'_> {
             .map(Bound::Finite)
             .chain([Bound::Inf]);
         for (index, (bound, &count)) in bounds.zip(&snapshot.cumulative_counts).enumerate() {
-            self.sample(name, "_bucket", Some(bound), Value::U64(count));
+            self.write_sample(name, "_bucket", Some(bound), Value::U64(count));
             // Exemplars exist only in OpenMetrics: ` # {labels} value timestamp`
             // before the line's end.
             if self.format == Format::OPENMETRICS {
                 if let Some(Some(exemplar)) = snapshot.exemplars.get(index) {
-                    self.out.pop();
                     write_exemplar(self.out, exemplar);
-                    self.out.push('\n');
                 }
             }
+            self.out.push('\n');
         }
         if with_sum {
             self.sample(name, "_count", None, Value::U64(snapshot.count));
@@ -306,6 +305,12 @@ impl TextWriter<'_> {
 
     // One line: `name_suffix{labels,le="bound"} value`.
     fn sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
+        self.write_sample(name, suffix, le, value);
+        self.out.push('\n');
+    }
+
+    // The line without its end, so an exemplar can follow the value.
+    fn write_sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
         let out = &mut *self.out;
         let labels = self.label_text.unwrap_or(self.labels);
         out.push_str(name);
@@ -332,7 +337,6 @@ impl TextWriter<'_> {
             Value::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
             Value::F64(x) => write_f64(out, x),
         }
-        out.push('\n');
     }
 }
 
