@@ -79,6 +79,15 @@ fn send(
     }
 }
 
+/// Submits one job per entry of `TRACEPARENTS`, each with that header, and
+/// expects every one to succeed.
+fn submit_traced_jobs(agent: &ureq::Agent, addr: SocketAddr) {
+    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
+        let answer = submit(agent, addr, TENANTS[n % 3], Some(traceparent));
+        assert_eq!(answer.status, 200);
+    }
+}
+
 fn submit(
     agent: &ureq::Agent,
     addr: SocketAddr,
@@ -739,15 +748,7 @@ fn obs_switches_off_open_no_endpoint_and_record_no_span() {
         Gateway::start(&registry, outage()).unwrap()
     });
     let agent = gateway::client();
-    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
-        let answer = submit(
-            &agent,
-            gateway.local_addr(),
-            TENANTS[n % 3],
-            Some(traceparent),
-        );
-        assert_eq!(answer.status, 200);
-    }
+    submit_traced_jobs(&agent, gateway.local_addr());
     assert_eq!(
         gateway.metrics.breaker_state(Extension::Enrich),
         Some(BreakerState::Open)
@@ -808,15 +809,7 @@ fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
         Gateway::start(&registry, outage()).unwrap()
     });
     let agent = gateway::client();
-    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
-        let answer = submit(
-            &agent,
-            gateway.local_addr(),
-            TENANTS[n % 3],
-            Some(traceparent),
-        );
-        assert_eq!(answer.status, 200);
-    }
+    submit_traced_jobs(&agent, gateway.local_addr());
     let scrape = agent
         .get(format!("http://{metrics_addr}/metrics"))
         .call()
