@@ -162,7 +162,9 @@ fn histogram_loses_no_observations() {
 }
 
 // A scrape taken while writers run always shows `_count` equal to the `+Inf`
-// bucket and cumulative buckets that never decrease.
+// bucket and cumulative buckets that never decrease. Before each scrape the
+// test waits until the writers have recorded more since the previous one, so
+// every scrape overlaps real writes however the threads are scheduled.
 #[test]
 fn scrapes_stay_consistent_while_writers_run() {
     #[derive(Metrics)]
@@ -186,7 +188,9 @@ fn scrapes_stay_consistent_while_writers_run() {
                 }
             });
         }
+        let mut seen = 0;
         for _ in 0..300 {
+            seen = wait_for_more(seen, || latency.latency_seconds.snapshot().count);
             let text = registry.encode(Format::PROMETHEUS_TEXT);
             let mut previous = 0u64;
             let mut inf = None;
@@ -210,5 +214,16 @@ fn scrapes_stay_consistent_while_writers_run() {
         done.store(true, Ordering::Relaxed);
     });
     assert_eq!(scrapes, 300);
-    assert!(latency.latency_seconds.snapshot().count > 0);
+    assert!(latency.latency_seconds.snapshot().count >= 300);
+}
+
+/// Yields until `count()` exceeds `seen`, and returns the new count.
+fn wait_for_more(seen: u64, count: impl Fn() -> u64) -> u64 {
+    loop {
+        let now = count();
+        if now > seen {
+            return now;
+        }
+        thread::yield_now();
+    }
 }
