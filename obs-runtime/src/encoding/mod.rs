@@ -5,6 +5,7 @@
 //! family header and every series in the chosen [`Format`]. Label values and
 //! help text are always escaped.
 
+pub(crate) mod negotiate;
 mod openmetrics;
 mod snapshot;
 mod text;
@@ -55,21 +56,7 @@ impl Format {
     /// client accepts `application/openmetrics-text` (as Prometheus does by
     /// default), otherwise the Prometheus text format.
     pub fn from_accept(accept: &str) -> Format {
-        let wants_openmetrics = accept.split(',').any(|range| {
-            let mut params = range.split(';').map(str::trim);
-            let media = params.next().unwrap_or_default();
-            let refused = params.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
-        });
-        if wants_openmetrics {
-            Format::OPENMETRICS
-        } else {
-            Format::PROMETHEUS_TEXT
-        }
+        negotiate::negotiate([accept]).unwrap_or(Format::PROMETHEUS_TEXT)
     }
 }
 
