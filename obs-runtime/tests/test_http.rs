@@ -54,7 +54,7 @@ fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String, Stri
 }
 
 /// Sends raw bytes and returns whatever the server answers before closing.
-fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+fn raw_bytes(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -62,7 +62,13 @@ fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
     stream.write_all(bytes).unwrap();
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
+    answer
+}
+
+/// Sends raw bytes and returns whatever the server answers before closing,
+/// as text.
+fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&raw_bytes(addr, bytes)).into_owned()
 }
 
 #[test]
@@ -188,18 +194,185 @@ fn garbage_gets_400_and_the_server_stays_up() {
     }
 }
 
-// With every connection slot held by idle clients, a new client waits in the
-// backlog and is served once the idle ones time out: nothing crashes.
+// Every slot is held by idle clients whose header deadline is far away: the
+// honest scrape evicts the oldest idle one instead of waiting for it.
 #[test]
-fn connections_are_bounded() {
+fn idle_connections_at_capacity_do_not_block_an_honest_scrape() {
     let (server, _metrics) = start(|b| {
-        b.max_connections(2)
-            .header_read_timeout(Duration::from_millis(300))
+        b.max_connections(4)
+            .header_read_timeout(Duration::from_secs(3600))
     });
     let addr = server.local_addr();
-    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    assert_eq!(get(addr, "/metrics", None).0, 200);
+    let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    for _ in 0..3 {
+        assert_eq!(get(addr, "/metrics", None).0, 200);
+    }
     drop(idle);
+}
+
+/// Sends pipelined requests and never reads, until a write fails: the
+/// server gave up on the connection. Returns the failed write's error.
+fn flood_without_reading(addr: SocketAddr) -> std::io::Error {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    // Safety net only: far beyond the server's write deadline.
+    stream
+        .set_write_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let requests = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1024);
+    loop {
+        if let Err(err) = stream.write_all(&requests) {
+            return err;
+        }
+    }
+}
+
+// The client asks and asks and never reads: once the server's writes stop
+// making progress it closes the connection, and the client's next write
+// fails on the closed connection (not on its own safety-net timeout).
+#[test]
+fn a_client_that_never_reads_is_cut_off() {
+    let (server, _metrics) = start(|b| {
+        b.write_timeout(Duration::from_millis(200))
+            .connection_timeout(Duration::from_secs(3600))
+    });
+    let err = flood_without_reading(server.local_addr());
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ),
+        "{err:?}"
+    );
+    assert_eq!(get(server.local_addr(), "/metrics", None).0, 200);
+}
+
+// Connections stuck writing to clients that never read hold every slot; an
+// honest scrape still gets its answer.
+#[test]
+fn clients_that_never_read_do_not_block_an_honest_scrape() {
+    let (server, _metrics) = start(|b| {
+        b.max_connections(2)
+            .write_timeout(Duration::from_secs(3600))
+            .connection_timeout(Duration::from_secs(3600))
+    });
+    let addr = server.local_addr();
+    let stuck: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream
+                .write_all(&b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20))
+                .unwrap();
+            stream
+        })
+        .collect();
+    for _ in 0..3 {
+        assert_eq!(get(addr, "/metrics", None).0, 200);
+    }
+    drop(stuck);
+}
+
+#[test]
+fn gzip_when_asked_with_vary() {
+    let (server, _metrics) = start(|b| b);
+    let answer = raw_bytes(
+        server.local_addr(),
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+    );
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("vary: accept, accept-encoding"), "{head}");
+    let mut body = String::new();
+    flate2::read::GzDecoder::new(&answer[split + 4..])
+        .read_to_string(&mut body)
+        .unwrap();
+    assert!(body.contains("served_total 3\n"), "{body}");
+
+    for refused in ["gzip;q=0", "identity", "*;q=0", "gzip;q=0, *"] {
+        let answer = raw(
+            server.local_addr(),
+            format!("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {refused}\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        assert!(
+            !answer.to_ascii_lowercase().contains("content-encoding"),
+            "{refused}: {answer}"
+        );
+        assert!(answer.contains("served_total 3\n"), "{refused}: {answer}");
+    }
+}
+
+#[test]
+fn head_answers_the_headers_without_a_body() {
+    let (server, _metrics) = start(|b| b);
+    let answer = raw(
+        server.local_addr(),
+        b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains(Format::OPENMETRICS.content_type()),
+        "{answer}"
+    );
+    assert!(answer.ends_with("\r\n\r\n"), "{answer}");
+}
+
+#[test]
+fn several_accept_headers_q_values_and_refusals() {
+    let (server, _metrics) = start(|b| b);
+    let ask = |accepts: &[&str]| {
+        let headers: String = accepts.iter().map(|a| format!("Accept: {a}\r\n")).collect();
+        raw(
+            server.local_addr(),
+            format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    let om = Format::OPENMETRICS.content_type();
+    let text = Format::PROMETHEUS_TEXT.content_type();
+    assert!(ask(&["text/plain;q=0.2", "application/openmetrics-text;q=0.3"]).contains(om));
+    assert!(ask(&["text/plain;q=0.4", "application/openmetrics-text;q=0.3"]).contains(text));
+    assert!(ask(&["*/*", "text/plain;q=0"]).contains(om));
+    assert!(ask(&["application/openmetrics-text;version=2.0.0", "text/*;q=0.1"]).contains(text));
+    let refused = ask(&["text/plain;q=0", "application/openmetrics-text;q=0"]);
+    assert!(refused.starts_with("HTTP/1.1 406"), "{refused}");
+    assert!(ask(&["text/html"]).starts_with("HTTP/1.1 406"));
+}
+
+#[test]
+fn out_of_range_builder_values_are_refused_by_start() {
+    let start = |b: obs_runtime::export::http::MetricsServerBuilder| {
+        b.addr("127.0.0.1:0".parse().unwrap()).start().unwrap_err()
+    };
+    for (err, name) in [
+        (
+            start(MetricsServer::builder().max_connections(usize::MAX)),
+            "max_connections",
+        ),
+        (
+            start(MetricsServer::builder().max_connections(0)),
+            "max_connections",
+        ),
+        (
+            start(MetricsServer::builder().header_read_timeout(Duration::MAX)),
+            "header_read_timeout",
+        ),
+        (
+            start(MetricsServer::builder().connection_timeout(Duration::ZERO)),
+            "connection_timeout",
+        ),
+        (
+            start(MetricsServer::builder().write_timeout(Duration::MAX)),
+            "write_timeout",
+        ),
+        (
+            start(MetricsServer::builder().shutdown_grace(Duration::MAX)),
+            "shutdown_grace",
+        ),
+    ] {
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().starts_with(name), "{err}");
+    }
 }
 
 #[test]

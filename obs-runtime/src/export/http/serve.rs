@@ -1,7 +1,8 @@
 //! The accept loop and connections: a bounded set where a newcomer at
-//! capacity evicts the oldest connection not being answered (idle, or stuck
-//! writing to a client that does not read) or else gets `503` at once; a
-//! write deadline per connection; graceful shutdown with a grace period.
+//! capacity evicts the oldest connection that is idle or has had an answer
+//! already (a client stuck not reading, or pipelining on), waits for one to
+//! become so until its header deadline, or else gets `503`; a write deadline
+//! per connection; graceful shutdown with a grace period.
 
 use super::respond::{route, Scrapes};
 use super::Config;
@@ -13,7 +14,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -23,11 +24,60 @@ use tokio::time::Sleep;
 
 const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 12\r\nconnection: close\r\nretry-after: 1\r\n\r\nat capacity\n";
 
-/// What the accept loop knows of one open connection.
+/// What admission knows of one open connection.
 #[derive(Default)]
 struct Slot {
     answering: AtomicBool,
+    answered: AtomicBool,
     evict: Notify,
+}
+
+impl Slot {
+    fn evictable(&self) -> bool {
+        !self.answering.load(Ordering::Acquire) || self.answered.load(Ordering::Acquire)
+    }
+}
+
+/// The open connections, oldest first, and a signal when one ends a request
+/// or closes.
+#[derive(Default)]
+struct Slots {
+    open: Mutex<Vec<Arc<Slot>>>,
+    changed: Notify,
+}
+
+impl Slots {
+    /// A slot for a newcomer, evicting if at capacity; `None` when every
+    /// connection stays busy with its first request until `patience` ends.
+    async fn admit(&self, max: usize, patience: Duration) -> Option<Arc<Slot>> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+                // A slot whose connection ended holds the only reference left.
+                open.retain(|slot| Arc::strong_count(slot) > 1);
+                let room = open.len() < max
+                    || match open.iter().position(|slot| slot.evictable()) {
+                        Some(oldest) => {
+                            open.remove(oldest).evict.notify_one();
+                            true
+                        }
+                        None => false,
+                    };
+                if room {
+                    let slot = Arc::new(Slot::default());
+                    open.push(slot.clone());
+                    return Some(slot);
+                }
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return None;
+            }
+        }
+    }
 }
 
 pub(super) async fn serve(
@@ -41,7 +91,7 @@ pub(super) async fn serve(
     let config = Arc::new(config);
     let scrapes = Arc::new(Scrapes::default());
     let (closing, shutdown) = watch::channel(false);
-    let mut slots: Vec<Arc<Slot>> = Vec::new();
+    let slots = Arc::new(Slots::default());
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let stream = tokio::select! {
@@ -57,25 +107,9 @@ pub(super) async fn serve(
             },
         };
         while connections.try_join_next().is_some() {}
-        // A slot whose task ended holds the only reference left.
-        slots.retain(|slot| Arc::strong_count(slot) > 1);
-        if slots.len() >= config.max_connections {
-            match slots
-                .iter()
-                .position(|slot| !slot.answering.load(Ordering::Acquire))
-            {
-                Some(oldest) => slots.remove(oldest).evict.notify_one(),
-                None => {
-                    connections.spawn(refuse(stream, config.write_timeout));
-                    continue;
-                }
-            }
-        }
-        let slot = Arc::new(Slot::default());
-        slots.push(slot.clone());
-        connections.spawn(connection(
+        connections.spawn(admit_and_serve(
             stream,
-            slot,
+            slots.clone(),
             config.clone(),
             scrapes.clone(),
             shutdown.clone(),
@@ -91,46 +125,69 @@ pub(super) async fn serve(
     connections.shutdown().await;
 }
 
-async fn refuse(mut stream: TcpStream, write_timeout: Duration) {
-    let _ = tokio::time::timeout(write_timeout, stream.write_all(UNAVAILABLE)).await;
+async fn admit_and_serve(
+    mut stream: TcpStream,
+    slots: Arc<Slots>,
+    config: Arc<Config>,
+    scrapes: Arc<Scrapes>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let admitted = slots
+        .admit(config.max_connections, config.header_read_timeout)
+        .await;
+    match admitted {
+        Some(slot) => connection(stream, slot, &slots, config, scrapes, shutdown).await,
+        None => {
+            let refusal = stream.write_all(UNAVAILABLE);
+            let _ = tokio::time::timeout(config.write_timeout, refusal).await;
+        }
+    }
 }
 
 async fn connection(
     stream: TcpStream,
     slot: Arc<Slot>,
+    slots: &Slots,
     config: Arc<Config>,
     scrapes: Arc<Scrapes>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let service = service_fn(|request| {
-        let (config, scrapes, slot) = (config.clone(), scrapes.clone(), slot.clone());
-        async move {
-            slot.answering.store(true, Ordering::Release);
-            let response = route(&config.registry, &scrapes, &request).await;
-            slot.answering.store(false, Ordering::Release);
-            Ok::<_, Infallible>(response)
-        }
-    });
-    let io = WriteDeadline {
-        inner: stream,
-        timeout: config.write_timeout,
-        sleep: None,
-    };
-    let connection = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        .max_buf_size(config.max_header_bytes)
-        .serve_connection(TokioIo::new(io), service);
-    tokio::pin!(connection);
-    tokio::select! {
-        _ = &mut connection => {}
-        _ = tokio::time::sleep(config.connection_timeout) => {}
-        _ = slot.evict.notified() => {}
-        _ = shutdown.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(config.shutdown_grace, connection).await;
+    // The connection and its service's references to the slot end here.
+    {
+        let service = service_fn(|request| {
+            let (config, scrapes, slot) = (config.clone(), scrapes.clone(), slot.clone());
+            async move {
+                slot.answering.store(true, Ordering::Release);
+                let response = route(&config.registry, &scrapes, &request).await;
+                slot.answered.store(true, Ordering::Release);
+                slot.answering.store(false, Ordering::Release);
+                slots.changed.notify_waiters();
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let io = WriteDeadline {
+            inner: stream,
+            timeout: config.write_timeout,
+            sleep: None,
+        };
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .max_buf_size(config.max_header_bytes)
+            .serve_connection(TokioIo::new(io), service);
+        tokio::pin!(connection);
+        tokio::select! {
+            _ = &mut connection => {}
+            _ = tokio::time::sleep(config.connection_timeout) => {}
+            _ = slot.evict.notified() => {}
+            _ = shutdown.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(config.shutdown_grace, connection).await;
+            }
         }
     }
+    drop(slot);
+    slots.changed.notify_waiters();
 }
 
 /// A stream whose writes fail with `TimedOut` once they have made no
