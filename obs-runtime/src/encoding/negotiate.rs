@@ -161,3 +161,157 @@ where
     }
     named.or(any).is_some_and(|q| q > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One generated media range, kept structured so the model below
+    /// decides without parsing.
+    #[derive(Clone, Debug)]
+    struct Range {
+        kind: &'static str,
+        subtype: &'static str,
+        version: Option<&'static str>,
+        // `Some(Ok(thousandths))`, `Some(Err(garbage))`, or no q at all.
+        q: Option<Result<u16, &'static str>>,
+        space: &'static str,
+    }
+
+    impl Range {
+        fn render(&self) -> String {
+            let s = self.space;
+            let mut out = format!("{s}{}/{}", self.kind, self.subtype);
+            if let Some(v) = self.version {
+                out += &format!("{s};{s}version={v}");
+            }
+            match self.q {
+                Some(Ok(1000)) => out += &format!(";{s}q=1"),
+                Some(Ok(q)) => {
+                    let frac = format!("{q:03}");
+                    out += &format!(";q=0.{}", frac.trim_end_matches('0'));
+                }
+                Some(Err(garbage)) => out += &format!(";q={garbage}"),
+                None => {}
+            }
+            out
+        }
+
+        /// The model: specificity of the match, if any.
+        fn specificity(&self, om: bool) -> Option<u8> {
+            let (kind, subtype, versions): (_, _, &[&str]) = if om {
+                ("application", "openmetrics-text", &["1.0.0", "0.0.1"])
+            } else {
+                ("text", "plain", &["0.0.4"])
+            };
+            match (self.kind, self.subtype) {
+                ("*", "*") => Some(1),
+                (k, "*") if k.eq_ignore_ascii_case(kind) => Some(2),
+                (k, st) if k.eq_ignore_ascii_case(kind) && st.eq_ignore_ascii_case(subtype) => {
+                    match self.version {
+                        None => Some(3),
+                        Some(v) if versions.contains(&v) => Some(4),
+                        Some(_) => None,
+                    }
+                }
+                _ => None,
+            }
+        }
+    }
+
+    fn range() -> impl Strategy<Value = Range> {
+        (
+            prop::sample::select(vec!["text", "application", "*", "TEXT", "image"]),
+            prop::sample::select(vec!["plain", "openmetrics-text", "*", "html"]),
+            prop::option::of(prop::sample::select(vec![
+                "0.0.4", "1.0.0", "0.0.1", "2.0.0",
+            ])),
+            prop::option::of(prop_oneof![
+                (0u16..=1000).prop_map(Ok),
+                Just(0u16).prop_map(Ok),
+                prop::sample::select(vec!["2", "x", "0.1234", "-1", ""]).prop_map(Err),
+            ]),
+            prop::sample::select(vec!["", " ", "\t"]),
+        )
+            .prop_map(|(kind, subtype, version, q, space)| Range {
+                kind,
+                subtype,
+                version,
+                q,
+                space,
+            })
+    }
+
+    fn model(headers: &[Vec<Range>]) -> Option<Format> {
+        let ranges: Vec<&Range> = headers.iter().flatten().collect();
+        if ranges.is_empty() {
+            return Some(Format::PROMETHEUS_TEXT);
+        }
+        let decide = |om: bool| {
+            let mut best: Option<(u8, u16)> = None;
+            for range in &ranges {
+                let q = match range.q {
+                    None => 1000,
+                    Some(Ok(q)) => q,
+                    Some(Err(_)) => continue,
+                };
+                if let Some(s) = range.specificity(om) {
+                    if best.is_none_or(|(b, _)| s > b) {
+                        best = Some((s, q));
+                    }
+                }
+            }
+            best.filter(|&(_, q)| q > 0).map(|(s, q)| (q, s))
+        };
+        match (decide(true), decide(false)) {
+            (Some(om), Some(text)) if om > text => Some(Format::OPENMETRICS),
+            (_, Some(_)) => Some(Format::PROMETHEUS_TEXT),
+            (Some(_), None) => Some(Format::OPENMETRICS),
+            (None, None) => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100_000))]
+
+        #[test]
+        fn negotiation_matches_the_model(
+            headers in prop::collection::vec(prop::collection::vec(range(), 0..4), 0..3),
+        ) {
+            let rendered: Vec<String> = headers
+                .iter()
+                .map(|h| h.iter().map(Range::render).collect::<Vec<_>>().join(","))
+                .collect();
+            prop_assert_eq!(negotiate(&rendered), model(&headers), "{:?}", rendered);
+            // One header or several: the same answer.
+            prop_assert_eq!(negotiate([rendered.join(",")]), negotiate(&rendered));
+        }
+
+        #[test]
+        fn any_accept_text_is_handled_without_panic(accept in "[ -~]{0,40}") {
+            let _ = negotiate([&accept]);
+            let _ = accepts_gzip([&accept]);
+            prop_assert_eq!(Format::from_accept(&accept), negotiate([&accept]).unwrap_or(Format::PROMETHEUS_TEXT));
+        }
+    }
+
+    #[test]
+    fn prometheus_default_accept_gets_openmetrics() {
+        let accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(negotiate([accept]), Some(Format::OPENMETRICS));
+        assert_eq!(negotiate(["*/*"]), Some(Format::PROMETHEUS_TEXT));
+        assert_eq!(negotiate(["text/plain;version=9.9"]), None);
+    }
+
+    #[test]
+    fn gzip_follows_q_values() {
+        assert!(accepts_gzip(["gzip"]));
+        assert!(accepts_gzip(["deflate, gzip;q=0.5"]));
+        assert!(accepts_gzip(["*"]));
+        assert!(!accepts_gzip(["gzip;q=0"]));
+        assert!(!accepts_gzip(["gzip;q=0, *"]));
+        assert!(!accepts_gzip(["identity"]));
+        assert!(!accepts_gzip(Vec::<&str>::new()));
+    }
+}
