@@ -13,11 +13,14 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 
+/// A body being encoded: `None` until it is ready.
+type Pending = watch::Receiver<Option<Bytes>>;
+
 /// Encodings in progress, by (format, gzip): a scrape arriving while one
 /// runs waits for it and shares its body instead of encoding again.
 #[derive(Default)]
 pub(super) struct Scrapes {
-    in_flight: Mutex<HashMap<(Format, bool), watch::Receiver<Option<Bytes>>>>,
+    in_flight: Mutex<HashMap<(Format, bool), Pending>>,
 }
 
 pub(super) async fn route<B>(
