@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::time::Sleep;
@@ -138,7 +138,21 @@ async fn admit_and_serve(
     match admitted {
         Some(slot) => connection(stream, slot, &slots, config, scrapes, shutdown).await,
         None => {
-            let refusal = stream.write_all(UNAVAILABLE);
+            // Answer, then read what the client sent (bounded) before closing,
+            // so the close is not a reset that could discard the answer.
+            let refusal = async {
+                stream.write_all(UNAVAILABLE).await?;
+                stream.shutdown().await?;
+                let mut sink = [0; 4096];
+                let mut left = config.max_header_bytes;
+                while left > 0 {
+                    match stream.read(&mut sink).await? {
+                        0 => break,
+                        n => left = left.saturating_sub(n),
+                    }
+                }
+                io::Result::Ok(())
+            };
             let _ = tokio::time::timeout(config.write_timeout, refusal).await;
         }
     }
