@@ -3,59 +3,16 @@
 //! lets an in-flight scrape finish. Every wait is for a count or a close,
 //! never for time.
 
+mod gated;
+
+use gated::Gated;
 use obs_runtime::export::http::MetricsServer;
-use obs_runtime::{
-    EncodeMetric, Metric, MetricDef, MetricDescriptor, MetricEncoder, MetricType, Registry,
-};
+use obs_runtime::{MetricDef, Registry};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
-
-/// A metric whose encoding counts itself and then waits for the gate.
-#[derive(Default)]
-struct Gated {
-    // (gate open, encodings started)
-    state: Mutex<(bool, usize)>,
-    changed: Condvar,
-}
-
-impl EncodeMetric for Gated {
-    fn encode(&self, _encoder: &mut MetricEncoder<'_>) {
-        let mut state = self.state.lock().unwrap();
-        state.1 += 1;
-        self.changed.notify_all();
-        while !state.0 {
-            state = self.changed.wait(state).unwrap();
-        }
-    }
-}
-
-impl Metric for Gated {
-    const TYPE: MetricType = MetricType::Gauge;
-    fn from_descriptor(_: &MetricDescriptor) -> Self {
-        Gated::default()
-    }
-}
-
-impl Gated {
-    fn wait_for_encodings(&self, count: usize) {
-        let mut state = self.state.lock().unwrap();
-        while state.1 < count {
-            state = self.changed.wait(state).unwrap();
-        }
-    }
-
-    fn encodings(&self) -> usize {
-        self.state.lock().unwrap().1
-    }
-
-    fn open(&self) {
-        self.state.lock().unwrap().0 = true;
-        self.changed.notify_all();
-    }
-}
 
 fn start(
     configure: impl FnOnce(

@@ -176,3 +176,45 @@ pub fn metrics_response(registry: &Registry, accept: Option<&str>) -> Response<S
     set_headers(response.headers_mut(), format, false);
     response
 }
+
+#[cfg(test)]
+#[path = "../../../tests/gated/mod.rs"]
+mod gated;
+
+#[cfg(test)]
+mod tests {
+    use super::gated::Gated;
+    use super::*;
+    use crate::registry::MetricDef;
+    use std::future::{poll_fn, Future};
+    use std::task::Poll;
+
+    // A second scrape that arrives while the first is being encoded shares
+    // its body: the registry is encoded once.
+    #[test]
+    fn concurrent_scrapes_share_one_encoding() {
+        let registry = Arc::new(Registry::new());
+        let gated = registry
+            .register_metric::<Gated>(MetricDef::new("gated", "Waits for the test."))
+            .unwrap();
+        let source = RegistrySource::Shared(registry);
+        let scrapes = Arc::new(Scrapes::default());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let first = shared_body(&source, &scrapes, Format::OPENMETRICS, true);
+            let second = shared_body(&source, &scrapes, Format::OPENMETRICS, true);
+            tokio::pin!(first, second);
+            // Poll the first once: its encoding starts and waits at the gate.
+            poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx).is_pending())).await;
+            gated.wait_for_encodings(1);
+            // Poll the second once while the first is in flight.
+            poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx).is_pending())).await;
+            gated.open();
+            let (first, second) = (first.await.unwrap(), second.await.unwrap());
+            assert_eq!(first, second);
+            assert_eq!(gated.encodings(), 1, "encoded more than once");
+        });
+    }
+}
