@@ -42,8 +42,11 @@ impl Config {
     /// Trace Context propagator as its global propagator).
     ///
     /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
-    /// is already set; what was started is then stopped again.
+    /// is already set, before anything is started.
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
+        if (self.logs || self.tracing) && tracing::dispatcher::has_been_set() {
+            return Err(ConfigError::AlreadyInitialized);
+        }
         let guard = self.build()?;
         if guard.installs_subscriber {
             tracing::dispatcher::set_global_default(guard.dispatch.clone())
