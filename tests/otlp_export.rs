@@ -824,6 +824,15 @@ fn init_installs_once_and_exports_only_the_services_spans() {
         .init()
         .unwrap_err();
     assert!(matches!(err, ConfigError::AlreadyInitialized), "{err}");
+    // Also before starting anything: not `AddrInUse` from the `/metrics`
+    // endpoint after starting and stopping an OTLP thread.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint())])
+        .metrics_addr(taken.local_addr().unwrap())
+        .logs(false)
+        .init()
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::AlreadyInitialized), "{err}");
 
     // Under the global subscriber (no `with_default`): two batches, so the
     // exporter has run while spans were recorded.
@@ -852,4 +861,60 @@ fn init_installs_once_and_exports_only_the_services_spans() {
     assert!(exporters_own.is_empty(), "{exporters_own:?}");
     let ours = spans.iter().filter(|s| s.name.starts_with("shop.")).count();
     assert_eq!(ours, 4, "{spans:#?}");
+}
+
+// === fairness ===
+
+#[traced(level = "info", name = "flood.step")]
+fn flood_step() {}
+
+/// Metrics go out on schedule while a steady flow of spans keeps the span
+/// queue busy: the span branch must not starve the metrics tick.
+#[test]
+fn metrics_export_on_schedule_while_spans_flood_in() {
+    let receiver = Receiver::start();
+    let registry = Arc::new(Registry::new());
+    let ticks = registry
+        .register_metric::<Counter>(obs_runtime::MetricDef::new("flood_ticks_total", "Ticks."))
+        .unwrap();
+    ticks.inc();
+    let guard = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+        ("OBS_METRICS_EXPORT_INTERVAL", "50ms"),
+        ("OBS_METRICS", "off"),
+    ])
+    .registry(registry)
+    .logs(false)
+    .build()
+    .unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = Arc::new(std::sync::Barrier::new(2));
+    let flood = {
+        let (stop, flooding, dispatch) = (stop.clone(), flooding.clone(), guard.dispatch().clone());
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                flood_step();
+                flooding.wait();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    flood_step();
+                }
+            })
+        })
+    };
+    flooding.wait();
+    let started = receiver.spans().len();
+    receiver_free_wait("spans flowing and a metric export", || {
+        receiver.spans().len() > started
+            && receiver
+                .metrics()
+                .iter()
+                .any(|m| m.metric.name.starts_with("flood_ticks"))
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flood.join().unwrap();
+    drop(guard);
 }
