@@ -579,8 +579,8 @@ fn keeps_working_without_a_collector(endpoint: &str, protocol: &str) {
     let done = registry
         .register_metric::<Counter>(obs_runtime::MetricDef::new("hot_steps_total", "Steps run."))
         .unwrap();
-    let traces_dropped = otlp::dropped_items("traces");
-    let metrics_dropped = otlp::dropped_items("metrics");
+    let traces_dropped = otlp::dropped_items(otlp::Signal::Traces);
+    let metrics_dropped = otlp::dropped_items(otlp::Signal::Metrics);
     let guard = config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
@@ -607,14 +607,14 @@ fn keeps_working_without_a_collector(endpoint: &str, protocol: &str) {
     // Every span that could not be delivered is counted: the queue holds
     // 32, the rest were dropped at once or failed to export.
     receiver_free_wait("dropped spans are counted", || {
-        otlp::dropped_items("traces") >= traces_dropped + (STEPS - 32 - 8)
+        otlp::dropped_items(otlp::Signal::Traces) >= traces_dropped + (STEPS - 32 - 8)
     });
     receiver_free_wait("failed metric exports are counted", || {
-        otlp::dropped_items("metrics") > metrics_dropped
+        otlp::dropped_items(otlp::Signal::Metrics) > metrics_dropped
     });
     drop(guard);
     // After the guard's flush, every span is accounted for.
-    assert!(otlp::dropped_items("traces") >= traces_dropped + STEPS);
+    assert!(otlp::dropped_items(otlp::Signal::Traces) >= traces_dropped + STEPS);
     // The counter is in the global registry, next to the application's.
     let exposition = Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
     assert!(

@@ -63,10 +63,12 @@ use tokio::sync::mpsc;
 
 // === self-metrics ===
 
-/// The signal an OTLP self-metric counts.
+/// The signal an OTLP self-metric counts: its `signal` label.
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) enum Signal {
+pub enum Signal {
+    /// Spans (`traces`).
     Traces,
+    /// Metric data points (`metrics`).
     Metrics,
 }
 
@@ -124,45 +126,40 @@ impl OtlpSelfMetrics {
     }
 }
 
-/// Items dropped so far for `signal` (`"traces"` or `"metrics"`), all
-/// reasons together: the value of `obs_otlp_dropped_items_total`.
-pub fn dropped_items(signal: &str) -> u64 {
+/// Items dropped so far for `signal`, all reasons together: the value of
+/// `obs_otlp_dropped_items_total`.
+///
+/// ```
+/// use obs_runtime::export::otlp::{dropped_items, Signal};
+/// let before = dropped_items(Signal::Traces);
+/// assert!(dropped_items(Signal::Traces) >= before);
+/// ```
+pub fn dropped_items(signal: Signal) -> u64 {
     let metrics = OtlpSelfMetrics::get();
-    [Signal::Traces, Signal::Metrics]
-        .into_iter()
-        .filter(|s| signal_name(*s) == signal)
-        .flat_map(|signal| {
-            [DropReason::QueueFull, DropReason::ExportFailed].map(|reason| {
-                metrics
-                    .dropped_items_total
-                    .get(&DroppedLabels { signal, reason })
-                    .get()
-            })
-        })
-        .sum()
-}
-
-/// Items exported so far for `signal` (`"traces"` or `"metrics"`): the value
-/// of `obs_otlp_exported_items_total`.
-pub fn exported_items(signal: &str) -> u64 {
-    let metrics = OtlpSelfMetrics::get();
-    [Signal::Traces, Signal::Metrics]
-        .into_iter()
-        .filter(|s| signal_name(*s) == signal)
-        .map(|signal| {
+    [DropReason::QueueFull, DropReason::ExportFailed]
+        .map(|reason| {
             metrics
-                .exported_items_total
-                .get(&SignalLabels { signal })
+                .dropped_items_total
+                .get(&DroppedLabels { signal, reason })
                 .get()
         })
+        .iter()
         .sum()
 }
 
-fn signal_name(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Traces => "traces",
-        Signal::Metrics => "metrics",
-    }
+/// Items exported so far for `signal`: the value of
+/// `obs_otlp_exported_items_total`.
+///
+/// ```
+/// use obs_runtime::export::otlp::{exported_items, Signal};
+/// let before = exported_items(Signal::Metrics);
+/// assert!(exported_items(Signal::Metrics) >= before);
+/// ```
+pub fn exported_items(signal: Signal) -> u64 {
+    OtlpSelfMetrics::get()
+        .exported_items_total
+        .get(&SignalLabels { signal })
+        .get()
 }
 
 // === builder ===
