@@ -918,3 +918,42 @@ fn metrics_export_on_schedule_while_spans_flood_in() {
     flood.join().unwrap();
     drop(guard);
 }
+
+/// Points a collector rejects in a `partial_success` are counted as dropped.
+#[test]
+fn points_rejected_in_a_partial_success_are_counted_as_dropped() {
+    let receiver = Receiver::start();
+    receiver.reject_metric_points(1);
+    let registry = Arc::new(Registry::new());
+    let counter = registry
+        .register_metric::<Counter>(obs_runtime::MetricDef::new("partial_total", "Partial."))
+        .unwrap();
+    counter.inc();
+    let rejected = || {
+        let exposition = Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+        exposition
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(
+                    "obs_otlp_dropped_items_total{signal=\"metrics\",reason=\"rejected\"} ",
+                )
+            })
+            .map_or(0, |value| value.parse::<u64>().unwrap())
+    };
+    for protocol in ["grpc", "http/protobuf"] {
+        let before = rejected();
+        let guard = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OBS_METRICS_EXPORT_INTERVAL", "1440m"),
+            ("OBS_METRICS", "off"),
+        ])
+        .registry(registry.clone())
+        .logs(false)
+        .build()
+        .unwrap();
+        assert!(guard.force_flush(TIMEOUT), "{protocol}");
+        assert_eq!(rejected(), before + 1, "{protocol}");
+    }
+}

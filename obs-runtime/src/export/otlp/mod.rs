@@ -79,6 +79,8 @@ pub(crate) enum DropReason {
     QueueFull,
     /// The export failed or missed its deadline.
     ExportFailed,
+    /// The collector rejected them (`partial_success`).
+    Rejected,
 }
 
 #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
@@ -136,15 +138,19 @@ impl OtlpSelfMetrics {
 /// ```
 pub fn dropped_items(signal: Signal) -> u64 {
     let metrics = OtlpSelfMetrics::get();
-    [DropReason::QueueFull, DropReason::ExportFailed]
-        .map(|reason| {
-            metrics
-                .dropped_items_total
-                .get(&DroppedLabels { signal, reason })
-                .get()
-        })
-        .iter()
-        .sum()
+    [
+        DropReason::QueueFull,
+        DropReason::ExportFailed,
+        DropReason::Rejected,
+    ]
+    .map(|reason| {
+        metrics
+            .dropped_items_total
+            .get(&DroppedLabels { signal, reason })
+            .get()
+    })
+    .iter()
+    .sum()
 }
 
 /// Items exported so far for `signal`: the value of
@@ -745,16 +751,28 @@ impl Worker {
         if points == 0 {
             return;
         }
-        let exported = !budget.is_zero()
-            && matches!(
-                tokio::time::timeout(budget, client.export(request)).await,
-                Ok(Ok(()))
-            );
-        if exported {
-            self.self_metrics.exported(Signal::Metrics, points);
+        let rejected = if budget.is_zero() {
+            None
         } else {
-            self.self_metrics
-                .dropped(Signal::Metrics, DropReason::ExportFailed, points);
+            match tokio::time::timeout(budget, client.export(request)).await {
+                Ok(Ok(rejected)) => {
+                    Some(usize::try_from(rejected).unwrap_or(usize::MAX).min(points))
+                }
+                _ => None,
+            }
+        };
+        match rejected {
+            Some(rejected) => {
+                self.self_metrics
+                    .exported(Signal::Metrics, points - rejected);
+                if rejected > 0 {
+                    self.self_metrics
+                        .dropped(Signal::Metrics, DropReason::Rejected, rejected);
+                }
+            }
+            None => self
+                .self_metrics
+                .dropped(Signal::Metrics, DropReason::ExportFailed, points),
         }
     }
 }
