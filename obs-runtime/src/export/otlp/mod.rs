@@ -98,7 +98,7 @@ pub(crate) struct SignalLabels {
 #[derive(Metrics)]
 #[metrics(prefix = "obs_otlp")]
 pub(crate) struct OtlpSelfMetrics {
-    /// Spans and metric data points that never reached the collector: the export queue was full, or the export failed or timed out.
+    /// Spans and metric data points that never reached the collector: the export queue was full, the export failed or timed out, or the collector rejected them.
     dropped_items_total: Family<DroppedLabels, Counter>,
     /// Spans and metric data points the collector accepted.
     exported_items_total: Family<SignalLabels, Counter>,
