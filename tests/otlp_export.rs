@@ -579,8 +579,8 @@ fn keeps_working_without_a_collector(endpoint: &str, protocol: &str) {
     let done = registry
         .register_metric::<Counter>(obs_runtime::MetricDef::new("hot_steps_total", "Steps run."))
         .unwrap();
-    let traces_dropped = otlp::dropped_items("traces");
-    let metrics_dropped = otlp::dropped_items("metrics");
+    let traces_dropped = otlp::dropped_items(otlp::Signal::Traces);
+    let metrics_dropped = otlp::dropped_items(otlp::Signal::Metrics);
     let guard = config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
@@ -607,14 +607,14 @@ fn keeps_working_without_a_collector(endpoint: &str, protocol: &str) {
     // Every span that could not be delivered is counted: the queue holds
     // 32, the rest were dropped at once or failed to export.
     receiver_free_wait("dropped spans are counted", || {
-        otlp::dropped_items("traces") >= traces_dropped + (STEPS - 32 - 8)
+        otlp::dropped_items(otlp::Signal::Traces) >= traces_dropped + (STEPS - 32 - 8)
     });
     receiver_free_wait("failed metric exports are counted", || {
-        otlp::dropped_items("metrics") > metrics_dropped
+        otlp::dropped_items(otlp::Signal::Metrics) > metrics_dropped
     });
     drop(guard);
     // After the guard's flush, every span is accounted for.
-    assert!(otlp::dropped_items("traces") >= traces_dropped + STEPS);
+    assert!(otlp::dropped_items(otlp::Signal::Traces) >= traces_dropped + STEPS);
     // The counter is in the global registry, next to the application's.
     let exposition = Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
     assert!(
@@ -824,6 +824,15 @@ fn init_installs_once_and_exports_only_the_services_spans() {
         .init()
         .unwrap_err();
     assert!(matches!(err, ConfigError::AlreadyInitialized), "{err}");
+    // Also before starting anything: not `AddrInUse` from the `/metrics`
+    // endpoint after starting and stopping an OTLP thread.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint())])
+        .metrics_addr(taken.local_addr().unwrap())
+        .logs(false)
+        .init()
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::AlreadyInitialized), "{err}");
 
     // Under the global subscriber (no `with_default`): two batches, so the
     // exporter has run while spans were recorded.
@@ -852,4 +861,99 @@ fn init_installs_once_and_exports_only_the_services_spans() {
     assert!(exporters_own.is_empty(), "{exporters_own:?}");
     let ours = spans.iter().filter(|s| s.name.starts_with("shop.")).count();
     assert_eq!(ours, 4, "{spans:#?}");
+}
+
+// === fairness ===
+
+#[traced(level = "info", name = "flood.step")]
+fn flood_step() {}
+
+/// Metrics go out on schedule while a steady flow of spans keeps the span
+/// queue busy: the span branch must not starve the metrics tick.
+#[test]
+fn metrics_export_on_schedule_while_spans_flood_in() {
+    let receiver = Receiver::start();
+    let registry = Arc::new(Registry::new());
+    let ticks = registry
+        .register_metric::<Counter>(obs_runtime::MetricDef::new("flood_ticks_total", "Ticks."))
+        .unwrap();
+    ticks.inc();
+    let guard = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+        ("OBS_METRICS_EXPORT_INTERVAL", "50ms"),
+        ("OBS_METRICS", "off"),
+    ])
+    .registry(registry)
+    .logs(false)
+    .build()
+    .unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = Arc::new(std::sync::Barrier::new(2));
+    let flood = {
+        let (stop, flooding, dispatch) = (stop.clone(), flooding.clone(), guard.dispatch().clone());
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                flood_step();
+                flooding.wait();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    flood_step();
+                }
+            })
+        })
+    };
+    flooding.wait();
+    let started = receiver.spans().len();
+    receiver_free_wait("spans flowing and a metric export", || {
+        receiver.spans().len() > started
+            && receiver
+                .metrics()
+                .iter()
+                .any(|m| m.metric.name.starts_with("flood_ticks"))
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flood.join().unwrap();
+    drop(guard);
+}
+
+/// Points a collector rejects in a `partial_success` are counted as dropped.
+#[test]
+fn points_rejected_in_a_partial_success_are_counted_as_dropped() {
+    let receiver = Receiver::start();
+    receiver.reject_metric_points(1);
+    let registry = Arc::new(Registry::new());
+    let counter = registry
+        .register_metric::<Counter>(obs_runtime::MetricDef::new("partial_total", "Partial."))
+        .unwrap();
+    counter.inc();
+    let rejected = || {
+        let exposition = Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+        exposition
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(
+                    "obs_otlp_dropped_items_total{signal=\"metrics\",reason=\"rejected\"} ",
+                )
+            })
+            .map_or(0, |value| value.parse::<u64>().unwrap())
+    };
+    for protocol in ["grpc", "http/protobuf"] {
+        let before = rejected();
+        let guard = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OBS_METRICS_EXPORT_INTERVAL", "1440m"),
+            ("OBS_METRICS", "off"),
+        ])
+        .registry(registry.clone())
+        .logs(false)
+        .build()
+        .unwrap();
+        assert!(guard.force_flush(TIMEOUT), "{protocol}");
+        assert_eq!(rejected(), before + 1, "{protocol}");
+    }
 }

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::
     MetricsService, MetricsServiceServer,
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -48,6 +48,8 @@ pub enum Transport {
 pub struct Received {
     pub traces: Vec<(Transport, ExportTraceServiceRequest)>,
     pub metrics: Vec<(Transport, ExportMetricsServiceRequest)>,
+    /// Data points each metrics answer reports as rejected (`partial_success`).
+    pub reject_points: i64,
 }
 
 /// One received span with its resource, ids in lowercase hex.
@@ -84,6 +86,24 @@ pub struct Receiver {
 struct Sink(Arc<Mutex<Received>>);
 
 impl Sink {
+    fn metrics_answer(
+        &self,
+        transport: Transport,
+        request: ExportMetricsServiceRequest,
+    ) -> ExportMetricsServiceResponse {
+        let mut rejected = 0;
+        self.record(|r| {
+            r.metrics.push((transport, request));
+            rejected = r.reject_points;
+        });
+        ExportMetricsServiceResponse {
+            partial_success: (rejected > 0).then(|| ExportMetricsPartialSuccess {
+                rejected_data_points: rejected,
+                error_message: "rejected by the test".into(),
+            }),
+        }
+    }
+
     fn record(&self, f: impl FnOnce(&mut Received)) {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
     }
@@ -108,8 +128,9 @@ impl MetricsService for Sink {
         request: tonic::Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
         let request = request.into_inner();
-        self.record(|r| r.metrics.push((Transport::Grpc, request)));
-        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+        Ok(tonic::Response::new(
+            self.metrics_answer(Transport::Grpc, request),
+        ))
     }
 }
 
@@ -143,6 +164,15 @@ impl Receiver {
             stop: Some(stop),
             thread: Some(thread),
         }
+    }
+
+    /// From now on, every metrics answer reports `points` data points as
+    /// rejected in a `partial_success`.
+    pub fn reject_metric_points(&self, points: i64) {
+        self.received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reject_points = points;
     }
 
     /// `http://127.0.0.1:port`: the base endpoint for both protocols.
@@ -354,15 +384,12 @@ async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> R
             Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
         },
         "/v1/metrics" => match ExportMetricsServiceRequest::decode(body) {
-            Ok(request) => {
-                sink.record(|r| r.metrics.push((Transport::Http, request)));
-                plain(
-                    StatusCode::OK,
-                    ExportMetricsServiceResponse::default()
-                        .encode_to_vec()
-                        .into(),
-                )
-            }
+            Ok(request) => plain(
+                StatusCode::OK,
+                sink.metrics_answer(Transport::Http, request)
+                    .encode_to_vec()
+                    .into(),
+            ),
             Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
         },
         _ => plain(StatusCode::NOT_FOUND, Bytes::new()),

@@ -156,7 +156,7 @@ impl ConfigError {
     ) -> Self {
         ConfigError::Invalid {
             variable: variable.into(),
-            value: value.into(),
+            value: mask_credentials(value.into()),
             expected: expected.into(),
         }
     }
@@ -168,6 +168,31 @@ impl ConfigError {
             _ => None,
         }
     }
+}
+
+/// `value` with the `user:pass` of every `user:pass@` in a URL replaced by
+/// `***`, so an
+/// error never shows a credential given in a URL.
+fn mask_credentials(value: String) -> String {
+    if !value.contains('@') {
+        return value;
+    }
+    let mut masked = String::with_capacity(value.len());
+    let mut rest = value.as_str();
+    while let Some(scheme_end) = rest.find("://") {
+        let (head, tail) = rest.split_at(scheme_end + 3);
+        masked.push_str(head);
+        let authority_end = tail.find(['/', '?', '#']).unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(at) => {
+                masked.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    masked.push_str(rest);
+    masked
 }
 
 impl fmt::Display for ConfigError {
@@ -594,7 +619,7 @@ impl Config {
         if let Some(interval) = vars.parse(OBS_METRICS_EXPORT_INTERVAL, parse_duration)? {
             config.metrics_export_interval = interval;
         }
-        if let Some(delay) = vars.parse(OTEL_BSP_SCHEDULE_DELAY, parse_millis)? {
+        if let Some(delay) = vars.parse(OTEL_BSP_SCHEDULE_DELAY, parse_delay)? {
             config.span_schedule_delay = delay;
         }
         if let Some(size) = vars.parse(OTEL_BSP_MAX_QUEUE_SIZE, parse_count)? {
@@ -824,15 +849,35 @@ impl Config {
                 "at least 1",
             ));
         }
-        if self.metrics_export_interval.is_zero() {
-            return Err(ConfigError::invalid(
-                "metrics_export_interval",
-                "0",
-                "a positive duration",
-            ));
-        }
-        Ok(())
+        check_duration("otlp_timeout", self.otlp_timeout, false)?;
+        check_duration(
+            "metrics_export_interval",
+            self.metrics_export_interval,
+            false,
+        )?;
+        check_duration("span_schedule_delay", self.span_schedule_delay, true)
     }
+}
+
+/// Rejects a duration set in code that is longer than [`MAX_DURATION`], or
+/// zero unless `zero_ok`, naming `field`.
+pub(crate) fn check_duration(
+    field: &'static str,
+    duration: Duration,
+    zero_ok: bool,
+) -> Result<(), ConfigError> {
+    if (duration.is_zero() && !zero_ok) || within_limit(duration).is_none() {
+        return Err(ConfigError::invalid(
+            field,
+            format!("{duration:?}"),
+            if zero_ok {
+                "a duration of at most one day"
+            } else {
+                "a positive duration of at most one day"
+            },
+        ));
+    }
+    Ok(())
 }
 
 fn parse_switch(value: &str) -> Result<bool, &'static str> {
@@ -851,12 +896,29 @@ fn parse_exporter(value: &str) -> Result<bool, &'static str> {
     }
 }
 
+/// The longest timeout, interval or delay obs accepts: one day. Longer
+/// values would overflow the clock arithmetic of the export thread.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A positive whole number of milliseconds, at most [`MAX_DURATION`].
 fn parse_millis(value: &str) -> Result<Duration, &'static str> {
-    value
-        .trim()
-        .parse::<u64>()
-        .map(Duration::from_millis)
-        .map_err(|_| "a whole number of milliseconds, like 5000")
+    const EXPECTED: &str = "a whole number of milliseconds from 1 to 86400000 (one day), like 5000";
+    match value.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 => within_limit(Duration::from_millis(ms)).ok_or(EXPECTED),
+        _ => Err(EXPECTED),
+    }
+}
+
+/// A whole number of milliseconds, at most [`MAX_DURATION`]; 0 means at once.
+fn parse_delay(value: &str) -> Result<Duration, &'static str> {
+    const EXPECTED: &str = "a whole number of milliseconds from 0 to 86400000 (one day), like 5000";
+    let ms = value.trim().parse::<u64>().map_err(|_| EXPECTED)?;
+    within_limit(Duration::from_millis(ms)).ok_or(EXPECTED)
+}
+
+/// `duration`, when it is no longer than [`MAX_DURATION`].
+fn within_limit(duration: Duration) -> Option<Duration> {
+    (duration <= MAX_DURATION).then_some(duration)
 }
 
 fn parse_count(value: &str) -> Result<usize, &'static str> {
@@ -868,7 +930,8 @@ fn parse_count(value: &str) -> Result<usize, &'static str> {
 
 /// `500ms`, `10s`, `2m`: a positive duration with a unit.
 fn parse_duration(value: &str) -> Result<Duration, &'static str> {
-    const EXPECTED: &str = "a positive duration with a unit: `500ms`, `10s` or `1m`";
+    const EXPECTED: &str =
+        "a positive duration of at most one day with a unit: `500ms`, `10s` or `1m`";
     let value = value.trim();
     let split = value.find(|c: char| !c.is_ascii_digit()).ok_or(EXPECTED)?;
     let (number, unit) = value.split_at(split);
@@ -876,13 +939,13 @@ fn parse_duration(value: &str) -> Result<Duration, &'static str> {
     let duration = match unit.trim() {
         "ms" => Duration::from_millis(number),
         "s" => Duration::from_secs(number),
-        "m" => Duration::from_secs(number.saturating_mul(60)),
+        "m" => Duration::from_secs(number.checked_mul(60).ok_or(EXPECTED)?),
         _ => return Err(EXPECTED),
     };
     if duration.is_zero() {
         return Err(EXPECTED);
     }
-    Ok(duration)
+    within_limit(duration).ok_or(EXPECTED)
 }
 
 /// An `http://` URL with a host and an optional port. `https://` needs TLS,

@@ -10,10 +10,14 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::fmt;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tracing::Dispatch;
 use tracing_subscriber::filter::{filter_fn, EnvFilter};
 use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
+
+/// Whether an `init` has installed its subscriber in this process.
+static SUBSCRIBER_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// How long dropping the guard may take in all.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,12 +46,18 @@ impl Config {
     /// Trace Context propagator as its global propagator).
     ///
     /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
-    /// is already set; what was started is then stopped again.
+    /// is already set, before anything is started.
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
+        // A second `init` is refused before it binds or spawns anything. A
+        // subscriber installed by other code is found when installing ours.
+        if (self.logs || self.tracing) && SUBSCRIBER_INSTALLED.load(Ordering::Acquire) {
+            return Err(ConfigError::AlreadyInitialized);
+        }
         let guard = self.build()?;
         if guard.installs_subscriber {
             tracing::dispatcher::set_global_default(guard.dispatch.clone())
                 .map_err(|_| ConfigError::AlreadyInitialized)?;
+            SUBSCRIBER_INSTALLED.store(true, Ordering::Release);
         }
         if let Some(provider) = &guard.tracer_provider {
             opentelemetry::global::set_tracer_provider(provider.clone());

@@ -154,6 +154,12 @@ impl Captured {
 }
 
 /// Runs `f` with a capturing subscriber on this thread, at every level.
+///
+/// The first capture in a process installs a global `tracing` default that
+/// records nothing (see below), so a later [`init`](crate::init) in the same
+/// test binary fails with `ConfigError::AlreadyInitialized`: test `init` in a
+/// test binary of its own, or use `Config::build` with its guard's
+/// dispatcher. A span that outlives its capture is not recorded further.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
     capture_at(tracing::Level::TRACE, f)
 }
@@ -190,18 +196,51 @@ fn capturing_dispatch(max_level: tracing::Level) -> (Dispatch, Store) {
     (Dispatch::new(subscriber), store)
 }
 
+/// The spans of one capture. Once taken, the capture is over: spans that
+/// outlive it (moved to another thread, kept in a struct) change nothing
+/// when they record, get events or close.
 #[derive(Clone, Default)]
-struct Store(Arc<Mutex<Vec<CapturedSpan>>>);
+struct Store(Arc<Mutex<StoreState>>);
+
+#[derive(Default)]
+struct StoreState {
+    spans: Vec<CapturedSpan>,
+    taken: bool,
+}
 
 impl Store {
-    fn with<R>(&self, f: impl FnOnce(&mut Vec<CapturedSpan>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut StoreState) -> R) -> R {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// Adds the span `new(index)` unless the capture is over.
+    fn push(&self, new: impl FnOnce(usize) -> CapturedSpan) -> Option<usize> {
+        self.with(|state| {
+            if state.taken {
+                return None;
+            }
+            let index = state.spans.len();
+            state.spans.push(new(index));
+            Some(index)
+        })
+    }
+
+    /// Updates the span at `index`, while the capture lasts.
+    fn update(&self, index: usize, f: impl FnOnce(&mut CapturedSpan)) {
+        self.with(|state| {
+            if let (false, Some(span)) = (state.taken, state.spans.get_mut(index)) {
+                f(span);
+            }
+        });
+    }
+
     fn take(&self) -> Captured {
-        Captured {
-            spans: self.with(std::mem::take),
-        }
+        self.with(|state| {
+            state.taken = true;
+            Captured {
+                spans: std::mem::take(&mut state.spans),
+            }
+        })
     }
 }
 
@@ -232,21 +271,19 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
         let mut fields = Fields::default();
         attrs.record(&mut fields);
         let metadata = attrs.metadata();
-        let index = self.store.with(|spans| {
-            let index = spans.len();
-            spans.push(CapturedSpan {
-                index,
-                name: metadata.name().to_owned(),
-                level: metadata.level().to_string(),
-                target: metadata.target().to_owned(),
-                fields: fields.0,
-                parent,
-                follows_from: Vec::new(),
-                events: Vec::new(),
-                closed: false,
-            });
-            index
-        });
+        let Some(index) = self.store.push(|index| CapturedSpan {
+            index,
+            name: metadata.name().to_owned(),
+            level: metadata.level().to_string(),
+            target: metadata.target().to_owned(),
+            fields: fields.0,
+            parent,
+            follows_from: Vec::new(),
+            events: Vec::new(),
+            closed: false,
+        }) else {
+            return;
+        };
         span.extensions_mut().insert(Index(index));
     }
 
@@ -257,13 +294,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
         let mut fields = Fields::default();
         values.record(&mut fields);
         self.store
-            .with(|spans| spans[index].fields.extend(fields.0));
+            .update(index, |span| span.fields.extend(fields.0));
     }
 
     fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
         if let (Some(index), Some(from)) = (index_of(&ctx, id), index_of(&ctx, follows)) {
             self.store
-                .with(|spans| spans[index].follows_from.push(from));
+                .update(index, |span| span.follows_from.push(from));
         }
     }
 
@@ -282,12 +319,12 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
             level: metadata.level().to_string(),
             fields: fields.0,
         };
-        self.store.with(|spans| spans[index].events.push(event));
+        self.store.update(index, |span| span.events.push(event));
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some(index) = index_of(&ctx, &id) {
-            self.store.with(|spans| spans[index].closed = true);
+            self.store.update(index, |span| span.closed = true);
         }
     }
 }
@@ -353,4 +390,24 @@ impl Subscriber for Sometimes {
     fn enter(&self, _: &Id) {}
 
     fn exit(&self, _: &Id) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture;
+
+    #[test]
+    fn a_span_that_outlives_its_capture_closes_quietly() {
+        let (span, captured) = capture(|| {
+            let span = tracing::info_span!("outlives", step = tracing::field::Empty);
+            span.in_scope(|| tracing::info!("inside"));
+            span
+        });
+        assert!(captured.find("outlives").is_some_and(|s| !s.closed));
+        // After the capture: recording, an event and the close change nothing.
+        span.record("step", 2);
+        span.in_scope(|| tracing::info!("after"));
+        drop(span);
+        assert_eq!(captured.span("outlives").events.len(), 1);
+    }
 }

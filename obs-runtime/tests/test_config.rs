@@ -304,7 +304,6 @@ fn invalid_endpoints_and_protocols() {
             "ftp://collector",
             "http://",
             "http://host:port",
-            "http://user@host:4318",
             "http://a b:4318",
             "http://::1:4317",
         ] {
@@ -312,6 +311,13 @@ fn invalid_endpoints_and_protocols() {
         }
         let err = invalid(var, "https://collector:4318");
         assert!(err.to_string().contains("TLS"), "{err}");
+        // User info is rejected too, and masked in the error.
+        let err = Config::from_vars([(var, "http://user@host:4318")]).unwrap_err();
+        assert_eq!(err.variable(), Some(var));
+        assert!(
+            err.to_string().contains("\"http://***@host:4318\""),
+            "{err}"
+        );
     }
     for var in [
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -444,5 +450,170 @@ fn every_variable_is_documented() {
             doc.contains(&format!("`{name}`")),
             "{name} is missing from docs/CONFIGURATION.md"
         );
+    }
+}
+
+#[test]
+fn zero_timeouts_and_huge_durations_are_rejected_naming_the_variable() {
+    for bad in ["0", "86400001", "18446744073709551615"] {
+        invalid("OTEL_EXPORTER_OTLP_TIMEOUT", bad);
+        invalid("OTEL_METRIC_EXPORT_INTERVAL", bad);
+    }
+    invalid("OTEL_BSP_SCHEDULE_DELAY", "86400001");
+    for bad in [
+        "86401s",
+        "1441m",
+        "307445734561825861m",
+        "18446744073709551615s",
+    ] {
+        invalid("OBS_METRICS_EXPORT_INTERVAL", bad);
+    }
+    // The limits themselves are accepted; a schedule delay of 0 exports at once.
+    let config = parse(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "86400000"),
+        ("OBS_METRICS_EXPORT_INTERVAL", "1440m"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+    ]);
+    assert_eq!(config.otlp_timeout, Duration::from_secs(86_400));
+    assert_eq!(config.metrics_export_interval, Duration::from_secs(86_400));
+    assert_eq!(config.span_schedule_delay, Duration::ZERO);
+
+    for (config, field) in [
+        (Config::new().otlp_timeout(Duration::ZERO), "otlp_timeout"),
+        (
+            Config::new().metrics_export_interval(Duration::MAX),
+            "metrics_export_interval",
+        ),
+        (
+            Config::new().span_schedule_delay(Duration::MAX),
+            "span_schedule_delay",
+        ),
+    ] {
+        let err = config.validate().unwrap_err();
+        assert_eq!(err.variable(), Some(field), "{err}");
+    }
+}
+
+#[cfg(feature = "otlp")]
+#[test]
+fn the_exporter_builder_rejects_durations_before_starting() {
+    use obs_runtime::export::otlp::OtlpExporter;
+    for (builder, field) in [
+        (OtlpExporter::builder().timeout(Duration::ZERO), "timeout"),
+        (
+            OtlpExporter::builder().metrics_interval(Duration::MAX),
+            "metrics_interval",
+        ),
+        (
+            OtlpExporter::builder().span_schedule_delay(Duration::MAX),
+            "span_schedule_delay",
+        ),
+    ] {
+        let err = builder.start().unwrap_err();
+        assert_eq!(err.variable(), Some(field), "{err}");
+    }
+}
+
+#[test]
+fn errors_never_show_credentials() {
+    for (var, value) in [
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://alice:s3cret@collector:4317",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://alice:s3cret@collector/v1",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "http://s3cret@[::1:4318",
+        ),
+    ] {
+        let err = Config::from_vars([(var, value)]).unwrap_err();
+        assert_eq!(err.variable(), Some(var), "{err}");
+        let message = err.to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(!message.contains("alice"), "{message}");
+        assert!(message.contains("***@"), "{message}");
+    }
+    let err = Config::new()
+        .otlp_endpoint("http://bob:hunter2@collector:port")
+        .validate()
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values near the grammar of the variables: a known word or prefix
+    /// followed by characters the parsers treat specially.
+    fn value() -> impl Strategy<Value = String> {
+        const WORDS: &[&str] = &[
+            "",
+            "0",
+            "1",
+            "86400000",
+            "18446744073709551615",
+            "on",
+            "off",
+            "otlp",
+            "none",
+            "grpc",
+            "http/protobuf",
+            "json",
+            "always_on",
+            "traceidratio",
+            "http://",
+            "https://",
+            "http://u:p@",
+            "http://[::1]",
+            "k=v,",
+            "é",
+        ];
+        const CHARS: &[char] = &[
+            '0', '5', '9', 'm', 's', 'h', 'x', ':', '/', '@', '.', '[', ']', '=', ',', '%', ' ',
+            '-', '\u{0}', 'ß',
+        ];
+        (
+            proptest::sample::select(WORDS),
+            proptest::collection::vec(proptest::sample::select(CHARS), 0..10),
+        )
+            .prop_map(|(word, chars)| word.chars().chain(chars).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100_000))]
+
+        /// Any environment gives a valid config or an error naming one of
+        /// the variables; never a panic.
+        #[test]
+        fn any_environment_parses_or_names_its_variable(
+            vars in proptest::collection::vec(
+                (0..VARIABLES.len(), value()),
+                0..3,
+            )
+        ) {
+            let vars: Vec<(&str, String)> =
+                vars.into_iter().map(|(i, v)| (VARIABLES[i], v)).collect();
+            match Config::from_vars(vars.clone()) {
+                Ok(config) => {
+                    if let Err(err) = config.validate() {
+                        panic!("{vars:?} parsed but does not validate: {err}");
+                    }
+                }
+                Err(err) => {
+                    let variable = err.variable().map(str::to_owned);
+                    prop_assert!(
+                        variable.as_deref().is_some_and(|v| VARIABLES.contains(&v)
+                            || v.ends_with("endpoint")),
+                        "{vars:?}: {err}"
+                    );
+                    prop_assert!(!err.to_string().is_empty());
+                }
+            }
+        }
     }
 }

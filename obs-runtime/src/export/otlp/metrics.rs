@@ -12,7 +12,9 @@ use crate::encoding::{MetricSnapshot, SeriesValue};
 use crate::MetricType;
 use opentelemetry_http::{Bytes, HttpClient};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     exemplar, metric, number_data_point, AggregationTemporality, Exemplar, Gauge, Histogram,
@@ -62,17 +64,19 @@ impl MetricsClient {
         })
     }
 
-    /// Sends one request; `Err` when it failed or was rejected.
+    /// Sends one request; `Ok` with the number of points the collector
+    /// rejected in a `partial_success`, `Err` when it failed or was rejected
+    /// whole.
     pub(super) async fn export(
         &mut self,
         request: ExportMetricsServiceRequest,
-    ) -> Result<(), String> {
-        match self {
+    ) -> Result<u64, String> {
+        let response = match self {
             MetricsClient::Grpc(client) => client
                 .export(request)
                 .await
-                .map(drop)
-                .map_err(|status| status.to_string()),
+                .map(tonic::Response::into_inner)
+                .map_err(|status| status.to_string())?,
             MetricsClient::Http { client, uri } => {
                 let request = http::Request::post(uri.clone())
                     .header(http::header::CONTENT_TYPE, "application/x-protobuf")
@@ -82,13 +86,17 @@ impl MetricsClient {
                     .send_bytes(request)
                     .await
                     .map_err(|err| err.to_string())?;
-                if response.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("the collector answered {}", response.status()))
+                if !response.status().is_success() {
+                    return Err(format!("the collector answered {}", response.status()));
                 }
+                // An empty or undecodable body is a full success.
+                ExportMetricsServiceResponse::decode(response.into_body()).unwrap_or_default()
             }
-        }
+        };
+        let rejected = response
+            .partial_success
+            .map_or(0, |partial| partial.rejected_data_points);
+        Ok(u64::try_from(rejected).unwrap_or(0))
     }
 }
 

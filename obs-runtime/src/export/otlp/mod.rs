@@ -49,7 +49,7 @@ mod trace;
 
 pub use trace::BoundedSpanProcessor;
 
-use crate::config::{Config, ConfigError, OtlpTarget};
+use crate::config::{check_duration, Config, ConfigError, OtlpTarget};
 use crate::registry::{Registry, RegistrySource};
 use crate::{Counter, Family, LabelSet, LabelValue, MetricGroup, Metrics};
 use opentelemetry::KeyValue;
@@ -63,10 +63,12 @@ use tokio::sync::mpsc;
 
 // === self-metrics ===
 
-/// The signal an OTLP self-metric counts.
+/// The signal an OTLP self-metric counts: its `signal` label.
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) enum Signal {
+pub enum Signal {
+    /// Spans (`traces`).
     Traces,
+    /// Metric data points (`metrics`).
     Metrics,
 }
 
@@ -77,6 +79,8 @@ pub(crate) enum DropReason {
     QueueFull,
     /// The export failed or missed its deadline.
     ExportFailed,
+    /// The collector rejected them (`partial_success`).
+    Rejected,
 }
 
 #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
@@ -94,7 +98,7 @@ pub(crate) struct SignalLabels {
 #[derive(Metrics)]
 #[metrics(prefix = "obs_otlp")]
 pub(crate) struct OtlpSelfMetrics {
-    /// Spans and metric data points that never reached the collector: the export queue was full, or the export failed or timed out.
+    /// Spans and metric data points that never reached the collector: the export queue was full, the export failed or timed out, or the collector rejected them.
     dropped_items_total: Family<DroppedLabels, Counter>,
     /// Spans and metric data points the collector accepted.
     exported_items_total: Family<SignalLabels, Counter>,
@@ -124,45 +128,44 @@ impl OtlpSelfMetrics {
     }
 }
 
-/// Items dropped so far for `signal` (`"traces"` or `"metrics"`), all
-/// reasons together: the value of `obs_otlp_dropped_items_total`.
-pub fn dropped_items(signal: &str) -> u64 {
+/// Items dropped so far for `signal`, all reasons together: the value of
+/// `obs_otlp_dropped_items_total`.
+///
+/// ```
+/// use obs_runtime::export::otlp::{dropped_items, Signal};
+/// let before = dropped_items(Signal::Traces);
+/// assert!(dropped_items(Signal::Traces) >= before);
+/// ```
+pub fn dropped_items(signal: Signal) -> u64 {
     let metrics = OtlpSelfMetrics::get();
-    [Signal::Traces, Signal::Metrics]
-        .into_iter()
-        .filter(|s| signal_name(*s) == signal)
-        .flat_map(|signal| {
-            [DropReason::QueueFull, DropReason::ExportFailed].map(|reason| {
-                metrics
-                    .dropped_items_total
-                    .get(&DroppedLabels { signal, reason })
-                    .get()
-            })
-        })
-        .sum()
+    [
+        DropReason::QueueFull,
+        DropReason::ExportFailed,
+        DropReason::Rejected,
+    ]
+    .map(|reason| {
+        metrics
+            .dropped_items_total
+            .get(&DroppedLabels { signal, reason })
+            .get()
+    })
+    .iter()
+    .sum()
 }
 
-/// Items exported so far for `signal` (`"traces"` or `"metrics"`): the value
-/// of `obs_otlp_exported_items_total`.
-pub fn exported_items(signal: &str) -> u64 {
-    let metrics = OtlpSelfMetrics::get();
-    [Signal::Traces, Signal::Metrics]
-        .into_iter()
-        .filter(|s| signal_name(*s) == signal)
-        .map(|signal| {
-            metrics
-                .exported_items_total
-                .get(&SignalLabels { signal })
-                .get()
-        })
-        .sum()
-}
-
-fn signal_name(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Traces => "traces",
-        Signal::Metrics => "metrics",
-    }
+/// Items exported so far for `signal`: the value of
+/// `obs_otlp_exported_items_total`.
+///
+/// ```
+/// use obs_runtime::export::otlp::{exported_items, Signal};
+/// let before = exported_items(Signal::Metrics);
+/// assert!(exported_items(Signal::Metrics) >= before);
+/// ```
+pub fn exported_items(signal: Signal) -> u64 {
+    OtlpSelfMetrics::get()
+        .exported_items_total
+        .get(&SignalLabels { signal })
+        .get()
 }
 
 // === builder ===
@@ -328,6 +331,9 @@ impl OtlpExporterBuilder {
     /// Starts the export thread. Builds the exporters first, so a target they
     /// reject is an error here rather than a silent failure later.
     pub fn start(self) -> Result<OtlpExporter, ConfigError> {
+        check_duration("timeout", self.timeout, false)?;
+        check_duration("metrics_interval", self.metrics_interval, false)?;
+        check_duration("span_schedule_delay", self.schedule_delay, true)?;
         let resource = self.resource();
         let queue_size = self.queue_size.max(1);
         let (spans_tx, spans_rx) = mpsc::channel::<SpanData>(queue_size);
@@ -428,8 +434,19 @@ impl Drop for OtlpExporter {
 /// How long dropping an exporter (or `init`'s guard) may take.
 pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// `timeout` from now, or far ahead when that would overflow the clock.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(crate::config::MAX_DURATION))
+        .unwrap_or(now)
+}
+
 enum Command {
-    Flush(std_mpsc::SyncSender<()>),
+    Flush {
+        deadline: Instant,
+        done: std_mpsc::SyncSender<()>,
+    },
     Shutdown {
         deadline: Instant,
         done: std_mpsc::SyncSender<()>,
@@ -444,8 +461,14 @@ pub(crate) struct WorkerHandle {
 impl WorkerHandle {
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let (done, finished) = std_mpsc::sync_channel(1);
-        if self.commands.send(Command::Flush(done)).is_err() {
-            return true;
+        let deadline = deadline_after(timeout);
+        // A stopped worker flushes nothing: `false`.
+        if self
+            .commands
+            .send(Command::Flush { deadline, done })
+            .is_err()
+        {
+            return false;
         }
         finished.recv_timeout(timeout).is_ok()
     }
@@ -456,20 +479,26 @@ impl WorkerHandle {
             return true;
         };
         let (done, finished) = std_mpsc::sync_channel(1);
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         if self
             .commands
             .send(Command::Shutdown { deadline, done })
             .is_err()
         {
+            // The worker had already stopped (it panicked): nothing was
+            // exported on this call.
             let _ = handle.join();
-            return true;
+            return false;
         }
         match finished.recv_timeout(timeout) {
-            // Done, or the thread ended without answering: it is finishing.
-            Ok(()) | Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+            Ok(()) => {
                 let _ = handle.join();
                 true
+            }
+            // The thread ended without answering: it died.
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = handle.join();
+                false
             }
             // The thread keeps its own deadline and ends soon after; it is
             // not waited for.
@@ -579,8 +608,9 @@ impl Worker {
         let mut batch: Vec<SpanData> = Vec::with_capacity(self.batch_size);
         let mut spans_open = self.span_exporter.is_some();
         let mut next_span_export = tokio::time::Instant::now();
+        let now = tokio::time::Instant::now();
         let mut metrics_tick = tokio::time::interval_at(
-            tokio::time::Instant::now() + self.metrics_interval,
+            now.checked_add(self.metrics_interval).unwrap_or(now),
             self.metrics_interval,
         );
         // A slow export delays the next tick instead of causing a burst.
@@ -589,18 +619,26 @@ impl Worker {
         loop {
             let room = self.batch_size.saturating_sub(batch.len());
             let was_empty = batch.is_empty();
+            // Unbiased: tokio polls the branches in a random order, so a
+            // steady flow of spans cannot keep the metrics tick (or a
+            // command) from ever running.
             tokio::select! {
-                biased;
                 command = commands.recv() => match command {
-                    Some(Command::Flush(done)) => {
-                        self.drain(&mut spans, &mut batch, None).await;
-                        self.export_metrics(None).await;
+                    Some(Command::Flush { deadline, done }) => {
+                        // Only what is queued now: spans arriving during the
+                        // flush wait for the next batch.
+                        let queued = spans.len();
+                        self.drain(&mut spans, &mut batch, Some(deadline), queued).await;
+                        self.export_metrics(Some(deadline)).await;
                         let _ = done.send(());
                     }
                     Some(Command::Shutdown { deadline, done }) => {
                         spans.close();
-                        self.drain(&mut spans, &mut batch, Some(deadline)).await;
+                        // The final metric export goes first, so spans cannot
+                        // use up the whole deadline.
                         self.export_metrics(Some(deadline)).await;
+                        let queued = spans.len();
+                        self.drain(&mut spans, &mut batch, Some(deadline), queued).await;
                         if let Some(exporter) = &self.span_exporter {
                             let _ = exporter.shutdown();
                         }
@@ -610,10 +648,11 @@ impl Worker {
                     // Every handle is gone: nothing can be flushed on request
                     // any more; export what is left and stop.
                     None => {
-                        let deadline = Instant::now() + SHUTDOWN_TIMEOUT;
+                        let deadline = deadline_after(SHUTDOWN_TIMEOUT);
                         spans.close();
-                        self.drain(&mut spans, &mut batch, Some(deadline)).await;
                         self.export_metrics(Some(deadline)).await;
+                        let queued = spans.len();
+                        self.drain(&mut spans, &mut batch, Some(deadline), queued).await;
                         return;
                     }
                 },
@@ -636,23 +675,30 @@ impl Worker {
             }
             if was_empty && !batch.is_empty() {
                 // The delay counts from the first span of a batch.
-                next_span_export = tokio::time::Instant::now() + self.schedule_delay;
+                let now = tokio::time::Instant::now();
+                next_span_export = now.checked_add(self.schedule_delay).unwrap_or(now);
             }
         }
     }
 
-    /// Exports every queued span, batch by batch.
+    /// Exports the batch and the next `queued` spans of the queue, batch by
+    /// batch, before `deadline`; what the deadline leaves is dropped and
+    /// counted.
     async fn drain(
         &mut self,
         spans: &mut mpsc::Receiver<SpanData>,
         batch: &mut Vec<SpanData>,
         deadline: Option<Instant>,
+        mut queued: usize,
     ) {
         loop {
-            while batch.len() < self.batch_size {
+            while batch.len() < self.batch_size && queued > 0 {
                 match spans.try_recv() {
-                    Ok(span) => batch.push(span),
-                    Err(_) => break,
+                    Ok(span) => {
+                        batch.push(span);
+                        queued -= 1;
+                    }
+                    Err(_) => queued = 0,
                 }
             }
             if batch.is_empty() {
@@ -705,16 +751,28 @@ impl Worker {
         if points == 0 {
             return;
         }
-        let exported = !budget.is_zero()
-            && matches!(
-                tokio::time::timeout(budget, client.export(request)).await,
-                Ok(Ok(()))
-            );
-        if exported {
-            self.self_metrics.exported(Signal::Metrics, points);
+        let rejected = if budget.is_zero() {
+            None
         } else {
-            self.self_metrics
-                .dropped(Signal::Metrics, DropReason::ExportFailed, points);
+            match tokio::time::timeout(budget, client.export(request)).await {
+                Ok(Ok(rejected)) => {
+                    Some(usize::try_from(rejected).unwrap_or(usize::MAX).min(points))
+                }
+                _ => None,
+            }
+        };
+        match rejected {
+            Some(rejected) => {
+                self.self_metrics
+                    .exported(Signal::Metrics, points - rejected);
+                if rejected > 0 {
+                    self.self_metrics
+                        .dropped(Signal::Metrics, DropReason::Rejected, rejected);
+                }
+            }
+            None => self
+                .self_metrics
+                .dropped(Signal::Metrics, DropReason::ExportFailed, points),
         }
     }
 }
