@@ -1,5 +1,5 @@
 //! The rules obs applies to metric names, units, label names, label values,
-//! histogram buckets and span names.
+//! histogram buckets, span names and secrets.
 //!
 //! There is exactly one copy of each rule: `obs-macros` calls these functions
 //! at expansion time (turning a [`Violation`] into a spanned compile error) and
@@ -30,7 +30,10 @@ pub use metric::{
     check_declared_unit, check_help, check_metric_name, check_prefix, unit_of, MetricType,
     BASE_UNITS,
 };
-pub use secret::secret_word;
+pub use secret::{
+    secret_argument, secret_exposed, secret_field_name, secret_in_field, secret_return,
+    secret_word, SecretSource, NOT_SECRET, REDACTED, VERBATIM_METHODS,
+};
 pub use span::{check_span_kind, check_span_level, check_span_name, SPAN_KINDS, SPAN_LEVELS};
 
 use std::fmt;
