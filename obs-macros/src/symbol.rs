@@ -29,3 +29,8 @@ pub(crate) const PARENT: &str = "parent";
 pub(crate) const REMOTE_PARENT: &str = "remote_parent";
 pub(crate) const FOLLOWS_FROM: &str = "follows_from";
 pub(crate) const METRICS_FLAG: &str = "metrics";
+
+pub(crate) const DISPLAY: &str = "Display";
+pub(crate) const DEBUG: &str = "Debug";
+pub(crate) const TYPE_ONLY: &str = "type_only";
+pub(crate) const NOT_SECRET: &str = obs_rules::NOT_SECRET;

@@ -86,6 +86,7 @@ mod metrics;
 pub mod propagation;
 mod red;
 mod registry;
+mod secret;
 mod span;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -107,6 +108,7 @@ pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::Violation;
 pub use red::{function_metrics, CallTimer, FunctionMetrics, DURATION_BUCKETS};
 pub use registry::{MetricDef, Registry, RegistryError, RegistrySource};
+pub use secret::Secret;
 pub use span::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
 
 /// Support for the code the obs macros generate. Not a stable API: it may
@@ -135,7 +137,7 @@ pub mod __private {
     pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
     pub use crate::span::{
-        record_error_debug, record_error_display, SpanDescriptor, SpanKind, SpanLevel,
+        record_error_debug, record_error_display, record_error_type, SpanDescriptor, SpanKind, SpanLevel,
         SPAN_DESCRIPTORS,
     };
     pub use core::option::Option::{None, Some};

@@ -128,6 +128,14 @@ pub fn record_error_debug<E: fmt::Debug + ?Sized>(span: &tracing::Span, error: &
     record_error::<E>(span, tracing::field::debug(error));
 }
 
+/// As [`record_error_display`], without `exception.message`: only the
+/// error's type name is recorded (`#[traced(err(type_only))]`), for errors
+/// whose message may carry credentials.
+#[doc(hidden)]
+pub fn record_error_type<E: ?Sized>(span: &tracing::Span, _error: &E) {
+    record_error::<E>(span, None::<&str>);
+}
+
 fn record_error<E: ?Sized>(span: &tracing::Span, message: impl tracing::Value) {
     if span.is_disabled() {
         return;

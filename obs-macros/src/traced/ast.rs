@@ -2,6 +2,7 @@
 //! the function, whose body is kept as opaque tokens so that an error in the
 //! body is reported by rustc as written, not as a macro error.
 
+use super::arguments::{arguments, Argument};
 use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
@@ -11,8 +12,8 @@ use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{
-    Attribute, Expr, FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, ReturnType,
-    Signature, Stmt, Token, Type, TypeParamBound, Visibility,
+    Attribute, Expr, GenericArgument, Ident, LitStr, PathArguments, ReturnType, Signature, Stmt,
+    Token, Type, TypeParamBound, Visibility,
 };
 
 /// A function whose body may not parse: signature parsed, body kept as tokens.
@@ -83,17 +84,22 @@ pub(crate) enum Sigil {
     Value,
 }
 
+/// What `err` records of an error besides `otel.status_code` and `error.type`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrFormat {
+    /// `exception.message` with `Display` (`err`) or `Debug` (`err(Debug)`).
+    Message(Format),
+    /// Nothing more: the error's type name only (`err(type_only)`).
+    TypeOnly,
+}
+
 pub(crate) struct FieldArg {
     /// The field name, dotted segments joined (`error.kind`), and its tokens.
     pub(crate) name: (TokenStream, String),
+    /// `not_secret(name) = …`: the opt-out from the secret rule, as written.
+    pub(crate) not_secret: Option<Ident>,
     /// `= [%|?]expr`; `None` records the argument of the same name.
     pub(crate) value: Option<(Sigil, Expr)>,
-}
-
-pub(crate) struct Argument<'a> {
-    pub(crate) ident: Ident,
-    /// `None` for `self`.
-    pub(crate) ty: Option<&'a Type>,
 }
 
 pub(crate) struct Traced<'a> {
@@ -106,8 +112,11 @@ pub(crate) struct Traced<'a> {
     pub(crate) redact: Vec<Ident>,
     /// `skip(…)` or `skip_all` as written, and which of the two.
     pub(crate) skip: Option<(TokenStream, String)>,
-    pub(crate) err: Option<(TokenStream, Format)>,
+    pub(crate) err: Option<(TokenStream, ErrFormat)>,
     pub(crate) ret: Option<(TokenStream, Format)>,
+    /// `ret(not_secret)`: the return value is recorded although the
+    /// function's name or type looks like a secret.
+    pub(crate) ret_not_secret: bool,
     pub(crate) parent: Option<Expr>,
     /// `remote_parent = ctx`: a context extracted from a carrier, and the
     /// tokens of the key for errors.
@@ -172,22 +181,22 @@ impl ToTokens for RawArg {
 
 impl Parse for FieldArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let name = if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            (lit.to_token_stream(), lit.value())
-        } else {
-            let first = input.call(Ident::parse_any)?;
-            let mut tokens = first.to_token_stream();
-            let mut text = first.unraw().to_string();
-            while input.peek(Token![.]) {
-                let dot: Token![.] = input.parse()?;
-                let segment = input.call(Ident::parse_any)?;
-                text.push('.');
-                text.push_str(&segment.unraw().to_string());
-                dot.to_tokens(&mut tokens);
-                segment.to_tokens(&mut tokens);
+        let opt_out = input.peek2(syn::token::Paren)
+            && input
+                .fork()
+                .call(Ident::parse_any)
+                .is_ok_and(|ident| ident == NOT_SECRET);
+        let (name, not_secret) = if opt_out {
+            let keyword = input.call(Ident::parse_any)?;
+            let content;
+            syn::parenthesized!(content in input);
+            let name = field_name(&content)?;
+            if !content.is_empty() {
+                return Err(content.error("`not_secret(…)` takes one field name"));
             }
-            (tokens, text)
+            (name, Some(keyword))
+        } else {
+            (field_name(input)?, None)
         };
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
@@ -204,8 +213,32 @@ impl Parse for FieldArg {
         } else {
             None
         };
-        Ok(FieldArg { name, value })
+        Ok(FieldArg {
+            name,
+            not_secret,
+            value,
+        })
     }
+}
+
+/// A field name: `"literal"` or dotted identifiers, joined with `.`.
+fn field_name(input: ParseStream<'_>) -> syn::Result<(TokenStream, String)> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok((lit.to_token_stream(), lit.value()));
+    }
+    let first = input.call(Ident::parse_any)?;
+    let mut tokens = first.to_token_stream();
+    let mut text = first.unraw().to_string();
+    while input.peek(Token![.]) {
+        let dot: Token![.] = input.parse()?;
+        let segment = input.call(Ident::parse_any)?;
+        text.push('.');
+        text.push_str(&segment.unraw().to_string());
+        dot.to_tokens(&mut tokens);
+        segment.to_tokens(&mut tokens);
+    }
+    Ok((tokens, text))
 }
 
 /// `#[instrument]`'s `skip_all`, refused like `skip`.
@@ -267,8 +300,10 @@ impl<'a> Traced<'a> {
                     skip.set_key(&path, arg.to_token_stream(), key.clone());
                     Ok(())
                 }
-                ERR => format(&arg, Format::Display).map(|f| err.set_key(&path, &arg.key, f)),
-                RET => format(&arg, Format::Debug).map(|f| ret.set_key(&path, &arg.key, f)),
+                ERR => options(&arg, &[DISPLAY, DEBUG, TYPE_ONLY])
+                    .map(|options| err.set_key(&path, &arg.key, err_format(&options))),
+                RET => options(&arg, &[DISPLAY, DEBUG, NOT_SECRET])
+                    .map(|options| ret.set_key(&path, &arg.key, ret_format(&options))),
                 PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg, e)),
                 REMOTE_PARENT => expr(&arg).map(|e| remote_parent.set_key(&path, &arg, e)),
                 FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
@@ -288,6 +323,7 @@ impl<'a> Traced<'a> {
             }
         }
 
+        let ret = ret.get_with_tokens();
         Some(Traced {
             function,
             level: level.get_with_tokens(),
@@ -298,7 +334,8 @@ impl<'a> Traced<'a> {
             redact: redact.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
             skip: skip.get_with_tokens(),
             err: err.get_with_tokens(),
-            ret: ret.get_with_tokens(),
+            ret_not_secret: ret.as_ref().is_some_and(|(_, (_, not_secret))| *not_secret),
+            ret: ret.map(|(tokens, (format, _))| (tokens, format)),
             parent: parent.get_with_tokens().map(|(_, v)| v),
             remote_parent: remote_parent.get_with_tokens(),
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
@@ -409,32 +446,77 @@ fn list<T: Parse>(arg: &RawArg) -> syn::Result<Vec<T>> {
     }
 }
 
-/// `err`/`ret`, `err(Display)` or `err(Debug)`; the flag alone means `default`.
-fn format(arg: &RawArg, default: Format) -> syn::Result<Format> {
+/// The options of `err(…)` or `ret(…)`, each one of `allowed`, with at
+/// most one format (`Display`, `Debug`, `type_only`) and no option twice;
+/// none for the flag alone.
+fn options(arg: &RawArg, allowed: &[&str]) -> syn::Result<Vec<Ident>> {
     let key = &arg.key;
-    let help = format!("write `{key}`, `{key}(Display)` or `{key}(Debug)`");
-    match &arg.value {
-        RawValue::Flag => Ok(default),
-        RawValue::List(group) => match syn::parse2::<Ident>(group.stream()) {
-            Ok(ident) if ident == "Display" => Ok(Format::Display),
-            Ok(ident) if ident == "Debug" => Ok(Format::Debug),
-            _ if group.stream().is_empty() => Err(error_with_help(
-                group,
-                &format!("`{key}(…)` takes `Display` or `Debug`"),
+    let takes: Vec<String> = allowed.iter().map(|o| format!("`{o}`")).collect();
+    let takes = format!("`{key}(…)` takes {}", or_list(&takes));
+    let mut forms = vec![format!("`{key}`")];
+    forms.extend(allowed.iter().map(|o| format!("`{key}({o})`")));
+    let help = format!("write {}", or_list(&forms));
+    let group = match &arg.value {
+        RawValue::Flag => return Ok(Vec::new()),
+        RawValue::Eq(_) => {
+            return Err(error_with_help(
+                arg,
+                &format!("`{key}` takes no `= value`"),
                 &help,
-            )),
-            _ => Err(error_with_help(
-                group.stream(),
-                &format!("`{key}(…)` takes `Display` or `Debug`"),
+            ))
+        }
+        RawValue::List(group) => group,
+    };
+    let idents = match Punctuated::<Ident, Token![,]>::parse_terminated.parse2(group.stream()) {
+        Ok(idents) if !idents.is_empty() => idents,
+        _ if group.stream().is_empty() => return Err(error_with_help(group, &takes, &help)),
+        _ => return Err(error_with_help(group.stream(), &takes, &help)),
+    };
+    let mut formats = 0;
+    for (at, ident) in idents.iter().enumerate() {
+        if !allowed.contains(&ident.to_string().as_str()) {
+            return Err(error_with_help(ident, &takes, &help));
+        }
+        if ident != NOT_SECRET {
+            formats += 1;
+        }
+        if formats > 1 || idents.iter().take(at).any(|earlier| earlier == ident) {
+            return Err(error_with_help(
+                ident,
+                &format!("`{key}(…)` takes one format, and each option once"),
                 &help,
-            )),
-        },
-        RawValue::Eq(_) => Err(error_with_help(
-            arg,
-            &format!("`{key}` takes no `= value`"),
-            &help,
-        )),
+            ));
+        }
     }
+    Ok(idents.into_iter().collect())
+}
+
+/// `` `a`, `b` or `c` ``.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+fn err_format(options: &[Ident]) -> ErrFormat {
+    match options.first() {
+        Some(option) if option == DEBUG => ErrFormat::Message(Format::Debug),
+        Some(option) if option == TYPE_ONLY => ErrFormat::TypeOnly,
+        _ => ErrFormat::Message(Format::Display),
+    }
+}
+
+/// `ret`'s format (`Debug` unless `Display` is given) and whether it is
+/// `not_secret`.
+fn ret_format(options: &[Ident]) -> (Format, bool) {
+    let format = if options.iter().any(|o| o == DISPLAY) {
+        Format::Display
+    } else {
+        Format::Debug
+    };
+    (format, options.iter().any(|o| o == NOT_SECRET))
 }
 
 fn expr(arg: &RawArg) -> syn::Result<Expr> {
@@ -484,24 +566,4 @@ fn future_output(ty: &Type) -> Option<&Type> {
             _ => None,
         })
     })
-}
-
-/// The names of the function's arguments: `self` and simple bindings.
-fn arguments(sig: &Signature) -> Vec<Argument<'_>> {
-    sig.inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Receiver(receiver) => Some(Argument {
-                ident: Ident::new("self", receiver.self_token.span),
-                ty: None,
-            }),
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(pat) => Some(Argument {
-                    ident: pat.ident.clone(),
-                    ty: Some(&typed.ty),
-                }),
-                _ => None,
-            },
-        })
-        .collect()
 }

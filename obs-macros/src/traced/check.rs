@@ -1,12 +1,12 @@
-//! The rules of `#[traced]`. Name, level and kind rules live in `obs-rules`.
+//! The rules of `#[traced]`. Name, level, kind and secret rules live in
+//! `obs-rules`; secrets are applied in `secrets.rs`.
 
 use super::ast::Traced;
 use super::policy::Policy;
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
-use quote::ToTokens;
 use std::collections::HashMap;
-use syn::{Expr, UnOp, Visibility};
+use syn::Visibility;
 
 pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     check_const(cx, traced);
@@ -18,7 +18,7 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     check_ret(cx, traced);
     check_fields(cx, traced);
     check_reserved_fields(cx, traced);
-    check_secrets(cx, traced);
+    super::secrets::check_secrets(cx, traced);
     check_redact(cx, traced);
     check_parents(cx, traced);
     if let Some(policy) = policy {
@@ -215,86 +215,6 @@ const RESERVED_FIELDS: &[&str] = &[
     "exception.message",
     "ret",
 ];
-
-// Secrets are never recorded verbatim: not an argument named like one
-// (`fields(password)`), not through an expression that only passes it on
-// (`fields(pw = %api_key)`, `api_key.clone()`), and no field named like one,
-// whatever its value, since readers and scrubbers take the name at its word.
-fn check_secrets(cx: &Ctxt, traced: &Traced<'_>) {
-    for field in &traced.fields {
-        let (tokens, name) = &field.name;
-        let recorded = match &field.value {
-            None => traced
-                .argument(name)
-                .map(|_| (tokens.clone(), name.clone())),
-            Some((_, expr)) => verbatim_ident(expr)
-                .filter(|ident| traced.argument(ident).is_some())
-                .map(|ident| (expr.to_token_stream(), ident)),
-        };
-        if let Some((argument_tokens, argument)) = recorded {
-            let redacted = traced.redact.iter().any(|r| *r == argument);
-            if field.value.is_none() && redacted {
-                continue; // recorded and redacted: reported by `check_fields`
-            }
-            if let Some(word) = obs_rules::secret_word(&argument) {
-                let help = if redacted {
-                    format!("remove `{name}`: `redact({argument})` already records `[redacted]`")
-                } else {
-                    format!("write `redact({argument})` to record `[redacted]` instead")
-                };
-                cx.error_with_help(
-                    argument_tokens,
-                    &format!(
-                        "argument `{argument}` looks like a secret (`{word}`) and would be recorded verbatim as `{name}`"
-                    ),
-                    &help,
-                );
-                continue;
-            }
-        }
-        if field.value.is_some() {
-            if let Some(word) = obs_rules::secret_word(name) {
-                cx.error_with_help(
-                    tokens,
-                    &format!("field `{name}` is named like a secret (`{word}`)"),
-                    &format!("name the field after what it records, without `{word}`"),
-                );
-            }
-        }
-    }
-}
-
-/// Methods that pass a value on unchanged, as far as a reader can tell.
-const VERBATIM_METHODS: &[&str] = &[
-    "as_bytes",
-    "as_ref",
-    "as_str",
-    "borrow",
-    "clone",
-    "deref",
-    "expose_secret",
-    "into",
-    "to_owned",
-    "to_string",
-];
-
-/// The argument an expression records unchanged: `x`, `&x`, `*x`, `(x)`,
-/// `x.clone()`, `x.as_str()` (the `%`/`?` sigil is parsed separately).
-fn verbatim_ident(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(|i| i.to_string()),
-        Expr::Reference(reference) => verbatim_ident(&reference.expr),
-        Expr::Paren(paren) => verbatim_ident(&paren.expr),
-        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => verbatim_ident(&unary.expr),
-        Expr::MethodCall(call)
-            if call.args.is_empty()
-                && VERBATIM_METHODS.contains(&call.method.to_string().as_str()) =>
-        {
-            verbatim_ident(&call.receiver)
-        }
-        _ => None,
-    }
-}
 
 /// The arguments as `` `a`, `b` ``, or `None` if there are none.
 fn argument_list(traced: &Traced<'_>) -> Option<String> {

@@ -6,7 +6,7 @@
 //! one block: inline when nothing reads its result, in a closure (sync) or an
 //! `async move` block (async) when `err`, `ret` or `metrics` must see it.
 
-use super::ast::{Format, MaybeItemFn, Sigil, Traced};
+use super::ast::{ErrFormat, Format, MaybeItemFn, Sigil, Traced};
 use super::policy::Policy;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned, ToTokens};
@@ -330,8 +330,13 @@ fn type_class(ty: &Type) -> ArgClass {
 /// return value recorded, the call marked failed for RED metrics.
 fn inspect_result(traced: &Traced<'_>, private: &TokenStream, span: &TokenStream) -> TokenStream {
     let record_error = traced.err.as_ref().map(|(_, format)| match format {
-        Format::Display => quote_mixed!(#private::record_error_display(&#span, __obs_error);),
-        Format::Debug => quote_mixed!(#private::record_error_debug(&#span, __obs_error);),
+        ErrFormat::Message(Format::Display) => {
+            quote_mixed!(#private::record_error_display(&#span, __obs_error);)
+        }
+        ErrFormat::Message(Format::Debug) => {
+            quote_mixed!(#private::record_error_debug(&#span, __obs_error);)
+        }
+        ErrFormat::TypeOnly => quote_mixed!(#private::record_error_type(&#span, __obs_error);),
     });
     let fail = traced
         .metrics

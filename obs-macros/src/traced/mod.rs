@@ -1,10 +1,12 @@
 //! `#[traced]`: parse → check → expand.
 
+mod arguments;
 mod ast;
 mod check;
 mod expand;
 mod impl_block;
 mod policy;
+mod secrets;
 
 use crate::ctxt::Ctxt;
 use proc_macro2::{TokenStream, TokenTree};
