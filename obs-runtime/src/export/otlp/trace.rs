@@ -10,7 +10,8 @@
 //! fit, and leaves batching, deadlines and the counting of failed exports to
 //! the export thread, which runs the exporter on its own Tokio runtime.
 
-use super::{DropReason, OtlpSelfMetrics, Signal, WorkerHandle};
+use super::worker::WorkerHandle;
+use super::{DropReason, OtlpSelfMetrics, Signal};
 use crate::config::{ConfigError, OtlpTarget, Protocol};
 use opentelemetry::Context;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
