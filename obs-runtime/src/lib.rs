@@ -71,7 +71,7 @@
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
-pub mod config;
+mod config;
 mod descriptor;
 mod encoding;
 mod exemplar;
@@ -91,7 +91,8 @@ mod span;
 pub mod testing;
 
 pub use config::{
-    Config, ConfigError, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings,
+    Config, ConfigError, ExportSettings, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler,
+    SignalSettings,
 };
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};

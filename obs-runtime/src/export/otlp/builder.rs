@@ -2,9 +2,9 @@
 //! export thread starts.
 
 use super::trace::BoundedSpanProcessor;
-use super::worker::{self, WorkerHandle};
+use super::worker::{self, Plan, WorkerHandle};
 use super::OtlpExporter;
-use crate::config::{check_duration, Config, ConfigError, OtlpTarget};
+use crate::config::{Config, ConfigError, ExportSettings, OtlpTarget};
 use crate::registry::RegistrySource;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SpanData;
@@ -12,7 +12,6 @@ use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::thread;
-use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Configures and starts an [`OtlpExporter`].
@@ -23,11 +22,7 @@ pub struct OtlpExporterBuilder {
     pub(super) traces: Option<OtlpTarget>,
     pub(super) metrics: Option<OtlpTarget>,
     pub(super) registry: RegistrySource,
-    pub(super) timeout: Duration,
-    pub(super) metrics_interval: Duration,
-    pub(super) queue_size: usize,
-    pub(super) batch_size: usize,
-    pub(super) schedule_delay: Duration,
+    pub(super) settings: ExportSettings,
 }
 
 impl fmt::Debug for OtlpExporterBuilder {
@@ -37,11 +32,7 @@ impl fmt::Debug for OtlpExporterBuilder {
             .field("attributes", &self.attributes)
             .field("traces", &self.traces)
             .field("metrics", &self.metrics)
-            .field("timeout", &self.timeout)
-            .field("metrics_interval", &self.metrics_interval)
-            .field("queue_size", &self.queue_size)
-            .field("batch_size", &self.batch_size)
-            .field("schedule_delay", &self.schedule_delay)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -55,11 +46,7 @@ impl Default for OtlpExporterBuilder {
             traces: None,
             metrics: None,
             registry: config.registry.clone(),
-            timeout: config.otlp_timeout,
-            metrics_interval: config.metrics_export_interval,
-            queue_size: config.span_queue_size,
-            batch_size: config.span_batch_size,
-            schedule_delay: config.span_schedule_delay,
+            settings: config.export.clone(),
         }
     }
 }
@@ -74,11 +61,7 @@ impl OtlpExporterBuilder {
             traces: config.traces_target()?,
             metrics: config.metrics_target()?,
             registry: config.registry.clone(),
-            timeout: config.otlp_timeout,
-            metrics_interval: config.metrics_export_interval,
-            queue_size: config.span_queue_size,
-            batch_size: config.span_batch_size,
-            schedule_delay: config.span_schedule_delay,
+            settings: config.export.clone(),
         })
     }
 
@@ -118,34 +101,10 @@ impl OtlpExporterBuilder {
         self
     }
 
-    /// The deadline of one export (default 10 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Time between two metric exports (default 60 s).
-    pub fn metrics_interval(mut self, interval: Duration) -> Self {
-        self.metrics_interval = interval;
-        self
-    }
-
-    /// Finished spans held for export (default 2048); beyond it, spans are
-    /// dropped and counted.
-    pub fn span_queue_size(mut self, size: usize) -> Self {
-        self.queue_size = size;
-        self
-    }
-
-    /// Spans per export request (default 512).
-    pub fn span_batch_size(mut self, size: usize) -> Self {
-        self.batch_size = size;
-        self
-    }
-
-    /// The longest a finished span waits before it is exported (default 5 s).
-    pub fn span_schedule_delay(mut self, delay: Duration) -> Self {
-        self.schedule_delay = delay;
+    /// How export runs: deadlines, interval, span queue and batches
+    /// (default: [`ExportSettings::default`]).
+    pub fn settings(mut self, settings: ExportSettings) -> Self {
+        self.settings = settings;
         self
     }
 
@@ -176,19 +135,22 @@ impl OtlpExporterBuilder {
     /// Starts the export thread. Builds the exporters first, so a target they
     /// reject is an error here rather than a silent failure later.
     pub fn start(self) -> Result<OtlpExporter, ConfigError> {
-        check_duration("timeout", self.timeout, false)?;
-        check_duration("metrics_interval", self.metrics_interval, false)?;
-        check_duration("span_schedule_delay", self.schedule_delay, true)?;
+        self.settings.validate()?;
         let resource = self.resource();
-        let queue_size = self.queue_size.max(1);
-        let (spans_tx, spans_rx) = mpsc::channel::<SpanData>(queue_size);
+        let (spans_tx, spans_rx) = mpsc::channel::<SpanData>(self.settings.span_queue_size);
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = std_mpsc::sync_channel(1);
         let traces = self.traces.is_some();
-        let worker_resource = resource.clone();
+        let plan = Plan {
+            traces: self.traces,
+            metrics: self.metrics,
+            registry: self.registry,
+            settings: self.settings,
+            resource: resource.clone(),
+        };
         let thread = thread::Builder::new()
             .name("obs-otlp".into())
-            .spawn(move || worker::run(self, worker_resource, spans_rx, commands_rx, ready_tx))
+            .spawn(move || worker::run(plan, spans_rx, commands_rx, ready_tx))
             .map_err(|err| ConfigError::Start {
                 what: "the OTLP export thread",
                 reason: err.to_string(),

@@ -1,12 +1,11 @@
 //! The export thread: batches spans, exports metric snapshots on schedule,
 //! and answers flush and shutdown commands within their deadlines.
 
-use super::builder::OtlpExporterBuilder;
 use super::metrics;
 use super::request::{self, MAX_REQUEST_BYTES};
 use super::self_metrics::{DropReason, OtlpSelfMetrics, Signal};
 use super::trace;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ExportSettings, OtlpTarget};
 use crate::registry::RegistrySource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
 use opentelemetry_sdk::Resource;
@@ -98,9 +97,18 @@ impl WorkerHandle {
     }
 }
 
+/// What the export thread is to do: the targets, the registry, the
+/// settings, and the resource spans and metrics are sent with.
+pub(super) struct Plan {
+    pub(super) traces: Option<OtlpTarget>,
+    pub(super) metrics: Option<OtlpTarget>,
+    pub(super) registry: RegistrySource,
+    pub(super) settings: ExportSettings,
+    pub(super) resource: Resource,
+}
+
 pub(super) fn run(
-    config: OtlpExporterBuilder,
-    resource: Resource,
+    plan: Plan,
     spans: mpsc::Receiver<SpanData>,
     commands: mpsc::UnboundedReceiver<Command>,
     ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
@@ -112,13 +120,12 @@ pub(super) fn run(
     // reports to no subscriber at all.
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
         let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
-        run_silently(config, resource, spans, commands, ready);
+        run_silently(plan, spans, commands, ready);
     });
 }
 
 fn run_silently(
-    config: OtlpExporterBuilder,
-    resource: Resource,
+    plan: Plan,
     spans: mpsc::Receiver<SpanData>,
     commands: mpsc::UnboundedReceiver<Command>,
     ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
@@ -139,8 +146,9 @@ fn run_silently(
     };
     runtime.block_on(async move {
         // Built inside the runtime: tonic channels spawn their tasks on it.
-        let span_exporter = match &config.traces {
-            Some(target) => match trace::build_exporter(target, config.timeout, &resource) {
+        let settings = &plan.settings;
+        let span_exporter = match &plan.traces {
+            Some(target) => match trace::build_exporter(target, settings.timeout, &plan.resource) {
                 Ok(exporter) => Some(exporter),
                 Err(err) => {
                     let _ = ready.send(Err(err));
@@ -149,8 +157,8 @@ fn run_silently(
             },
             None => None,
         };
-        let metrics_client = match &config.metrics {
-            Some(target) => match metrics::MetricsClient::new(target, config.timeout) {
+        let metrics_client = match &plan.metrics {
+            Some(target) => match metrics::MetricsClient::new(target, settings.timeout) {
                 Ok(client) => Some(client),
                 Err(err) => {
                     let _ = ready.send(Err(err));
@@ -161,14 +169,14 @@ fn run_silently(
         };
         let _ = ready.send(Ok(()));
         Worker {
-            resource: metrics::resource_to_proto(&resource),
-            registry: config.registry.clone(),
+            resource: metrics::resource_to_proto(&plan.resource),
+            registry: plan.registry.clone(),
             span_exporter,
             metrics_client,
-            timeout: config.timeout,
-            metrics_interval: config.metrics_interval.max(Duration::from_millis(1)),
-            batch_size: config.batch_size.max(1),
-            schedule_delay: config.schedule_delay,
+            timeout: settings.timeout,
+            metrics_interval: settings.metrics_interval,
+            batch_size: settings.span_batch_size,
+            schedule_delay: settings.span_schedule_delay,
             self_metrics: OtlpSelfMetrics::get(),
         }
         .run(spans, commands)
