@@ -2,7 +2,7 @@
 //! subscriber (filter, OpenTelemetry spans, log lines with trace ids), the
 //! `/metrics` endpoint and, with feature `otlp`, OTLP export.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SHUTDOWN_TIMEOUT};
 use crate::export::http::MetricsServer;
 use crate::logs;
 use opentelemetry::trace::TracerProvider as _;
@@ -18,9 +18,6 @@ use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
 
 /// Whether an `init` has installed its subscriber in this process.
 static SUBSCRIBER_INSTALLED: AtomicBool = AtomicBool::new(false);
-
-/// How long dropping the guard may take in all.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sets up metrics, tracing and logs from the environment and installs the
 /// global `tracing` subscriber; keep the guard for the life of the program.

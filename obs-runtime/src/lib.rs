@@ -71,6 +71,7 @@
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
+mod clock;
 mod config;
 mod descriptor;
 mod encoding;

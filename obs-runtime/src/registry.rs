@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
-use std::time::SystemTime;
 
 /// A set of registered metrics, encoded together on a scrape.
 ///
@@ -172,9 +171,7 @@ impl Registry {
                 .families
                 .insert(descriptor.family_name().to_owned(), owner.clone());
         }
-        let created = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0.0, |since| since.as_secs_f64());
+        let created = crate::clock::unix_seconds();
         state.entries.push(Entry {
             owner,
             descriptors,

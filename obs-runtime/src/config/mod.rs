@@ -41,6 +41,10 @@ mod vars;
 
 pub use error::ConfigError;
 pub use export::ExportSettings;
+// Used by `init` and the OTLP exporter, when built.
+#[cfg_attr(not(any(feature = "init", feature = "otlp")), allow(unused_imports))]
+pub(crate) use export::SHUTDOWN_TIMEOUT;
+#[cfg_attr(not(feature = "otlp"), allow(unused_imports))]
 pub(crate) use parse::MAX_DURATION;
 pub use values::{LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings};
 
@@ -49,7 +53,7 @@ use parse::{check_endpoint, check_log_filter};
 use std::net::SocketAddr;
 
 /// The default `/metrics` listen address: loopback, port 9464.
-pub const DEFAULT_METRICS_ADDR: SocketAddr =
+pub(crate) const DEFAULT_METRICS_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
 
 /// ```no_run

@@ -131,7 +131,7 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
                 value,
                 trace_id,
                 span_id,
-                timestamp: crate::exemplar::now(),
+                timestamp: crate::clock::unix_seconds(),
             };
             self.exemplars
                 .store(self.counts.as_ref().len(), index, exemplar);

@@ -23,7 +23,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Sends metric requests to one target.
 pub(super) enum MetricsClient {
@@ -300,13 +300,6 @@ fn ucum_unit(unit: &str) -> &str {
         "joules" => "J",
         other => other,
     }
-}
-
-pub(super) fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
-        })
 }
 
 #[cfg(test)]

@@ -57,8 +57,8 @@ pub use self_metrics::{dropped_items, exported_items, Signal};
 pub use trace::BoundedSpanProcessor;
 
 pub(crate) use self_metrics::{DropReason, OtlpSelfMetrics};
-pub(crate) use worker::SHUTDOWN_TIMEOUT;
 
+use crate::config::SHUTDOWN_TIMEOUT;
 use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::sync::Arc;

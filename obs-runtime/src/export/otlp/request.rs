@@ -8,14 +8,13 @@
 //! split between requests by its data points, each part keeping the
 //! metric's name, description and unit.
 
-use super::metrics::{convert, unix_nanos};
+use super::metrics::convert;
 use crate::encoding::MetricSnapshot;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::metrics::v1::{metric, Metric, ResourceMetrics, ScopeMetrics};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
-use std::time::SystemTime;
 
 /// The largest request obs sends, encoded: the default limit of gRPC
 /// servers.
@@ -31,7 +30,7 @@ pub(super) fn requests(
     snapshot: &[MetricSnapshot],
     max_bytes: usize,
 ) -> Vec<(ExportMetricsServiceRequest, usize)> {
-    let now = unix_nanos(SystemTime::now());
+    let now = crate::clock::unix_nanos();
     let budget = max_bytes
         .saturating_sub(envelope(resource, Vec::new()).encoded_len())
         .saturating_sub(PREFIX_SLACK);

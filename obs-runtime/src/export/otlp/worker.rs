@@ -5,7 +5,7 @@ use super::metrics;
 use super::request::{self, MAX_REQUEST_BYTES};
 use super::self_metrics::{DropReason, OtlpSelfMetrics, Signal};
 use super::trace;
-use crate::config::{ConfigError, ExportSettings, OtlpTarget};
+use crate::config::{ConfigError, ExportSettings, OtlpTarget, SHUTDOWN_TIMEOUT};
 use crate::registry::RegistrySource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
 use opentelemetry_sdk::Resource;
@@ -13,9 +13,6 @@ use std::sync::{mpsc as std_mpsc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-
-/// How long dropping an exporter (or `init`'s guard) may take.
-pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `timeout` from now, or far ahead when that would overflow the clock.
 pub(super) fn deadline_after(timeout: Duration) -> Instant {
