@@ -203,3 +203,27 @@ fn tracestate_accepts_every_printable_value() {
         assert_eq!(remote.trace_state().get("foo"), Some(value), "{value}");
     }
 }
+
+/// Reading stops after 8 KiB of the combined headers; a member the limit
+/// cuts is dropped, one that ends on it is kept.
+#[test]
+fn tracestate_reads_at_most_8_kib() {
+    const LIMIT: usize = 8 * 1024;
+    let one_header = |commas: usize| format!("foo=1{}bar=2", ",".repeat(commas));
+    let ends_on_the_limit = one_header(LIMIT - "foo=1bar=2".len());
+    assert_eq!(ends_on_the_limit.len(), LIMIT);
+    assert_eq!(tracestate(&[&ends_on_the_limit]), "foo=1,bar=2");
+    assert_eq!(tracestate(&[&one_header(LIMIT - 9)]), "foo=1");
+    assert_eq!(tracestate(&[&one_header(1_000_000)]), "foo=1");
+
+    // Headers are combined with a comma, which counts.
+    let first = |len: usize| format!("foo=1{}", ",".repeat(len - "foo=1".len()));
+    let fits = first(LIMIT - ",bar=2".len());
+    assert_eq!(tracestate(&[&fits, "bar=2"]), "foo=1,bar=2");
+    assert_eq!(tracestate(&[&first(fits.len() + 1), "bar=2"]), "foo=1");
+    assert_eq!(tracestate(&[&first(LIMIT), "bar=2", "baz=3"]), "foo=1");
+
+    // A member cut anywhere, even inside a multi-byte character, is dropped.
+    let cut = format!("{}foo=é1", ",".repeat(LIMIT - 5));
+    assert_eq!(tracestate(&[&cut]), "");
+}

@@ -5,29 +5,60 @@ use super::TraceState;
 /// The most `tracestate` list-members kept.
 const MAX_TRACESTATE_MEMBERS: usize = 32;
 
+/// The most bytes of incoming `tracestate` examined: the headers, combined
+/// with a comma between them, are read up to here, and a list-member this
+/// limit cuts is left out. Eight times the budget of outgoing headers, so
+/// that a list which a proxy could carry is read whole.
+pub(super) const MAX_TRACESTATE_READ_BYTES: usize = 8 * 1024;
+
 /// Parses `tracestate` header values, combined in order as one list. Empty
 /// list-members and invalid ones are dropped, a repeated key keeps its
-/// first entry, and the first 32 remaining entries are kept.
+/// first entry, and reading stops at the 32nd entry kept or after
+/// [`MAX_TRACESTATE_READ_BYTES`], whichever comes first: the cost is linear
+/// in the bytes examined, and bounded whatever the headers hold.
 pub(super) fn parse_tracestate(headers: &[&str]) -> TraceState {
-    let mut members: Vec<(&str, &str)> = Vec::new();
-    let list_members = headers.iter().flat_map(|header| header.split(','));
-    for member in list_members.map(|member| member.trim_matches([' ', '\t'])) {
+    let mut members: Vec<(&str, &str)> = Vec::with_capacity(MAX_TRACESTATE_MEMBERS);
+    for member in list_members(headers).map(|member| member.trim_matches([' ', '\t'])) {
         let Some((key, value)) = member.split_once('=') else {
             continue; // empty, or not `key=value`
         };
+        // At most 31 earlier keys to compare with.
         if valid_key(key) && valid_value(value) && !members.iter().any(|(k, _)| *k == key) {
             members.push((key, value));
+            if members.len() == MAX_TRACESTATE_MEMBERS {
+                break;
+            }
         }
     }
-    if let Ok(state) =
-        TraceState::from_key_value(members.iter().copied().take(MAX_TRACESTATE_MEMBERS))
-    {
+    if let Ok(state) = TraceState::from_key_value(members.iter().copied()) {
         return state;
     }
     // `TraceState` refuses some keys the spec allows (a 14-character system
     // id); it takes the list whole or not at all, so only those are dropped.
     members.retain(|(key, value)| TraceState::NONE.insert(*key, *value).is_ok());
-    TraceState::from_key_value(members.into_iter().take(MAX_TRACESTATE_MEMBERS)).unwrap_or_default()
+    TraceState::from_key_value(members).unwrap_or_default()
+}
+
+/// The list-members of `tracestate` headers combined in order, within their
+/// first [`MAX_TRACESTATE_READ_BYTES`]; a member that limit cuts is left out.
+fn list_members<'a>(headers: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
+    let mut budget = MAX_TRACESTATE_READ_BYTES;
+    let examined = headers.iter().map(move |&header| {
+        let examined = if header.len() <= budget {
+            header
+        } else {
+            // Up to the last comma before the limit (a char boundary).
+            let end = header.as_bytes()[..budget]
+                .iter()
+                .rposition(|&byte| byte == b',')
+                .unwrap_or(0);
+            &header[..end]
+        };
+        // The header, and the comma that joins it to the next one.
+        budget = budget.saturating_sub(header.len()).saturating_sub(1);
+        examined
+    });
+    examined.flat_map(|header| header.split(','))
 }
 
 /// A `tracestate` key, per Level 1:
