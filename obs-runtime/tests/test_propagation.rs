@@ -106,10 +106,11 @@ fn inject_writes_nothing_without_an_opentelemetry_layer() {
 
 #[test]
 fn a_span_continues_the_remote_trace_and_propagates_it() {
-    for flags in ["01", "00"] {
+    for flags in ["01", "00", "03", "02"] {
         let incoming = [
             ("traceparent", &*format!("00-{TRACE_ID}-{SPAN_ID}-{flags}")),
-            ("tracestate", "congo=t61rcWkgMzE"),
+            // A 14-character system id, which `TraceState` cannot hold.
+            ("tracestate", "congo=t61rcWkgMzE,tenant@fourteen-chars=1"),
         ];
         let remote = extract(&incoming);
         let (outgoing, spans) = exported(|| {
@@ -117,17 +118,31 @@ fn a_span_continues_the_remote_trace_and_propagates_it() {
             propagation::set_parent(&span, &remote).unwrap();
             let mut outgoing = HeaderMap::new();
             propagation::inject(&span, &mut outgoing);
+            // A child span sends the same flags and state.
+            let mut from_child = HeaderMap::new();
+            span.in_scope(|| {
+                propagation::inject(&tracing::info_span!("server.child"), &mut from_child)
+            });
+            assert_eq!(from_child["tracestate"], outgoing["tracestate"]);
+            let flags =
+                |headers: &HeaderMap| headers["traceparent"].to_str().unwrap()[53..].to_owned();
+            assert_eq!(flags(&from_child), flags(&outgoing));
             outgoing
         });
+        assert_eq!(outgoing["tracestate"], incoming[1].1);
         let next = propagation::extract(&outgoing);
         assert_eq!(next.trace_id(), remote.trace_id());
         assert_ne!(next.span_id(), remote.span_id());
+        // Both flags go on: sampled, and Level 2's random trace id.
+        let sent = outgoing["traceparent"].to_str().unwrap();
+        assert!(sent.ends_with(&format!("-{flags}")), "{sent}");
         assert_eq!(next.trace_flags(), remote.trace_flags(), "flags {flags}");
         assert_eq!(next.trace_state(), remote.trace_state());
 
         // Unsampled spans are not exported; the sampled one is, as the child
         // of the remote span.
-        if flags == "01" {
+        if remote.is_sampled() {
+            assert_eq!(spans.len(), 2, "{:?}", names(&spans));
             let server = span(&spans, "server.handle");
             assert_eq!(server.span_context.span_id(), next.span_id());
             assert_eq!(server.span_context.trace_id(), remote.trace_id());
@@ -272,6 +287,13 @@ fn the_propagator_conforms_through_opentelemetry_apis() {
         .span()
         .span_context()
         .is_valid());
+
+    // Level 2's random-trace-id flag goes on.
+    let random = format!("00-{TRACE_ID}-{SPAN_ID}-03");
+    headers.insert("traceparent".to_owned(), random.clone());
+    let mut out: HashMap<String, String> = HashMap::new();
+    propagator.inject_context(&propagator.extract(&headers), &mut out);
+    assert_eq!(out["traceparent"], random);
 
     // No empty tracestate is sent.
     let remote = extract(&[("traceparent", TRACEPARENT)]);

@@ -4,7 +4,7 @@
 mod trace_context;
 
 use http::{HeaderMap, HeaderValue};
-use obs_runtime::propagation::{self, RemoteContext, SpanId, TraceFlags, TraceId};
+use obs_runtime::propagation::{self, RemoteContext, SpanId, TraceFlags, TraceId, RANDOM_TRACE_ID};
 use std::collections::{BTreeMap, HashMap};
 use trace_context::{extract, pairs, span_id, trace_id, SPAN_ID, TRACEPARENT, TRACE_ID};
 
@@ -24,23 +24,29 @@ fn valid_traceparent_is_extracted() {
 }
 
 #[test]
-fn flags_keep_only_the_sampled_bit() {
-    for (flags, sampled) in [
-        ("00", false),
-        ("01", true),
-        ("08", false),
-        ("09", true),
-        ("ff", true),
+fn flags_keep_the_sampled_and_random_bits() {
+    let both = TraceFlags::SAMPLED | RANDOM_TRACE_ID;
+    for (flags, expected) in [
+        ("00", TraceFlags::default()),
+        ("01", TraceFlags::SAMPLED),
+        ("02", RANDOM_TRACE_ID),
+        ("03", both),
+        ("08", TraceFlags::default()),
+        ("09", TraceFlags::SAMPLED),
+        ("0a", RANDOM_TRACE_ID),
+        ("ff", both),
     ] {
         let remote = extract(&[("traceparent", &format!("00-{TRACE_ID}-{SPAN_ID}-{flags}"))]);
         assert!(remote.is_valid(), "{flags}");
-        assert_eq!(remote.is_sampled(), sampled, "{flags}");
-        let expected = if sampled {
-            TraceFlags::SAMPLED
-        } else {
-            TraceFlags::default()
-        };
         assert_eq!(remote.trace_flags(), expected, "{flags}");
+        assert_eq!(remote.is_sampled(), expected.is_sampled(), "{flags}");
+        assert_eq!(
+            remote.has_random_trace_id(),
+            expected & RANDOM_TRACE_ID == RANDOM_TRACE_ID,
+            "{flags}"
+        );
+        let sent = format!("00-{TRACE_ID}-{SPAN_ID}-{:02x}", expected.to_u8());
+        assert_eq!(remote.traceparent(), Some(sent), "{flags}");
     }
 }
 

@@ -165,15 +165,24 @@ fn tracestate_accepts_every_key_the_grammar_allows() {
     }
 }
 
-/// The spec allows a 14-character system id, but `TraceState` refuses it;
-/// that member is dropped, and the others are kept, not the whole list.
+/// The spec allows a 14-character system id, but `TraceState` refuses it:
+/// obs holds that member apart and sends it on in its place.
 #[test]
-fn a_member_the_sdk_cannot_hold_does_not_cost_the_others() {
+fn a_fourteen_character_system_id_is_kept_in_its_place() {
     let key = format!("{}@{}", "t".repeat(241), "v".repeat(14));
+    let header = format!("foo=1,{key}=1,bar=2");
+    assert_eq!(tracestate(&[&header]), header);
+    let remote = extract(&[("traceparent", TRACEPARENT), ("tracestate", &header)]);
+    assert_eq!(remote.trace_state().header(), "foo=1,bar=2");
+    // Held apart, it still counts: first of its key, and one of 32.
     assert_eq!(
-        tracestate(&["foo=1", &format!("{key}=1"), "bar=2"]),
-        "foo=1,bar=2"
+        tracestate(&[&format!("{key}=1,{key}=2")]),
+        format!("{key}=1")
     );
+    let mut members: Vec<String> = (0..32).map(|i| format!("m{i}=1")).collect();
+    members.insert(3, format!("{key}=1"));
+    let kept = members[..32].join(",");
+    assert_eq!(tracestate(&[&members.join(",")]), kept);
 }
 
 #[test]
@@ -226,4 +235,37 @@ fn tracestate_reads_at_most_8_kib() {
     // A member cut anywhere, even inside a multi-byte character, is dropped.
     let cut = format!("{}foo=é1", ",".repeat(LIMIT - 5));
     assert_eq!(tracestate(&[&cut]), "");
+}
+
+/// Outgoing `tracestate` stays within 4 KiB: members over 128 characters
+/// go first, from the end, then others from the end; a list within the
+/// budget goes on whole.
+#[test]
+fn outgoing_tracestate_keeps_within_its_byte_budget() {
+    assert_eq!(propagation::MAX_TRACESTATE_BYTES, 4096);
+    let long = |i: usize| format!("long{i:02}={}", "v".repeat(250));
+    let short = |i: usize| format!("short{i:02}=1");
+
+    // 16 long members (4,111 bytes with commas): the last one goes.
+    let members: Vec<String> = (0..16).map(long).collect();
+    assert!(members.join(",").len() > 4096);
+    assert_eq!(tracestate(&[&members.join(",")]), members[..15].join(","));
+
+    // Short and long mixed: the long ones go first, even earlier ones.
+    let mut mixed: Vec<String> = (0..16).map(long).collect();
+    mixed.extend((0..16).map(short));
+    let sent = tracestate(&[&mixed.join(",")]);
+    assert!(sent.len() <= 4096, "{}", sent.len());
+    let mut kept: Vec<String> = (0..15).map(long).collect();
+    kept.extend((0..16).map(short));
+    assert_eq!(sent, kept.join(","));
+
+    // 32 members of 256-character values and keys: 32 * 513 bytes in, and
+    // more than the 512 characters the spec asks for go on.
+    let max: Vec<String> = (0..32)
+        .map(|i| format!("{}{i:02}={}", "k".repeat(254), "v".repeat(256)))
+        .collect();
+    let sent = tracestate(&[&max.join(",")]);
+    assert!((512..=4096).contains(&sent.len()), "{}", sent.len());
+    assert_eq!(sent, max[..7].join(","));
 }

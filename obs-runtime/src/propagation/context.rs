@@ -1,10 +1,11 @@
 //! [`RemoteContext`]: the trace context a caller sent.
 
-use super::traceparent::parse_traceparent;
-use super::tracestate::parse_tracestate;
+use super::traceparent::{format_traceparent, parse_traceparent, RANDOM_TRACE_ID};
+use super::tracestate::{format_tracestate, parse_tracestate, HeldApart};
 use super::{SpanId, TraceFlags, TraceId, TraceState};
 use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry::Context;
+use std::sync::Arc;
 
 /// The trace context a caller sent: the caller's trace id, its span id (the
 /// parent of the spans continuing the trace), trace flags and `tracestate`.
@@ -31,7 +32,20 @@ use opentelemetry::Context;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemoteContext {
-    pub(super) span_context: SpanContext,
+    span_context: SpanContext,
+    held: Arc<[HeldApart]>,
+}
+
+/// What a span continuing a remote trace sends on beside its OpenTelemetry
+/// span context, which cannot carry it: Level 2's random-trace-id flag,
+/// which the SDK clears on spans it does not sample, and the members
+/// `TraceState` refuses. A value of the OpenTelemetry `Context`, so the
+/// span's children inherit it with the trace.
+#[derive(Debug)]
+pub(super) struct Passed {
+    pub(super) trace_id: TraceId,
+    pub(super) random_trace_id: bool,
+    pub(super) held: Arc<[HeldApart]>,
 }
 
 impl Default for RemoteContext {
@@ -39,6 +53,7 @@ impl Default for RemoteContext {
     fn default() -> Self {
         RemoteContext {
             span_context: SpanContext::empty_context(),
+            held: Arc::new([]),
         }
     }
 }
@@ -55,9 +70,10 @@ impl RemoteContext {
             // The spec: no `tracestate` without a valid `traceparent`.
             return RemoteContext::default();
         };
-        let trace_state = parse_tracestate(tracestates);
+        let (trace_state, held) = parse_tracestate(tracestates);
         RemoteContext {
             span_context: SpanContext::new(trace_id, span_id, trace_flags, true, trace_state),
+            held: held.into(),
         }
     }
 
@@ -77,10 +93,17 @@ impl RemoteContext {
         self.span_context.span_id()
     }
 
-    /// The trace flags; only the sampled flag is defined by Level 1, and
-    /// other bits are cleared.
+    /// The trace flags: sampled, and [`RANDOM_TRACE_ID`](super::RANDOM_TRACE_ID)
+    /// (Level 2); other bits are cleared.
     pub fn trace_flags(&self) -> TraceFlags {
         self.span_context.trace_flags()
+    }
+
+    /// Whether the caller set the `random-trace-id` flag (Level 2): at least
+    /// the right-most 7 bytes of the trace id are random. Spans continuing
+    /// the trace keep the flag.
+    pub fn has_random_trace_id(&self) -> bool {
+        self.trace_flags() & RANDOM_TRACE_ID == RANDOM_TRACE_ID
     }
 
     /// Whether the caller sampled (recorded) its span.
@@ -101,11 +124,22 @@ impl RemoteContext {
     /// An OpenTelemetry context with this remote span as its span (empty if
     /// invalid), for OpenTelemetry APIs that take a parent context.
     pub fn context(&self) -> Context {
-        if self.is_valid() {
-            Context::new().with_remote_span_context(self.span_context.clone())
-        } else {
-            Context::new()
+        self.within(&Context::new())
+    }
+
+    /// `context` with this remote span as its span, and what obs sends on
+    /// beside it; `context` itself if invalid.
+    pub(super) fn within(&self, context: &Context) -> Context {
+        if !self.is_valid() {
+            return context.clone();
         }
+        context
+            .with_remote_span_context(self.span_context.clone())
+            .with_value(Passed {
+                trace_id: self.trace_id(),
+                random_trace_id: self.has_random_trace_id(),
+                held: Arc::clone(&self.held),
+            })
     }
 
     /// The `traceparent` value that forwards this context unchanged, as a
@@ -124,14 +158,30 @@ impl RemoteContext {
     /// );
     /// ```
     pub fn traceparent(&self) -> Option<String> {
-        self.is_valid().then(|| {
-            format!(
-                "00-{}-{}-{:02x}",
-                self.trace_id(),
-                self.span_id(),
-                self.trace_flags().to_u8()
-            )
-        })
+        self.is_valid()
+            .then(|| format_traceparent(self.trace_id(), self.span_id(), self.trace_flags()))
+    }
+
+    /// The `tracestate` value that forwards this context unchanged; `None`
+    /// if invalid or without members. It holds every member kept, including
+    /// a multi-tenant key with a 14-character system id, which
+    /// [`trace_state`](Self::trace_state) cannot hold, within
+    /// [`MAX_TRACESTATE_BYTES`](super::MAX_TRACESTATE_BYTES).
+    ///
+    /// ```
+    /// let key = "tenant@fourteen-chars"; // a 14-character system id
+    /// let headers = vec![
+    ///     ("traceparent".to_owned(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned()),
+    ///     ("tracestate".to_owned(), format!("rojo=1,{key}=2")),
+    /// ];
+    /// let remote = obs_runtime::propagation::extract(&headers);
+    /// assert_eq!(remote.tracestate().as_deref(), Some("rojo=1,tenant@fourteen-chars=2"));
+    /// assert_eq!(remote.trace_state().get(key), None);
+    /// ```
+    pub fn tracestate(&self) -> Option<String> {
+        self.is_valid()
+            .then(|| format_tracestate(self.trace_state(), &self.held))
+            .flatten()
     }
 }
 

@@ -10,7 +10,7 @@
 
 //! W3C Trace Context propagation (feature `opentelemetry`): carry a trace
 //! across HTTP requests and messages in the `traceparent` and `tracestate`
-//! headers, as [W3C Trace Context Level 1] defines them.
+//! headers, as [W3C Trace Context Level 1] and [Level 2] define them.
 //!
 //! - [`inject`] (or [`inject_current`]) writes a span's context into outgoing
 //!   headers: an [`http::HeaderMap`], or any string key/value [`Carrier`]
@@ -63,20 +63,28 @@
 //! `-`, and more than one `traceparent` header is invalid. `tracestate`
 //! headers are combined in order; empty, malformed and repeated list-members
 //! are dropped one by one (the first of a repeated key wins), and at most 32
-//! are kept. The spec leaves the choice between dropping a bad member and
-//! dropping the whole list to the vendor; keeping the good members keeps the
-//! other vendors' correlation alive.
+//! are kept, within 8 KiB read. The spec leaves the choice between dropping
+//! a bad member and dropping the whole list to the vendor; keeping the good
+//! members keeps the other vendors' correlation alive.
+//!
+//! From Level 2, the [`RANDOM_TRACE_ID`] flag is kept and sent on by every
+//! span continuing the trace. Outgoing `tracestate` stays within
+//! [`MAX_TRACESTATE_BYTES`], leaving out members over 128 characters first.
 //!
 //! [W3C Trace Context Level 1]: https://www.w3.org/TR/trace-context-1/
+//! [Level 2]: https://www.w3.org/TR/trace-context-2/
 
 // What `opentelemetry_sdk`'s `TraceContextPropagator` (0.33) does and what
 // obs does instead:
 //
-// - Injection is reused: its `traceparent` is exactly Level 1 (version 00,
-//   lowercase hex, only the sampled flag). Wrapped because it writes an
-//   empty `tracestate` for a span without entries: obs sends none (the spec:
-//   vendors SHOULD avoid sending empty headers) and, on a `Carrier`, removes
-//   a stale one rather than forwarding the incoming request's.
+// - Injection is replaced: its `traceparent` sends only the sampled flag,
+//   so a trace continued through it loses Level 2's random-trace-id flag
+//   (and the SDK clears all flags on a span it does not sample, so obs
+//   carries the flag in the `Context`, see `context::Passed`); its
+//   `tracestate` has no byte budget; and it writes an empty `tracestate` for a span without entries: obs
+//   sends none (the spec: vendors SHOULD avoid sending empty headers) and,
+//   on a `Carrier`, removes a stale one rather than forwarding the incoming
+//   request's.
 // - Extraction is replaced. Its `traceparent` parser splits on `-` and
 //   parses each part as an integer, so it accepts short fields
 //   (`00-ab-cd-01`), a leading `+`, 34-digit trace ids with leading zeros,
@@ -89,8 +97,9 @@
 //   id, a system id starting with a digit or a tenant id over 241
 //   characters.
 // - `TraceState` itself is reused as the container, with one workaround: it
-//   refuses a 14-character system id, which the spec allows (see
-//   `parse_tracestate`).
+//   refuses a 14-character system id, which the spec allows: such members
+//   are held apart, carried in the `Context` beside it, and put back in
+//   their places on inject (see `tracestate::HeldApart`).
 
 mod carrier;
 mod context;
@@ -101,8 +110,10 @@ mod tracestate;
 pub use carrier::Carrier;
 pub use context::RemoteContext;
 pub use propagator::W3cPropagator;
+pub use traceparent::RANDOM_TRACE_ID;
+pub use tracestate::MAX_TRACESTATE_BYTES;
 
-use opentelemetry::propagation::{Injector, TextMapPropagator};
+use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::Context;
 use std::fmt;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -191,22 +202,46 @@ pub fn inject_current<C: Carrier + ?Sized>(carrier: &mut C) {
 /// assert_eq!(outgoing["tracestate"], "congo=t61rcWkgMzE");
 /// ```
 pub fn inject_context<C: Carrier + ?Sized>(context: &Context, carrier: &mut C) {
-    opentelemetry_sdk::propagation::TraceContextPropagator::new()
-        .inject_context(context, &mut CarrierInjector(carrier));
+    let Some(outgoing) = Outgoing::of(context) else {
+        return;
+    };
+    carrier.set(TRACEPARENT, outgoing.traceparent);
+    match outgoing.tracestate {
+        Some(tracestate) => carrier.set(TRACESTATE, tracestate),
+        // Not sent empty, and not left over from the incoming request.
+        None => carrier.remove(TRACESTATE),
+    }
 }
 
-/// [`Injector`] over a [`Carrier`]. An empty `tracestate` (the SDK's
-/// propagator writes one for a span without entries) removes the header
-/// instead: not sent empty, and not left over from the incoming request.
-struct CarrierInjector<'a, C: ?Sized>(&'a mut C);
+/// The headers that carry a context's span to the next hop.
+pub(super) struct Outgoing {
+    pub(super) traceparent: String,
+    /// `None` when the span has no entries: the spec asks not to send an
+    /// empty header.
+    pub(super) tracestate: Option<String>,
+}
 
-impl<C: Carrier + ?Sized> Injector for CarrierInjector<'_, C> {
-    fn set(&mut self, key: &str, value: String) {
-        if key == TRACESTATE && value.is_empty() {
-            self.0.remove(key);
-        } else {
-            self.0.set(key, value);
+impl Outgoing {
+    /// `None` if the context has no valid span.
+    pub(super) fn of(context: &Context) -> Option<Outgoing> {
+        let span = context.span();
+        let span_context = span.span_context();
+        if !span_context.is_valid() {
+            return None;
         }
+        let trace_id = span_context.trace_id();
+        let passed = context
+            .get::<context::Passed>()
+            .filter(|passed| passed.trace_id == trace_id);
+        let mut flags = span_context.trace_flags();
+        if passed.is_some_and(|passed| passed.random_trace_id) {
+            flags = flags | RANDOM_TRACE_ID;
+        }
+        let held = passed.map_or(&[][..], |passed| &passed.held);
+        Some(Outgoing {
+            traceparent: traceparent::format_traceparent(trace_id, span_context.span_id(), flags),
+            tracestate: tracestate::format_tracestate(span_context.trace_state(), held),
+        })
     }
 }
 

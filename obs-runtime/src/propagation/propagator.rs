@@ -1,10 +1,9 @@
 //! [`W3cPropagator`]: obs's propagation as an OpenTelemetry
 //! `TextMapPropagator`.
 
-use super::{RemoteContext, TRACEPARENT, TRACESTATE};
+use super::{Outgoing, RemoteContext, TRACEPARENT, TRACESTATE};
 use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
-use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::Context;
 use std::sync::LazyLock;
 
@@ -27,7 +26,7 @@ use std::sync::LazyLock;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct W3cPropagator {
-    sdk: opentelemetry_sdk::propagation::TraceContextPropagator,
+    _private: (),
 }
 
 impl W3cPropagator {
@@ -42,35 +41,22 @@ static FIELDS: LazyLock<[String; 2]> =
 
 impl TextMapPropagator for W3cPropagator {
     fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
-        self.sdk
-            .inject_context(cx, &mut SkipEmptyTracestate(injector));
+        let Some(outgoing) = Outgoing::of(cx) else {
+            return;
+        };
+        injector.set(TRACEPARENT, outgoing.traceparent);
+        if let Some(tracestate) = outgoing.tracestate {
+            injector.set(TRACESTATE, tracestate);
+        }
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
         let traceparents = extractor.get_all(TRACEPARENT).unwrap_or_default();
         let tracestates = extractor.get_all(TRACESTATE).unwrap_or_default();
-        let remote = RemoteContext::from_headers(&traceparents, &tracestates);
-        if remote.is_valid() {
-            cx.with_remote_span_context(remote.span_context)
-        } else {
-            cx.clone()
-        }
+        RemoteContext::from_headers(&traceparents, &tracestates).within(cx)
     }
 
     fn fields(&self) -> FieldIter<'_> {
         FieldIter::new(&*FIELDS)
-    }
-}
-
-/// Drops the empty `tracestate` the SDK's propagator writes when a span has
-/// no entries.
-struct SkipEmptyTracestate<'a>(&'a mut dyn Injector);
-
-impl Injector for SkipEmptyTracestate<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        if key == TRACESTATE && value.is_empty() {
-            return;
-        }
-        self.0.set(key, value);
     }
 }

@@ -2,6 +2,28 @@
 
 use super::{SpanId, TraceFlags, TraceId};
 
+/// The `random-trace-id` flag of Level 2: at least the right-most 7 bytes
+/// of the trace id are random. A trace that is continued keeps it, and
+/// [`RemoteContext::has_random_trace_id`](super::RemoteContext::has_random_trace_id)
+/// reads it.
+///
+/// ```
+/// use obs_runtime::propagation::{self, TraceFlags, RANDOM_TRACE_ID};
+///
+/// let headers = vec![(
+///     "traceparent".to_owned(),
+///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
+/// )];
+/// let remote = propagation::extract(&headers);
+/// assert_eq!(remote.trace_flags(), TraceFlags::SAMPLED | RANDOM_TRACE_ID);
+/// assert!(remote.has_random_trace_id());
+/// ```
+pub const RANDOM_TRACE_ID: TraceFlags = TraceFlags::new(0x02);
+
+/// The flags Level 2 defines: sampled and random trace id. Others are
+/// cleared when read, and never sent.
+const KNOWN_FLAGS: TraceFlags = TraceFlags::new(0x03);
+
 /// Length of a version-00 `traceparent`, and of the part of a higher version
 /// that this version knows.
 const TRACEPARENT_LEN: usize = 55;
@@ -10,7 +32,8 @@ const TRACEPARENT_LEN: usize = 55;
 /// not all zeros; version `ff` is invalid; version `00` is exactly 55
 /// characters; a higher version must have `-` after its first 55 characters,
 /// if it goes on (forward compatibility). Surrounding spaces and tabs (HTTP
-/// optional whitespace) are ignored. Flags other than sampled are cleared.
+/// optional whitespace) are ignored. Flags other than sampled and random
+/// trace id are cleared.
 pub(super) fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     let bytes = value.trim_matches([' ', '\t']).as_bytes();
     if bytes.len() < TRACEPARENT_LEN {
@@ -34,7 +57,7 @@ pub(super) fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFl
     Some((
         TraceId::from(trace_id),
         SpanId::from(span_id),
-        TraceFlags::new(flags) & TraceFlags::SAMPLED,
+        TraceFlags::new(flags) & KNOWN_FLAGS,
     ))
 }
 
@@ -49,4 +72,12 @@ fn lower_hex(digits: &[u8]) -> Option<u128> {
         };
         Some(value << 4 | u128::from(nibble))
     })
+}
+
+/// A version-00 `traceparent`, with the flags Level 2 defines.
+pub(super) fn format_traceparent(trace_id: TraceId, span_id: SpanId, flags: TraceFlags) -> String {
+    format!(
+        "00-{trace_id}-{span_id}-{:02x}",
+        (flags & KNOWN_FLAGS).to_u8()
+    )
 }

@@ -11,12 +11,33 @@ const MAX_TRACESTATE_MEMBERS: usize = 32;
 /// that a list which a proxy could carry is read whole.
 pub(super) const MAX_TRACESTATE_READ_BYTES: usize = 8 * 1024;
 
+/// The most bytes of outgoing `tracestate`. Twice the 512 characters the
+/// spec asks every vendor to propagate, and well within the 8 KiB header
+/// lines that proxies accept.
+pub const MAX_TRACESTATE_BYTES: usize = 4 * 1024;
+
+/// List-members longer than this are the first left out of an outgoing
+/// `tracestate` over [`MAX_TRACESTATE_BYTES`], as the spec describes.
+const LONG_MEMBER: usize = 128;
+
+/// A valid list-member that `TraceState` cannot hold (it refuses a
+/// 14-character system id, which the spec allows), with its place in the
+/// list; obs carries it beside the `TraceState` and sends it on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct HeldApart {
+    pub(super) position: usize,
+    pub(super) key: String,
+    pub(super) value: String,
+}
+
 /// Parses `tracestate` header values, combined in order as one list. Empty
 /// list-members and invalid ones are dropped, a repeated key keeps its
 /// first entry, and reading stops at the 32nd entry kept or after
 /// [`MAX_TRACESTATE_READ_BYTES`], whichever comes first: the cost is linear
 /// in the bytes examined, and bounded whatever the headers hold.
-pub(super) fn parse_tracestate(headers: &[&str]) -> TraceState {
+///
+/// Returns the members `TraceState` holds, and those it refuses.
+pub(super) fn parse_tracestate(headers: &[&str]) -> (TraceState, Vec<HeldApart>) {
     let mut members: Vec<(&str, &str)> = Vec::with_capacity(MAX_TRACESTATE_MEMBERS);
     for member in list_members(headers).map(|member| member.trim_matches([' ', '\t'])) {
         let Some((key, value)) = member.split_once('=') else {
@@ -31,12 +52,68 @@ pub(super) fn parse_tracestate(headers: &[&str]) -> TraceState {
         }
     }
     if let Ok(state) = TraceState::from_key_value(members.iter().copied()) {
-        return state;
+        return (state, Vec::new());
     }
-    // `TraceState` refuses some keys the spec allows (a 14-character system
-    // id); it takes the list whole or not at all, so only those are dropped.
-    members.retain(|(key, value)| TraceState::NONE.insert(*key, *value).is_ok());
-    TraceState::from_key_value(members).unwrap_or_default()
+    // `TraceState` takes the list whole or not at all: the members it
+    // refuses are held apart.
+    let mut held = Vec::new();
+    let mut position = 0;
+    members.retain(|&(key, value)| {
+        let holds = TraceState::NONE.insert(key, value).is_ok();
+        if !holds {
+            held.push(HeldApart {
+                position,
+                key: key.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        position += 1;
+        holds
+    });
+    (
+        TraceState::from_key_value(members).unwrap_or_default(),
+        held,
+    )
+}
+
+/// The outgoing `tracestate`: the members of `state`, with those `held`
+/// apart back in their places (unless `state` now has their key), within
+/// [`MAX_TRACESTATE_BYTES`]. Over the budget, whole members are left out:
+/// first those over 128 characters, from the end, then others from the
+/// end. `None` when no member is left: an empty header is not sent.
+pub(super) fn format_tracestate(state: &TraceState, held: &[HeldApart]) -> Option<String> {
+    let mut members: Vec<(&str, &str)> = state.into_iter().collect();
+    for member in held {
+        if members.len() < MAX_TRACESTATE_MEMBERS && state.get(&member.key).is_none() {
+            let position = member.position.min(members.len());
+            members.insert(position, (&member.key, &member.value));
+        }
+    }
+    let len = |(key, value): &(&str, &str)| key.len() + 1 + value.len();
+    // Members and the commas between them.
+    let mut total = members.iter().map(len).sum::<usize>() + members.len().saturating_sub(1);
+    for long_first in [true, false] {
+        let mut index = members.len();
+        while total > MAX_TRACESTATE_BYTES && index > 0 {
+            index -= 1;
+            if !long_first || len(&members[index]) > LONG_MEMBER {
+                total -= len(&members[index]) + usize::from(members.len() > 1);
+                members.remove(index);
+            }
+        }
+    }
+    (!members.is_empty()).then(|| {
+        let mut header = String::with_capacity(total);
+        for (i, (key, value)) in members.iter().enumerate() {
+            if i > 0 {
+                header.push(',');
+            }
+            header.push_str(key);
+            header.push('=');
+            header.push_str(value);
+        }
+        header
+    })
 }
 
 /// The list-members of `tracestate` headers combined in order, within their
@@ -61,7 +138,7 @@ fn list_members<'a>(headers: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
     examined.flat_map(|header| header.split(','))
 }
 
-/// A `tracestate` key, per Level 1:
+/// A `tracestate` key, per Level 1 and Level 2 (the grammar is the same):
 ///
 /// ```text
 /// key              = simple-key / multi-tenant-key
@@ -90,7 +167,7 @@ fn valid_key(key: &str) -> bool {
     }
 }
 
-/// A `tracestate` value, per Level 1: 1 to 256 printable ASCII characters
+/// A `tracestate` value, per Level 1 and Level 2: 1 to 256 printable ASCII characters
 /// (0x20 to 0x7E) other than `,` and `=`, not ending in a space.
 ///
 /// ```text

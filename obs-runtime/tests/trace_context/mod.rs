@@ -24,13 +24,14 @@ pub fn extract(headers: &[(&str, &str)]) -> RemoteContext {
     propagation::extract(&pairs(headers))
 }
 
-/// The tracestate extracted alongside a valid `traceparent`.
+/// The tracestate extracted alongside a valid `traceparent`, as it would
+/// be sent on.
 pub fn tracestate(values: &[&str]) -> String {
     let mut headers = vec![("traceparent", TRACEPARENT)];
     headers.extend(values.iter().map(|value| ("tracestate", *value)));
     let remote = extract(&headers);
     assert!(remote.is_valid());
-    remote.trace_state().header()
+    remote.tracestate().unwrap_or_default()
 }
 
 pub fn trace_id(hex: &str) -> TraceId {
