@@ -102,7 +102,7 @@ pub use exemplar::Exemplar;
 pub use init::{init, ObsGuard};
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
 pub use metrics::counter::Counter;
-pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};
+pub use metrics::family::{Family, Series, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
 pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};

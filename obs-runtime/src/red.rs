@@ -335,6 +335,7 @@ impl MetricGroup for FunctionMetricsGroup {
             cardinality: None,
             buckets: None,
             max_series: None,
+            max_label_bytes: None,
         },
         MetricDescriptor {
             name: Cow::Borrowed("obs_function_duration_seconds"),
@@ -345,6 +346,7 @@ impl MetricGroup for FunctionMetricsGroup {
             cardinality: None,
             buckets: Some(Cow::Borrowed(&DURATION_BUCKETS)),
             max_series: None,
+            max_label_bytes: None,
         },
     ];
 

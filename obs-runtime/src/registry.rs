@@ -4,10 +4,12 @@ use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, Met
 use crate::encoding::{Format, MetricEncoder, MetricSnapshot};
 use crate::metrics::histogram::Buckets;
 use crate::Violation;
+use obs_rules::FamilyLimit;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 /// A set of registered metrics, encoded together on a scrape.
@@ -38,9 +40,19 @@ use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 /// assert!(err.to_string().contains("already registered"));
 /// # Ok::<(), obs_runtime::RegistryError>(())
 /// ```
-#[derive(Default)]
 pub struct Registry {
     state: RwLock<State>,
+    // Whether OpenMetrics scrapes carry `_created` samples.
+    created_series: AtomicBool,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            state: RwLock::default(),
+            created_series: AtomicBool::new(true),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -203,6 +215,28 @@ impl Registry {
             .map(|owner| owner.to_string())
     }
 
+    /// Whether OpenMetrics scrapes carry a `_created` sample for each
+    /// counter and histogram series (on by default): the time the metric
+    /// was registered, which lets a query tell a restart from a reset. Turn
+    /// it off when a backend stores each `_created` sample as a series of
+    /// its own. The Prometheus text format never has them; OTLP export
+    /// keeps the start time either way.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, Format, MetricDef, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register_metric::<Counter>(MetricDef::new("jobs_total", "Jobs run."))?;
+    /// assert!(registry.encode(Format::OPENMETRICS).contains("jobs_created "));
+    /// registry.set_created_series(false);
+    /// assert!(!registry.encode(Format::OPENMETRICS).contains("_created"));
+    /// # Ok::<(), obs_runtime::RegistryError>(())
+    /// ```
+    pub fn set_created_series(&self, on: bool) {
+        // Relaxed: a setting read on its own at each scrape.
+        self.created_series.store(on, Ordering::Relaxed);
+    }
+
     /// Encodes every registered metric.
     pub fn encode(&self, format: Format) -> String {
         let mut out = String::new();
@@ -218,12 +252,14 @@ impl Registry {
     pub fn encode_to(&self, format: Format, out: &mut String) {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         let mut labels = String::new();
+        let created_series = self.created_series.load(Ordering::Relaxed);
         for entry in &state.entries {
             let mut descriptors = entry.descriptors.iter();
             entry.metrics.visit(&mut |metric| {
                 if let Some(descriptor) = descriptors.next() {
+                    let created = created_series.then_some(entry.created);
                     let mut encoder =
-                        MetricEncoder::text(out, format, descriptor, &mut labels, entry.created);
+                        MetricEncoder::text(out, format, descriptor, &mut labels, created);
                     encoder.write_header();
                     metric.encode(&mut encoder);
                 }
@@ -340,6 +376,7 @@ pub struct MetricDef {
     unit: Option<String>,
     buckets: Option<Buckets>,
     max_series: Option<usize>,
+    max_label_bytes: Option<usize>,
 }
 
 impl MetricDef {
@@ -351,6 +388,7 @@ impl MetricDef {
             unit: None,
             buckets: None,
             max_series: None,
+            max_label_bytes: None,
         }
     }
 
@@ -366,9 +404,18 @@ impl MetricDef {
         self
     }
 
-    /// The series cap of an unbounded family.
+    /// The series cap of an unbounded family (at least 1; the default is
+    /// [`DEFAULT_MAX_SERIES`](crate::DEFAULT_MAX_SERIES)).
     pub fn max_series(mut self, max_series: usize) -> Self {
         self.max_series = Some(max_series);
+        self
+    }
+
+    /// The longest label value, in bytes, an unbounded family keeps (at
+    /// least 1; the default is
+    /// [`DEFAULT_MAX_LABEL_BYTES`](crate::DEFAULT_MAX_LABEL_BYTES)).
+    pub fn max_label_bytes(mut self, max_label_bytes: usize) -> Self {
+        self.max_label_bytes = Some(max_label_bytes);
         self
     }
 
@@ -399,6 +446,16 @@ impl MetricDef {
                 help: Some("remove `.buckets(…)`".into()),
             }));
         }
+        let has_labels = !M::LABEL_NAMES.is_empty();
+        for (limit, set) in [
+            (FamilyLimit::MaxSeries, self.max_series),
+            (FamilyLimit::MaxLabelBytes, self.max_label_bytes),
+        ] {
+            if let Some(value) = set {
+                obs_rules::check_family_limit(limit, value, &self.name, has_labels)
+                    .map_err(invalid)?;
+            }
+        }
         let buckets = match M::TYPE {
             MetricType::Histogram => Some(Cow::Owned(
                 self.buckets.unwrap_or_default().bounds().to_vec(),
@@ -414,6 +471,7 @@ impl MetricDef {
             cardinality: M::CARDINALITY,
             buckets,
             max_series: self.max_series,
+            max_label_bytes: self.max_label_bytes,
         })
     }
 }

@@ -119,7 +119,12 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
             .as_ref()
             .get(index)
             .map_or(0, |cell| cell.fetch_add(1, Ordering::Relaxed));
-        add_f64(&self.sum, value);
+        // NaN is counted (in the `+Inf` bucket) but not summed: one NaN
+        // would make `_sum` NaN for good, and OpenMetrics then drops the
+        // series' `_sum` and `_count`.
+        if !value.is_nan() {
+            add_f64(&self.sum, value);
+        }
         (index, seen)
     }
 
@@ -195,7 +200,9 @@ impl Histogram {
         }
     }
 
-    /// Records one observation. `NaN` counts in the `+Inf` bucket only.
+    /// Records one observation. `NaN` counts in the `+Inf` bucket and the
+    /// count, and is left out of the sum, so one stray `NaN` changes no
+    /// series that a scrape exposes.
     #[inline]
     pub fn observe(&self, value: f64) {
         self.cells.record(self.buckets.bounds(), value);
