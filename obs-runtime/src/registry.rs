@@ -380,7 +380,8 @@ pub struct MetricDef {
 }
 
 impl MetricDef {
-    /// A metric named `name` (checked when registered) with help text.
+    /// A metric named `name` (checked when registered) with help text
+    /// (surrounding whitespace is trimmed).
     pub fn new(name: impl Into<String>, help: impl Into<String>) -> Self {
         MetricDef {
             name: name.into(),
@@ -465,7 +466,9 @@ impl MetricDef {
         Ok(MetricDescriptor {
             name: Cow::Owned(self.name),
             metric_type: M::TYPE,
-            help: Cow::Owned(self.help),
+            // Surrounding whitespace says nothing, and the text format
+            // cannot carry a leading space: readers skip it.
+            help: Cow::Owned(self.help.trim().to_owned()),
             unit,
             label_names: M::LABEL_NAMES,
             cardinality: M::CARDINALITY,
