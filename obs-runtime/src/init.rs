@@ -16,8 +16,8 @@ use tracing::Dispatch;
 use tracing_subscriber::filter::{filter_fn, EnvFilter};
 use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
 
-/// Whether an `init` has installed its subscriber in this process.
-static SUBSCRIBER_INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Whether `init` has run (successfully) in this process.
+static INITIALIZED: AtomicBool = AtomicBool::new(false);
 
 /// Sets up metrics, tracing and logs from the environment and installs the
 /// global `tracing` subscriber; keep the guard for the life of the program.
@@ -42,19 +42,28 @@ impl Config {
     /// recorded, the tracer provider as OpenTelemetry's global one; obs's W3C
     /// Trace Context propagator as its global propagator).
     ///
-    /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
-    /// is already set, before anything is started.
+    /// Fails with [`ConfigError::AlreadyInitialized`], before anything is
+    /// started, when `init` already ran in this process or a global
+    /// subscriber is already set (by other code, or by
+    /// `obs_runtime::testing`'s captures in a test binary).
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
-        // A second `init` is refused before it binds or spawns anything. A
-        // subscriber installed by other code is found when installing ours.
-        if (self.logs || self.tracing) && SUBSCRIBER_INSTALLED.load(Ordering::Acquire) {
+        // A second `init`, or one after other code (or a test capture) set
+        // the global subscriber, is refused before anything binds or spawns.
+        if (self.logs || self.tracing) && tracing::dispatcher::has_been_set() {
             return Err(ConfigError::AlreadyInitialized);
         }
-        let guard = self.build()?;
+        // Metrics alone install no subscriber, but a second endpoint and
+        // exporter would double them: `init` runs once per process.
+        if INITIALIZED.swap(true, Ordering::AcqRel) {
+            return Err(ConfigError::AlreadyInitialized);
+        }
+        let guard = self
+            .build()
+            .inspect_err(|_| INITIALIZED.store(false, Ordering::Release))?;
         if guard.installs_subscriber {
+            // Only a race with another thread setting one can fail here.
             tracing::dispatcher::set_global_default(guard.dispatch.clone())
                 .map_err(|_| ConfigError::AlreadyInitialized)?;
-            SUBSCRIBER_INSTALLED.store(true, Ordering::Release);
         }
         if let Some(provider) = &guard.tracer_provider {
             opentelemetry::global::set_tracer_provider(provider.clone());

@@ -25,8 +25,9 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
-    /// A global `tracing` subscriber was already installed, by an earlier
-    /// `init` or by other code: `init` installs one and cannot replace it.
+    /// `init` already ran in this process, or a global `tracing` subscriber
+    /// was installed by other code: `init` installs one and cannot replace
+    /// it. Nothing was started.
     AlreadyInitialized,
 }
 
@@ -87,8 +88,8 @@ impl fmt::Display for ConfigError {
             } => write!(f, "invalid {variable}={value:?}: expected {expected}"),
             ConfigError::Start { what, reason } => write!(f, "cannot start {what}: {reason}"),
             ConfigError::AlreadyInitialized => f.write_str(
-                "a global tracing subscriber is already installed; call obs_runtime::init once, \
-                 before any other subscriber is set",
+                "obs_runtime::init already ran, or a global tracing subscriber is already \
+                 installed; call obs_runtime::init once, before any other subscriber is set",
             ),
         }
     }
