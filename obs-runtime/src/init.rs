@@ -19,6 +19,10 @@ use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
 /// Whether `init` has run (successfully) in this process.
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
 
+/// Whether obs set the global `tracing` subscriber: `init`, or the first
+/// capture of `obs_runtime::testing`.
+pub(crate) static GLOBAL_SUBSCRIBER_SET: AtomicBool = AtomicBool::new(false);
+
 /// Sets up metrics, tracing and logs from the environment and installs the
 /// global `tracing` subscriber; keep the guard for the life of the program.
 ///
@@ -47,9 +51,11 @@ impl Config {
     /// subscriber is already set (by other code, or by
     /// `obs_runtime::testing`'s captures in a test binary).
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
-        // A second `init`, or one after other code (or a test capture) set
-        // the global subscriber, is refused before anything binds or spawns.
-        if (self.logs || self.tracing) && tracing::dispatcher::has_been_set() {
+        // An `init` after a test capture set the global subscriber is
+        // refused before anything binds or spawns. (A subscriber set by
+        // other code is found when installing ours: `tracing` cannot tell
+        // it apart from scoped ones until then.)
+        if (self.logs || self.tracing) && GLOBAL_SUBSCRIBER_SET.load(Ordering::Acquire) {
             return Err(ConfigError::AlreadyInitialized);
         }
         // Metrics alone install no subscriber, but a second endpoint and
@@ -61,9 +67,9 @@ impl Config {
             .build()
             .inspect_err(|_| INITIALIZED.store(false, Ordering::Release))?;
         if guard.installs_subscriber {
-            // Only a race with another thread setting one can fail here.
             tracing::dispatcher::set_global_default(guard.dispatch.clone())
                 .map_err(|_| ConfigError::AlreadyInitialized)?;
+            GLOBAL_SUBSCRIBER_SET.store(true, Ordering::Release);
         }
         if let Some(provider) = &guard.tracer_provider {
             opentelemetry::global::set_tracer_provider(provider.clone());

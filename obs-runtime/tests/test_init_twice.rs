@@ -1,7 +1,7 @@
-//! A second `init` in one process is refused with `AlreadyInitialized`
-//! before it starts anything: no bind of the metrics address (which the
-//! first `init` holds, and which used to fail with `AddrInUse`), no export
-//! thread. A binary of its own, since `init` sets process-wide state.
+//! `init` runs once per process, and a refused `init` starts nothing: no
+//! bind of the metrics address (a second `init` used to fail with
+//! `AddrInUse` after starting and stopping an export thread), no thread. A
+//! binary of its own, since `init` and captures set process-wide state.
 
 use obs_runtime::{Config, ConfigError};
 use std::net::TcpListener;
@@ -14,35 +14,39 @@ fn config(port: u16) -> Config {
         .logs(false)
 }
 
-#[test]
-fn a_second_init_is_refused_before_it_starts_anything() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _first = config(port).init().expect("the first init");
-    // The first init serves on `port`: a second one that started its
-    // endpoint would fail with `AddrInUse`.
-    assert!(TcpListener::bind(("127.0.0.1", port)).is_err());
-    match config(port).init() {
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[track_caller]
+fn assert_refused(config: Config) {
+    match config.init() {
         Err(ConfigError::AlreadyInitialized) => {}
-        other => panic!("{:?}", other.map(|_| "a second guard")),
+        other => panic!("{:?}", other.map(|_| "a guard")),
     }
-    // Nor does a second init on a free port bind it.
-    let free = TcpListener::bind("127.0.0.1:0").unwrap();
-    let free_port = free.local_addr().unwrap().port();
-    drop(free);
-    assert!(matches!(
-        config(free_port).init(),
-        Err(ConfigError::AlreadyInitialized)
-    ));
-    TcpListener::bind(("127.0.0.1", free_port)).expect("the refused init bound nothing");
-    // Metrics alone install no subscriber, and are refused all the same.
-    let metrics_only = config(free_port).tracing(false);
-    assert!(matches!(
-        metrics_only.init(),
-        Err(ConfigError::AlreadyInitialized)
-    ));
-    TcpListener::bind(("127.0.0.1", free_port)).expect("the refused init bound nothing");
+}
+
+#[test]
+fn init_runs_once_and_a_refused_one_starts_nothing() {
+    // A test capture sets the global subscriber: an `init` that would
+    // install one is refused, and binds nothing.
+    let ((), _) = obs_runtime::testing::capture(|| tracing::info!("captured"));
+    let port = free_port();
+    assert_refused(config(port));
+    TcpListener::bind(("127.0.0.1", port)).expect("the refused init bound nothing");
+
+    // Metrics alone need no subscriber: that `init` serves on `port`.
+    let _first = config(port)
+        .tracing(false)
+        .init()
+        .expect("a metrics-only init");
+    assert!(TcpListener::bind(("127.0.0.1", port)).is_err());
+
+    // A second one is refused, not `AddrInUse`; on a free port it binds
+    // nothing either.
+    assert_refused(config(port).tracing(false));
+    let other = free_port();
+    assert_refused(config(other).tracing(false));
+    TcpListener::bind(("127.0.0.1", other)).expect("the refused init bound nothing");
 }
