@@ -381,7 +381,8 @@ pub struct MetricDef {
 
 impl MetricDef {
     /// A metric named `name` (checked when registered) with help text
-    /// (surrounding whitespace is trimmed).
+    /// (leading spaces and tabs are trimmed: the text format cannot carry
+    /// them).
     pub fn new(name: impl Into<String>, help: impl Into<String>) -> Self {
         MetricDef {
             name: name.into(),
@@ -466,9 +467,9 @@ impl MetricDef {
         Ok(MetricDescriptor {
             name: Cow::Owned(self.name),
             metric_type: M::TYPE,
-            // Surrounding whitespace says nothing, and the text format
-            // cannot carry a leading space: readers skip it.
-            help: Cow::Owned(self.help.trim().to_owned()),
+            // The text format cannot carry a leading space or tab (readers
+            // skip them after `# HELP name`), nor could it say anything.
+            help: Cow::Owned(self.help.trim_start_matches([' ', '\t']).to_owned()),
             unit,
             label_names: M::LABEL_NAMES,
             cardinality: M::CARDINALITY,

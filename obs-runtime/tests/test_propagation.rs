@@ -425,11 +425,33 @@ fn measured_step() -> u32 {
     1
 }
 
+#[traced(level = "info", name = "red.exemplar_async", metrics)]
+async fn measured_async_step() -> u32 {
+    std::future::ready(1).await
+}
+
 #[test]
 fn red_durations_carry_the_trace_as_an_exemplar() {
-    let (_, spans) = exported(measured_step);
-    let span = span(&spans, "red.exemplar");
-    let red = obs_runtime::function_metrics("red.exemplar").expect("called");
+    assert_exemplar_of("red.exemplar", measured_step);
+}
+
+/// An async call records after its last poll, outside its span: the
+/// exemplar still carries the call's own span, not its caller's.
+#[test]
+fn async_red_durations_carry_their_own_span_as_an_exemplar() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_exemplar_of("red.exemplar_async", || {
+        let caller = tracing::info_span!("red.caller");
+        caller.in_scope(|| runtime.block_on(measured_async_step()))
+    });
+}
+
+fn assert_exemplar_of(name: &str, call: impl FnOnce() -> u32) {
+    let (_, spans) = exported(call);
+    let span = span(&spans, name);
+    let red = obs_runtime::function_metrics(name).expect("called");
     let exemplar = red
         .duration()
         .exemplars

@@ -179,6 +179,30 @@ pub struct HistogramSnapshot {
     pub exemplars: Vec<Option<Exemplar>>,
 }
 
+impl HistogramSnapshot {
+    /// Adds `other`, a snapshot of a histogram with the same buckets: counts
+    /// and sums add up, and a bucket without an exemplar takes `other`'s.
+    pub(crate) fn add(&mut self, other: &HistogramSnapshot) {
+        for (count, other) in self
+            .cumulative_counts
+            .iter_mut()
+            .zip(&other.cumulative_counts)
+        {
+            *count += other;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        if self.exemplars.is_empty() {
+            self.exemplars.clone_from(&other.exemplars);
+        }
+        for (exemplar, other) in self.exemplars.iter_mut().zip(&other.exemplars) {
+            if exemplar.is_none() {
+                *exemplar = *other;
+            }
+        }
+    }
+}
+
 impl Default for Histogram {
     fn default() -> Self {
         Histogram::new()
