@@ -2,6 +2,9 @@
 //! services for gRPC and `POST /v1/traces`, `POST /v1/metrics` for
 //! HTTP/protobuf, on one loopback port (hyper serves HTTP/1.1 and HTTP/2
 //! prior knowledge side by side). It records every request it accepts.
+//!
+//! Each test binary that includes it uses part of it.
+#![allow(dead_code)]
 
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
@@ -50,6 +53,19 @@ pub struct Received {
     pub metrics: Vec<(Transport, ExportMetricsServiceRequest)>,
     /// Data points each metrics answer reports as rejected (`partial_success`).
     pub reject_points: i64,
+    /// The next metrics requests to refuse, and how.
+    pub refuse_metrics: Option<(usize, Refusal)>,
+    /// Metrics requests refused so far.
+    pub refused_metrics: usize,
+}
+
+/// How the receiver refuses a metrics request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `UNAVAILABLE` over gRPC, 503 over HTTP: the exporter should retry.
+    Unavailable,
+    /// `INVALID_ARGUMENT` over gRPC, 400 over HTTP: it should not.
+    Invalid,
 }
 
 /// One received span with its resource, ids in lowercase hex.
@@ -90,18 +106,28 @@ impl Sink {
         &self,
         transport: Transport,
         request: ExportMetricsServiceRequest,
-    ) -> ExportMetricsServiceResponse {
+    ) -> Result<ExportMetricsServiceResponse, Refusal> {
         let mut rejected = 0;
+        let mut refusal = None;
         self.record(|r| {
+            if let Some((count, how)) = r.refuse_metrics {
+                r.refuse_metrics = (count > 1).then_some((count - 1, how));
+                r.refused_metrics += 1;
+                refusal = Some(how);
+                return;
+            }
             r.metrics.push((transport, request));
             rejected = r.reject_points;
         });
-        ExportMetricsServiceResponse {
+        if let Some(refusal) = refusal {
+            return Err(refusal);
+        }
+        Ok(ExportMetricsServiceResponse {
             partial_success: (rejected > 0).then(|| ExportMetricsPartialSuccess {
                 rejected_data_points: rejected,
                 error_message: "rejected by the test".into(),
             }),
-        }
+        })
     }
 
     fn record(&self, f: impl FnOnce(&mut Received)) {
@@ -127,10 +153,11 @@ impl MetricsService for Sink {
         &self,
         request: tonic::Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
-        let request = request.into_inner();
-        Ok(tonic::Response::new(
-            self.metrics_answer(Transport::Grpc, request),
-        ))
+        match self.metrics_answer(Transport::Grpc, request.into_inner()) {
+            Ok(answer) => Ok(tonic::Response::new(answer)),
+            Err(Refusal::Unavailable) => Err(tonic::Status::unavailable("refused by the test")),
+            Err(Refusal::Invalid) => Err(tonic::Status::invalid_argument("refused by the test")),
+        }
     }
 }
 
@@ -173,6 +200,15 @@ impl Receiver {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .reject_points = points;
+    }
+
+    /// The next `count` metrics requests are refused as `how` says, and
+    /// not recorded.
+    pub fn refuse_metrics(&self, count: usize, how: Refusal) {
+        self.received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .refuse_metrics = (count > 0).then_some((count, how));
     }
 
     /// `http://127.0.0.1:port`: the base endpoint for both protocols.
@@ -384,12 +420,11 @@ async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> R
             Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
         },
         "/v1/metrics" => match ExportMetricsServiceRequest::decode(body) {
-            Ok(request) => plain(
-                StatusCode::OK,
-                sink.metrics_answer(Transport::Http, request)
-                    .encode_to_vec()
-                    .into(),
-            ),
+            Ok(request) => match sink.metrics_answer(Transport::Http, request) {
+                Ok(answer) => plain(StatusCode::OK, answer.encode_to_vec().into()),
+                Err(Refusal::Unavailable) => plain(StatusCode::SERVICE_UNAVAILABLE, Bytes::new()),
+                Err(Refusal::Invalid) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
+            },
             Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
         },
         _ => plain(StatusCode::NOT_FOUND, Bytes::new()),

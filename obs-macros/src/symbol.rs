@@ -9,7 +9,8 @@ pub(crate) const NAME: &str = "name";
 pub(crate) const HELP: &str = "help";
 pub(crate) const UNIT: &str = "unit";
 pub(crate) const BUCKETS: &str = "buckets";
-pub(crate) const MAX_SERIES: &str = "max_series";
+pub(crate) const MAX_SERIES: &str = obs_rules::FamilyLimit::MaxSeries.key();
+pub(crate) const MAX_LABEL_BYTES: &str = obs_rules::FamilyLimit::MaxLabelBytes.key();
 pub(crate) const UNBOUNDED: &str = "unbounded";
 pub(crate) const RENAME: &str = "rename";
 

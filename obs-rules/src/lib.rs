@@ -1,5 +1,5 @@
 //! The rules obs applies to metric names, units, label names, label values,
-//! histogram buckets, span names and secrets.
+//! family limits, histogram buckets, span names and secrets.
 //!
 //! There is exactly one copy of each rule: `obs-macros` calls these functions
 //! at expansion time (turning a [`Violation`] into a spanned compile error) and
@@ -19,6 +19,7 @@
 mod buckets;
 mod case;
 mod label;
+mod limits;
 mod metric;
 mod secret;
 mod span;
@@ -26,6 +27,7 @@ mod span;
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
 pub use case::{suggest_snake_case, to_snake_case};
 pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES};
+pub use limits::{check_family_limit, FamilyLimit, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
 pub use metric::{
     check_declared_unit, check_help, check_metric_name, check_prefix, unit_of, MetricType,
     BASE_UNITS,

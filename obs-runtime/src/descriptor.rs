@@ -55,6 +55,10 @@ pub struct MetricDescriptor {
     /// The most series an unbounded family keeps before it sends new label
     /// values to its overflow series; `None` means the default, 2,000.
     pub max_series: Option<usize>,
+    /// The longest label value, in bytes, an unbounded family keeps; a
+    /// longer one goes to its overflow series. `None` means the default,
+    /// [`DEFAULT_MAX_LABEL_BYTES`](crate::DEFAULT_MAX_LABEL_BYTES).
+    pub max_label_bytes: Option<usize>,
 }
 
 impl MetricDescriptor {

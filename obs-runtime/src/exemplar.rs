@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError, TryLockError};
-use std::time::SystemTime;
 
 /// An observation with the trace and span it was made in.
 #[derive(Clone, Copy, PartialEq)]
@@ -80,13 +79,6 @@ impl ExemplarCells {
                 .collect()
         })
     }
-}
-
-/// Seconds since the Unix epoch, now.
-pub(crate) fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |since| since.as_secs_f64())
 }
 
 /// The trace and span ids of the current `tracing` span, when it belongs to

@@ -2,7 +2,7 @@
 //! subscriber (filter, OpenTelemetry spans, log lines with trace ids), the
 //! `/metrics` endpoint and, with feature `otlp`, OTLP export.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SHUTDOWN_TIMEOUT};
 use crate::export::http::MetricsServer;
 use crate::logs;
 use opentelemetry::trace::TracerProvider as _;
@@ -16,11 +16,12 @@ use tracing::Dispatch;
 use tracing_subscriber::filter::{filter_fn, EnvFilter};
 use tracing_subscriber::layer::{Identity, Layer, SubscriberExt};
 
-/// Whether an `init` has installed its subscriber in this process.
-static SUBSCRIBER_INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Whether `init` has run (successfully) in this process.
+static INITIALIZED: AtomicBool = AtomicBool::new(false);
 
-/// How long dropping the guard may take in all.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Whether obs set the global `tracing` subscriber: `init`, or the first
+/// capture of `obs_runtime::testing`.
+pub(crate) static GLOBAL_SUBSCRIBER_SET: AtomicBool = AtomicBool::new(false);
 
 /// Sets up metrics, tracing and logs from the environment and installs the
 /// global `tracing` subscriber; keep the guard for the life of the program.
@@ -45,19 +46,30 @@ impl Config {
     /// recorded, the tracer provider as OpenTelemetry's global one; obs's W3C
     /// Trace Context propagator as its global propagator).
     ///
-    /// Fails with [`ConfigError::AlreadyInitialized`] when a global subscriber
-    /// is already set, before anything is started.
+    /// Fails with [`ConfigError::AlreadyInitialized`], before anything is
+    /// started, when `init` already ran in this process or a global
+    /// subscriber is already set (by other code, or by
+    /// `obs_runtime::testing`'s captures in a test binary).
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
-        // A second `init` is refused before it binds or spawns anything. A
-        // subscriber installed by other code is found when installing ours.
-        if (self.logs || self.tracing) && SUBSCRIBER_INSTALLED.load(Ordering::Acquire) {
+        // An `init` after a test capture set the global subscriber is
+        // refused before anything binds or spawns. (A subscriber set by
+        // other code is found when installing ours: `tracing` cannot tell
+        // it apart from scoped ones until then.)
+        if (self.logs || self.tracing) && GLOBAL_SUBSCRIBER_SET.load(Ordering::Acquire) {
             return Err(ConfigError::AlreadyInitialized);
         }
-        let guard = self.build()?;
+        // Metrics alone install no subscriber, but a second endpoint and
+        // exporter would double them: `init` runs once per process.
+        if INITIALIZED.swap(true, Ordering::AcqRel) {
+            return Err(ConfigError::AlreadyInitialized);
+        }
+        let guard = self
+            .build()
+            .inspect_err(|_| INITIALIZED.store(false, Ordering::Release))?;
         if guard.installs_subscriber {
             tracing::dispatcher::set_global_default(guard.dispatch.clone())
                 .map_err(|_| ConfigError::AlreadyInitialized)?;
-            SUBSCRIBER_INSTALLED.store(true, Ordering::Release);
+            GLOBAL_SUBSCRIBER_SET.store(true, Ordering::Release);
         }
         if let Some(provider) = &guard.tracer_provider {
             opentelemetry::global::set_tracer_provider(provider.clone());

@@ -71,7 +71,8 @@
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
-pub mod config;
+mod clock;
+mod config;
 mod descriptor;
 mod encoding;
 mod exemplar;
@@ -92,7 +93,8 @@ mod span;
 pub mod testing;
 
 pub use config::{
-    Config, ConfigError, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings,
+    Config, ConfigError, ExportSettings, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler,
+    SignalSettings,
 };
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};
@@ -101,7 +103,7 @@ pub use exemplar::Exemplar;
 pub use init::{init, ObsGuard};
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
 pub use metrics::counter::Counter;
-pub use metrics::family::{Family, Series, DEFAULT_MAX_SERIES};
+pub use metrics::family::{Family, Series, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
 pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};

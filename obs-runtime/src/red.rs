@@ -7,10 +7,14 @@
 //! their first call, and one group in [`Registry::global`] exposes them all
 //! under names shared by every function, so one dashboard serves all:
 //!
-//! - `obs_function_calls_total{function, module, result="ok"|"error"}`
+//! - `obs_function_calls_total{function, module, result="ok"|"error"|"cancelled"}`
 //! - `obs_function_duration_seconds{function, module}` (histogram)
 //!
-//! `function` is the span name. The `obs_` prefix is reserved for these.
+//! `function` is the span name. Callsites with the same span name in one
+//! module (a method of several impls given one `name`) are one series: their
+//! counts and durations are added up at each scrape. A call whose future was
+//! dropped before it finished counts as `cancelled`. The `obs_` prefix is
+//! reserved for these.
 
 use crate::descriptor::{EncodeMetric, MetricDescriptor, MetricGroup, MetricType};
 use crate::encoding::MetricEncoder;
@@ -43,6 +47,7 @@ pub struct FunctionMetrics {
     module: &'static str,
     ok: Counter,
     error: Counter,
+    cancelled: Counter,
     duration: HistogramCells<[AtomicU64; DURATION_BUCKETS.len() + 1]>,
     linked: AtomicBool,
     next: AtomicPtr<FunctionMetrics>,
@@ -60,6 +65,7 @@ impl FunctionMetrics {
             module,
             ok: Counter::new(),
             error: Counter::new(),
+            cancelled: Counter::new(),
             duration: HistogramCells::new(
                 [const { AtomicU64::new(0) }; DURATION_BUCKETS.len() + 1],
             ),
@@ -80,6 +86,7 @@ impl FunctionMetrics {
             metrics: self,
             start: Start::now(),
             failed: false,
+            finished: false,
         }
     }
 
@@ -111,11 +118,11 @@ impl FunctionMetrics {
         }
     }
 
-    fn record(&self, seconds: f64, failed: bool) {
-        if failed {
-            self.error.inc();
-        } else {
-            self.ok.inc();
+    fn record(&self, seconds: f64, outcome: Outcome) {
+        match outcome {
+            Outcome::Ok => self.ok.inc(),
+            Outcome::Error => self.error.inc(),
+            Outcome::Cancelled => self.cancelled.inc(),
         }
         let (index, seen) = self.duration.record(&DURATION_BUCKETS, seconds);
         // The first call in each bucket, then one in `EXEMPLAR_EVERY`, looks
@@ -142,6 +149,12 @@ impl FunctionMetrics {
         self.error.get()
     }
 
+    /// Calls of an `async` function whose future was dropped before it
+    /// finished.
+    pub fn cancelled_count(&self) -> u64 {
+        self.cancelled.get()
+    }
+
     /// The call durations.
     pub fn duration(&self) -> HistogramSnapshot {
         self.duration.snapshot()
@@ -153,14 +166,24 @@ impl FunctionMetrics {
     }
 }
 
-/// Times one call of a traced function; records when dropped, as an error if
-/// [`CallTimer::fail`] was called or the thread is panicking.
+/// Times one call of a traced function; records when dropped: `ok` after
+/// [`CallTimer::finish`], `error` after [`CallTimer::fail`] or when the
+/// thread is panicking, `cancelled` when dropped unfinished otherwise (the
+/// future of an `async` call dropped before it completed).
 #[derive(Debug)]
 #[must_use = "the timer records when dropped"]
 pub struct CallTimer {
     metrics: &'static FunctionMetrics,
     start: Start,
     failed: bool,
+    finished: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Ok,
+    Error,
+    Cancelled,
 }
 
 impl CallTimer {
@@ -169,13 +192,25 @@ impl CallTimer {
     pub fn fail(&mut self) {
         self.failed = true;
     }
+
+    /// The call returned: records it, as `ok` unless it failed.
+    #[inline]
+    pub fn finish(mut self) {
+        self.finished = true;
+    }
 }
 
 impl Drop for CallTimer {
     #[inline]
     fn drop(&mut self) {
-        let failed = self.failed || std::thread::panicking();
-        self.metrics.record(self.start.elapsed_seconds(), failed);
+        let outcome = if self.failed || std::thread::panicking() {
+            Outcome::Error
+        } else if self.finished {
+            Outcome::Ok
+        } else {
+            Outcome::Cancelled
+        };
+        self.metrics.record(self.start.elapsed_seconds(), outcome);
     }
 }
 
@@ -291,34 +326,83 @@ impl LabelSet for CallLabels {
 struct Calls;
 struct Durations;
 
+/// The callsites of one `(function, module)`, added up.
+struct Merged {
+    function: &'static str,
+    module: &'static str,
+    ok: u64,
+    error: u64,
+    cancelled: u64,
+    duration: HistogramSnapshot,
+}
+
+/// Every linked callsite, those sharing a span name and module added up
+/// into one, in first-called order: two series with one label set would
+/// make the exposition invalid.
+fn merged_callsites() -> Vec<Merged> {
+    let mut merged: Vec<Merged> = Vec::new();
+    for_each_callsite(|callsite| {
+        let duration = callsite.duration();
+        let (ok, error, cancelled) = (
+            callsite.ok_count(),
+            callsite.error_count(),
+            callsite.cancelled_count(),
+        );
+        let same = |m: &&mut Merged| m.function == callsite.function && m.module == callsite.module;
+        match merged.iter_mut().find(same) {
+            Some(into) => {
+                into.ok += ok;
+                into.error += error;
+                into.cancelled += cancelled;
+                into.duration.add(&duration);
+            }
+            None => merged.push(Merged {
+                function: callsite.function,
+                module: callsite.module,
+                ok,
+                error,
+                cancelled,
+                duration,
+            }),
+        }
+    });
+    // The list is newest first.
+    merged.reverse();
+    merged
+}
+
 impl EncodeMetric for Calls {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        for_each_callsite(|callsite| {
-            for (result, counter) in [("ok", &callsite.ok), ("error", &callsite.error)] {
+        for callsite in merged_callsites() {
+            for (result, count) in [
+                ("ok", callsite.ok),
+                ("error", callsite.error),
+                ("cancelled", callsite.cancelled),
+            ] {
                 let labels = CallLabels {
                     function: callsite.function,
                     module: callsite.module,
                     result: Some(result),
                 };
                 encoder.set_labels(CallLabels::NAMES, &labels);
-                counter.encode(encoder);
+                encoder.counter(count);
             }
-        });
+        }
         encoder.clear_labels();
     }
 }
 
 impl EncodeMetric for Durations {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        for_each_callsite(|callsite| {
+        for callsite in merged_callsites() {
             let labels = CallLabels {
                 function: callsite.function,
                 module: callsite.module,
                 result: None,
             };
             encoder.set_labels(&CallLabels::NAMES[..2], &labels);
-            encoder.histogram(&DURATION_BUCKETS, &callsite.duration());
-        });
+            encoder.histogram(&DURATION_BUCKETS, &callsite.duration);
+        }
         encoder.clear_labels();
     }
 }
@@ -335,6 +419,7 @@ impl MetricGroup for FunctionMetricsGroup {
             cardinality: None,
             buckets: None,
             max_series: None,
+            max_label_bytes: None,
         },
         MetricDescriptor {
             name: Cow::Borrowed("obs_function_duration_seconds"),
@@ -345,6 +430,7 @@ impl MetricGroup for FunctionMetricsGroup {
             cardinality: None,
             buckets: Some(Cow::Borrowed(&DURATION_BUCKETS)),
             max_series: None,
+            max_label_bytes: None,
         },
     ];
 

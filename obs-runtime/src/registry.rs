@@ -4,12 +4,13 @@ use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, Met
 use crate::encoding::{Format, MetricEncoder, MetricSnapshot};
 use crate::metrics::histogram::Buckets;
 use crate::Violation;
+use obs_rules::FamilyLimit;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
-use std::time::SystemTime;
 
 /// A set of registered metrics, encoded together on a scrape.
 ///
@@ -39,9 +40,19 @@ use std::time::SystemTime;
 /// assert!(err.to_string().contains("already registered"));
 /// # Ok::<(), obs_runtime::RegistryError>(())
 /// ```
-#[derive(Default)]
 pub struct Registry {
     state: RwLock<State>,
+    // Whether OpenMetrics scrapes carry `_created` samples.
+    created_series: AtomicBool,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            state: RwLock::default(),
+            created_series: AtomicBool::new(true),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -172,9 +183,7 @@ impl Registry {
                 .families
                 .insert(descriptor.family_name().to_owned(), owner.clone());
         }
-        let created = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0.0, |since| since.as_secs_f64());
+        let created = crate::clock::unix_seconds();
         state.entries.push(Entry {
             owner,
             descriptors,
@@ -206,6 +215,28 @@ impl Registry {
             .map(|owner| owner.to_string())
     }
 
+    /// Whether OpenMetrics scrapes carry a `_created` sample for each
+    /// counter and histogram series (on by default): the time the metric
+    /// was registered, which lets a query tell a restart from a reset. Turn
+    /// it off when a backend stores each `_created` sample as a series of
+    /// its own. The Prometheus text format never has them; OTLP export
+    /// keeps the start time either way.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, Format, MetricDef, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register_metric::<Counter>(MetricDef::new("jobs_total", "Jobs run."))?;
+    /// assert!(registry.encode(Format::OPENMETRICS).contains("jobs_created "));
+    /// registry.set_created_series(false);
+    /// assert!(!registry.encode(Format::OPENMETRICS).contains("_created"));
+    /// # Ok::<(), obs_runtime::RegistryError>(())
+    /// ```
+    pub fn set_created_series(&self, on: bool) {
+        // Relaxed: a setting read on its own at each scrape.
+        self.created_series.store(on, Ordering::Relaxed);
+    }
+
     /// Encodes every registered metric.
     pub fn encode(&self, format: Format) -> String {
         let mut out = String::new();
@@ -221,12 +252,14 @@ impl Registry {
     pub fn encode_to(&self, format: Format, out: &mut String) {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         let mut labels = String::new();
+        let created_series = self.created_series.load(Ordering::Relaxed);
         for entry in &state.entries {
             let mut descriptors = entry.descriptors.iter();
             entry.metrics.visit(&mut |metric| {
                 if let Some(descriptor) = descriptors.next() {
+                    let created = created_series.then_some(entry.created);
                     let mut encoder =
-                        MetricEncoder::text(out, format, descriptor, &mut labels, entry.created);
+                        MetricEncoder::text(out, format, descriptor, &mut labels, created);
                     encoder.write_header();
                     metric.encode(&mut encoder);
                 }
@@ -343,10 +376,13 @@ pub struct MetricDef {
     unit: Option<String>,
     buckets: Option<Buckets>,
     max_series: Option<usize>,
+    max_label_bytes: Option<usize>,
 }
 
 impl MetricDef {
-    /// A metric named `name` (checked when registered) with help text.
+    /// A metric named `name` (checked when registered) with help text
+    /// (leading spaces and tabs are trimmed: the text format cannot carry
+    /// them).
     pub fn new(name: impl Into<String>, help: impl Into<String>) -> Self {
         MetricDef {
             name: name.into(),
@@ -354,6 +390,7 @@ impl MetricDef {
             unit: None,
             buckets: None,
             max_series: None,
+            max_label_bytes: None,
         }
     }
 
@@ -369,9 +406,18 @@ impl MetricDef {
         self
     }
 
-    /// The series cap of an unbounded family.
+    /// The series cap of an unbounded family (at least 1; the default is
+    /// [`DEFAULT_MAX_SERIES`](crate::DEFAULT_MAX_SERIES)).
     pub fn max_series(mut self, max_series: usize) -> Self {
         self.max_series = Some(max_series);
+        self
+    }
+
+    /// The longest label value, in bytes, an unbounded family keeps (at
+    /// least 1; the default is
+    /// [`DEFAULT_MAX_LABEL_BYTES`](crate::DEFAULT_MAX_LABEL_BYTES)).
+    pub fn max_label_bytes(mut self, max_label_bytes: usize) -> Self {
+        self.max_label_bytes = Some(max_label_bytes);
         self
     }
 
@@ -402,6 +448,16 @@ impl MetricDef {
                 help: Some("remove `.buckets(…)`".into()),
             }));
         }
+        let has_labels = !M::LABEL_NAMES.is_empty();
+        for (limit, set) in [
+            (FamilyLimit::MaxSeries, self.max_series),
+            (FamilyLimit::MaxLabelBytes, self.max_label_bytes),
+        ] {
+            if let Some(value) = set {
+                obs_rules::check_family_limit(limit, value, &self.name, has_labels)
+                    .map_err(invalid)?;
+            }
+        }
         let buckets = match M::TYPE {
             MetricType::Histogram => Some(Cow::Owned(
                 self.buckets.unwrap_or_default().bounds().to_vec(),
@@ -411,12 +467,15 @@ impl MetricDef {
         Ok(MetricDescriptor {
             name: Cow::Owned(self.name),
             metric_type: M::TYPE,
-            help: Cow::Owned(self.help),
+            // The text format cannot carry a leading space or tab (readers
+            // skip them after `# HELP name`), nor could it say anything.
+            help: Cow::Owned(self.help.trim_start_matches([' ', '\t']).to_owned()),
             unit,
             label_names: M::LABEL_NAMES,
             cardinality: M::CARDINALITY,
             buckets,
             max_series: self.max_series,
+            max_label_bytes: self.max_label_bytes,
         })
     }
 }

@@ -354,7 +354,10 @@ impl Visit for Fields {
 fn install_sometimes_default() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
-        let _ = tracing::dispatcher::set_global_default(Dispatch::new(Sometimes));
+        if tracing::dispatcher::set_global_default(Dispatch::new(Sometimes)).is_ok() {
+            #[cfg(feature = "init")]
+            crate::init::GLOBAL_SUBSCRIBER_SET.store(true, std::sync::atomic::Ordering::Release);
+        }
     });
 }
 

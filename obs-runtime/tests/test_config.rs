@@ -2,8 +2,7 @@
 //! every way it can be invalid. Parsed from lists of pairs, so no test
 //! touches the process environment.
 
-use obs_runtime::config::VARIABLES;
-use obs_runtime::{Config, ConfigError, LogFormat, OtlpTarget, Protocol, Sampler};
+use obs_runtime::{Config, ConfigError, ExportSettings, LogFormat, OtlpTarget, Protocol, Sampler};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -48,11 +47,11 @@ fn defaults_when_nothing_is_set() {
     assert_eq!(config.sampler, Sampler::ParentBasedAlwaysOn);
     assert_eq!(config.traces_target().unwrap(), None);
     assert_eq!(config.metrics_target().unwrap(), None);
-    assert_eq!(config.otlp_timeout, Duration::from_secs(10));
-    assert_eq!(config.metrics_export_interval, Duration::from_secs(60));
-    assert_eq!(config.span_queue_size, 2048);
-    assert_eq!(config.span_batch_size, 512);
-    assert_eq!(config.span_schedule_delay, Duration::from_secs(5));
+    assert_eq!(config.export.timeout, Duration::from_secs(10));
+    assert_eq!(config.export.metrics_interval, Duration::from_secs(60));
+    assert_eq!(config.export.span_queue_size, 2048);
+    assert_eq!(config.export.span_batch_size, 512);
+    assert_eq!(config.export.span_schedule_delay, Duration::from_secs(5));
     assert!(config
         .effective_service_name()
         .starts_with("unknown_service:"));
@@ -61,7 +60,7 @@ fn defaults_when_nothing_is_set() {
 
 #[test]
 fn empty_values_count_as_unset() {
-    let vars: Vec<(&str, &str)> = VARIABLES.iter().map(|&name| (name, "  ")).collect();
+    let vars: Vec<(&str, &str)> = Config::VARIABLES.iter().map(|&name| (name, "  ")).collect();
     let config = parse(&vars);
     assert!(config.metrics && config.tracing);
     assert_eq!(config.metrics_addr, "127.0.0.1:9464".parse().unwrap());
@@ -174,7 +173,8 @@ fn log_format_and_filter() {
 
     let config = parse(&[("RUST_LOG", "my_crate=debug,warn")]);
     assert_eq!(config.log_filter, "my_crate=debug,warn");
-    for bad in ["my_crate=loud", "[{"] {
+    // `, ß[` once panicked inside tracing-subscriber's directive parser.
+    for bad in ["my_crate=loud", "[{", ", ß[", "crate=ünïcode"] {
         let err = invalid("RUST_LOG", bad);
         assert!(err.to_string().contains("filter directives"), "{err}");
     }
@@ -349,11 +349,14 @@ fn timeouts_intervals_and_queues() {
         ("OTEL_BSP_MAX_QUEUE_SIZE", "64"),
         ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"),
     ]);
-    assert_eq!(config.otlp_timeout, Duration::from_millis(2500));
-    assert_eq!(config.metrics_export_interval, Duration::from_secs(15));
-    assert_eq!(config.span_schedule_delay, Duration::from_millis(200));
-    assert_eq!(config.span_queue_size, 64);
-    assert_eq!(config.span_batch_size, 16);
+    assert_eq!(config.export.timeout, Duration::from_millis(2500));
+    assert_eq!(config.export.metrics_interval, Duration::from_secs(15));
+    assert_eq!(
+        config.export.span_schedule_delay,
+        Duration::from_millis(200)
+    );
+    assert_eq!(config.export.span_queue_size, 64);
+    assert_eq!(config.export.span_batch_size, 16);
 
     for (value, expected) in [
         ("500ms", Duration::from_millis(500)),
@@ -364,7 +367,7 @@ fn timeouts_intervals_and_queues() {
             ("OTEL_METRIC_EXPORT_INTERVAL", "15000"),
             ("OBS_METRICS_EXPORT_INTERVAL", value),
         ]);
-        assert_eq!(config.metrics_export_interval, expected, "{value}");
+        assert_eq!(config.export.metrics_interval, expected, "{value}");
     }
 
     for bad in ["10s", "-1", "1.5", "soon"] {
@@ -436,16 +439,16 @@ fn settings_made_in_code_are_checked_too() {
         .unwrap_err();
     assert_eq!(err.variable(), Some("sampler"));
     let err = Config::new()
-        .metrics_export_interval(Duration::ZERO)
+        .export(ExportSettings::default().metrics_interval(Duration::ZERO))
         .validate()
         .unwrap_err();
-    assert_eq!(err.variable(), Some("metrics_export_interval"));
+    assert_eq!(err.variable(), Some("metrics_interval"));
 }
 
 #[test]
 fn every_variable_is_documented() {
     let doc = include_str!("../../docs/CONFIGURATION.md");
-    for name in VARIABLES {
+    for name in Config::VARIABLES {
         assert!(
             doc.contains(&format!("`{name}`")),
             "{name} is missing from docs/CONFIGURATION.md"
@@ -474,41 +477,57 @@ fn zero_timeouts_and_huge_durations_are_rejected_naming_the_variable() {
         ("OBS_METRICS_EXPORT_INTERVAL", "1440m"),
         ("OTEL_BSP_SCHEDULE_DELAY", "0"),
     ]);
-    assert_eq!(config.otlp_timeout, Duration::from_secs(86_400));
-    assert_eq!(config.metrics_export_interval, Duration::from_secs(86_400));
-    assert_eq!(config.span_schedule_delay, Duration::ZERO);
+    assert_eq!(config.export.timeout, Duration::from_secs(86_400));
+    assert_eq!(config.export.metrics_interval, Duration::from_secs(86_400));
+    assert_eq!(config.export.span_schedule_delay, Duration::ZERO);
 
-    for (config, field) in [
-        (Config::new().otlp_timeout(Duration::ZERO), "otlp_timeout"),
+    let out_of_range = [
+        (ExportSettings::default().timeout(Duration::ZERO), "timeout"),
         (
-            Config::new().metrics_export_interval(Duration::MAX),
-            "metrics_export_interval",
+            ExportSettings::default().metrics_interval(Duration::MAX),
+            "metrics_interval",
         ),
         (
-            Config::new().span_schedule_delay(Duration::MAX),
+            ExportSettings::default().span_schedule_delay(Duration::MAX),
             "span_schedule_delay",
         ),
-    ] {
-        let err = config.validate().unwrap_err();
+        (
+            ExportSettings::default().span_queue_size(0),
+            "span_queue_size",
+        ),
+        (
+            ExportSettings::default().span_batch_size(0),
+            "span_batch_size",
+        ),
+    ];
+    for (settings, field) in out_of_range {
+        let err = Config::new().export(settings).validate().unwrap_err();
         assert_eq!(err.variable(), Some(field), "{err}");
     }
 }
 
+/// The exporter's builder checks its settings with the same rule as
+/// `Config`, before starting anything.
 #[cfg(feature = "otlp")]
 #[test]
 fn the_exporter_builder_rejects_durations_before_starting() {
     use obs_runtime::export::otlp::OtlpExporter;
-    for (builder, field) in [
-        (OtlpExporter::builder().timeout(Duration::ZERO), "timeout"),
+    for (settings, field) in [
+        (ExportSettings::default().timeout(Duration::ZERO), "timeout"),
         (
-            OtlpExporter::builder().metrics_interval(Duration::MAX),
+            ExportSettings::default().metrics_interval(Duration::MAX),
             "metrics_interval",
         ),
         (
-            OtlpExporter::builder().span_schedule_delay(Duration::MAX),
+            ExportSettings::default().span_schedule_delay(Duration::MAX),
             "span_schedule_delay",
         ),
+        (
+            ExportSettings::default().span_queue_size(0),
+            "span_queue_size",
+        ),
     ] {
+        let builder = OtlpExporter::builder().settings(settings);
         let err = builder.start().unwrap_err();
         assert_eq!(err.variable(), Some(field), "{err}");
     }
@@ -592,12 +611,12 @@ mod generated {
         #[test]
         fn any_environment_parses_or_names_its_variable(
             vars in proptest::collection::vec(
-                (0..VARIABLES.len(), value()),
+                (0..Config::VARIABLES.len(), value()),
                 0..3,
             )
         ) {
             let vars: Vec<(&str, String)> =
-                vars.into_iter().map(|(i, v)| (VARIABLES[i], v)).collect();
+                vars.into_iter().map(|(i, v)| (Config::VARIABLES[i], v)).collect();
             match Config::from_vars(vars.clone()) {
                 Ok(config) => {
                     if let Err(err) = config.validate() {
@@ -607,7 +626,7 @@ mod generated {
                 Err(err) => {
                     let variable = err.variable().map(str::to_owned);
                     prop_assert!(
-                        variable.as_deref().is_some_and(|v| VARIABLES.contains(&v)
+                        variable.as_deref().is_some_and(|v| Config::VARIABLES.contains(&v)
                             || v.ends_with("endpoint")),
                         "{vars:?}: {err}"
                     );

@@ -517,8 +517,9 @@ fn histogram_with_many_generated_buckets() {
 }
 
 // OpenMetrics makes `_sum` a counter: it must not be exposed for a histogram
-// with negative bucket bounds, nor when NaN or negative observations made it
-// NaN or negative; `_count` goes with it. The text format keeps both.
+// with negative bucket bounds, nor when negative observations made it
+// negative; `_count` goes with it. The text format keeps both. A NaN
+// observation is counted but not summed, so it changes no series exposed.
 #[test]
 fn histogram_sum_that_is_not_a_counter() {
     let registry = Registry::new();
@@ -562,7 +563,7 @@ fn histogram_sum_that_is_not_a_counter() {
          ingest_lag_seconds_bucket{le=\"1.0\"} 1\n\
          ingest_lag_seconds_bucket{le=\"+Inf\"} 2\n\
          ingest_lag_seconds_count 2\n\
-         ingest_lag_seconds_sum NaN\n\
+         ingest_lag_seconds_sum 0.5\n\
          # HELP drift_seconds Drift of the timer.\n\
          # TYPE drift_seconds histogram\n\
          drift_seconds_bucket{le=\"1.0\"} 1\n\
@@ -585,6 +586,8 @@ fn histogram_sum_that_is_not_a_counter() {
          # HELP ingest_lag_seconds Lag of the ingest pipeline.\n\
          ingest_lag_seconds_bucket{le=\"1.0\"} 1\n\
          ingest_lag_seconds_bucket{le=\"+Inf\"} 2\n\
+         ingest_lag_seconds_count 2\n\
+         ingest_lag_seconds_sum 0.5\n\
          ingest_lag_seconds_created <created>\n\
          # TYPE drift_seconds histogram\n\
          # UNIT drift_seconds seconds\n\
@@ -600,7 +603,7 @@ fn histogram_sum_that_is_not_a_counter() {
             "ingest_lag_seconds_sum",
             &[]
         ),
-        "nan"
+        "0.5"
     );
     let skew = family(&parsed_openmetrics, "clock_skew_seconds");
     assert_eq!(
@@ -608,6 +611,35 @@ fn histogram_sum_that_is_not_a_counter() {
         "2"
     );
     assert_eq!(skew.samples_named("clock_skew_seconds_sum").count(), 0);
+}
+
+/// `_created` samples can be turned off; nothing else changes, and both
+/// formats stay valid.
+#[test]
+fn created_series_can_be_turned_off() {
+    let registry = Registry::new();
+    let tenants = TenantMetrics::register(&registry).unwrap();
+    let acme = TenantLabels {
+        tenant: "acme".into(),
+    };
+    tenants.requests_total.get(&acme).inc();
+    tenants.latency_seconds.get(&acme).observe(0.2);
+    let with_created = registry.encode(Format::OPENMETRICS);
+    assert_eq!(with_created.matches("_created").count(), 2);
+
+    registry.set_created_series(false);
+    let (text, openmetrics, _, parsed) = encode_checked(&registry);
+    assert!(!openmetrics.contains("_created"), "{openmetrics}");
+    let without: String = with_created
+        .lines()
+        .filter(|line| !line.contains("_created"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(openmetrics, without);
+    assert_eq!(parsed.len(), 2);
+    registry.set_created_series(true);
+    assert_eq!(registry.encode(Format::PROMETHEUS_TEXT), text);
+    assert_eq!(registry.encode(Format::OPENMETRICS), with_created);
 }
 
 #[test]

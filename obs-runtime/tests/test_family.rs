@@ -2,8 +2,8 @@
 //! ones, handles, and bounded memory under hostile label values.
 
 use obs_runtime::{
-    Buckets, Counter, Family, Format, Histogram, LabelSet, LabelValue, MetricGroup, Metrics,
-    Registry, DEFAULT_MAX_SERIES,
+    Buckets, Counter, Family, Format, Histogram, LabelSet, LabelValue, MetricDef, MetricGroup,
+    Metrics, Registry, RegistryError, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES,
 };
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -195,6 +195,120 @@ fn max_series_is_configurable_in_the_derive_and_the_builder() {
     // A fixed family's size is its cardinality, whatever the cap says.
     let fixed: Family<CompileLabels, Counter> = Family::new().with_max_series(1);
     assert_eq!(fixed.max_series(), 12);
+}
+
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+struct ClientLabels {
+    #[label(unbounded)]
+    user_agent: String,
+}
+
+/// 2,000 clients with 16 KiB user agents once made a 438 MiB scrape of a
+/// histogram family: values over the byte cap now go to the overflow
+/// series, never stored, so the scrape stays small.
+#[test]
+fn long_label_values_go_to_the_overflow_series() {
+    assert_eq!(DEFAULT_MAX_LABEL_BYTES, 256);
+    #[derive(Metrics)]
+    struct Clients {
+        /// Request latency by client.
+        latency_seconds: Family<ClientLabels, Histogram>,
+    }
+    let registry = Registry::new();
+    let clients = Clients::register(&registry).unwrap();
+    for i in 0..2_000 {
+        let user_agent = format!("{i:05}{}", "x".repeat(16 * 1024));
+        clients
+            .latency_seconds
+            .get(&ClientLabels { user_agent })
+            .observe(0.1);
+    }
+    // At the cap is kept; one byte more is not.
+    let at_cap = "a".repeat(DEFAULT_MAX_LABEL_BYTES);
+    let over = "a".repeat(DEFAULT_MAX_LABEL_BYTES + 1);
+    for user_agent in [at_cap.clone(), over] {
+        clients
+            .latency_seconds
+            .get(&ClientLabels { user_agent })
+            .observe(0.1);
+    }
+    assert_eq!(clients.latency_seconds.series_count(), 1);
+    assert_eq!(clients.latency_seconds.overflow_count(), 2_001);
+
+    let text = registry.encode(Format::PROMETHEUS_TEXT);
+    assert!(text.len() < 16 * 1024, "{} bytes", text.len());
+    assert!(text.contains(&format!(
+        "latency_seconds_count{{user_agent=\"{at_cap}\"}} 1\n"
+    )));
+    assert!(text.contains("latency_seconds_count{otel_metric_overflow=\"true\"} 2001\n"));
+    // Nothing is lost: every observation is counted once.
+    let counts: u64 = text
+        .lines()
+        .filter(|line| line.starts_with("latency_seconds_count"))
+        .map(|line| line.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counts, 2_002);
+}
+
+#[test]
+fn max_label_bytes_is_configurable_in_the_derive_and_the_builder() {
+    #[derive(Metrics)]
+    struct Short {
+        /// Requests by client.
+        #[metric(max_label_bytes = 4)]
+        requests_total: Family<ClientLabels, Counter>,
+    }
+    let short = Short::new_unregistered();
+    assert_eq!(Short::DESCRIPTORS[0].max_label_bytes, Some(4));
+    assert_eq!(short.requests_total.max_label_bytes(), 4);
+    for user_agent in ["curl", "wget", "httpie"] {
+        short
+            .requests_total
+            .get(&ClientLabels {
+                user_agent: user_agent.into(),
+            })
+            .inc();
+    }
+    assert_eq!(short.requests_total.series_count(), 2);
+    assert_eq!(short.requests_total.overflow_count(), 1);
+
+    let registry = Registry::new();
+    let def = MetricDef::new("clients_total", "Requests by client.").max_label_bytes(1024);
+    let long = registry
+        .register_metric::<Family<ClientLabels, Counter>>(def)
+        .unwrap();
+    long.get(&ClientLabels {
+        user_agent: "u".repeat(1024),
+    })
+    .inc();
+    assert_eq!((long.series_count(), long.overflow_count()), (1, 0));
+
+    // The rule the derive applies at compile time, at registration.
+    for (def, message) in [
+        (
+            MetricDef::new("zero_total", "Requests.").max_label_bytes(0),
+            "`max_label_bytes` must be at least 1",
+        ),
+        (
+            MetricDef::new("none_total", "Requests.").max_series(0),
+            "`max_series` must be at least 1",
+        ),
+    ] {
+        match registry.register_metric::<Family<ClientLabels, Counter>>(def) {
+            Err(RegistryError::Invalid { violation, .. }) => {
+                assert_eq!(violation.message, message)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let unlabeled = MetricDef::new("jobs_total", "Jobs.").max_label_bytes(8);
+    match registry.register_metric::<Counter>(unlabeled) {
+        Err(RegistryError::Invalid { violation, .. }) => assert_eq!(
+            violation.message,
+            "`max_label_bytes` is only for families, and `jobs_total` has no labels"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -294,3 +294,69 @@ fn an_impl_block_names_spans_after_its_type() {
     assert_eq!(spans.span("http_router.grow").field("n"), Some("2"));
     assert_eq!(spans.span("router.reset").level, "INFO");
 }
+
+// === RED outcomes: cancelled calls, shared span names ===
+
+#[traced(level = "debug", name = "red.cancelled", metrics)]
+async fn never_finishes() {
+    std::future::pending::<()>().await
+}
+
+/// An async call whose future is dropped before it completes counts as
+/// `cancelled`, not `ok`.
+#[test]
+fn a_dropped_future_counts_as_cancelled() {
+    use std::future::Future as _;
+    use std::task::{Context, Waker};
+    let mut future = Box::pin(never_finishes());
+    let poll = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()));
+    assert!(poll.is_pending());
+    drop(future);
+    let red = function_metrics("red.cancelled").expect("called");
+    assert_eq!(
+        (red.ok_count(), red.error_count(), red.cancelled_count()),
+        (0, 0, 1)
+    );
+    let text = obs_runtime::Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+    assert!(text.contains(
+        "obs_function_calls_total{function=\"red.cancelled\",module=\"test_traced\",result=\"cancelled\"} 1\n"
+    ), "{text}");
+}
+
+struct Primary;
+struct Replica;
+
+impl Primary {
+    #[traced(level = "debug", name = "red.store_write", metrics)]
+    fn write(&self) {}
+}
+
+impl Replica {
+    #[traced(level = "debug", name = "red.store_write", metrics)]
+    fn write(&self) {}
+}
+
+/// Two callsites with one span name in one module are one series, their
+/// calls added up: duplicate series would make the scrape invalid.
+#[test]
+fn callsites_sharing_a_span_name_are_one_series() {
+    Primary.write();
+    Primary.write();
+    Replica.write();
+    let text = obs_runtime::Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+    let lines = |prefix: &str| -> Vec<&str> {
+        text.lines()
+            .filter(|line| line.starts_with(prefix))
+            .collect()
+    };
+    assert_eq!(
+        lines("obs_function_calls_total{function=\"red.store_write\",module=\"test_traced\",result=\"ok\"}"),
+        ["obs_function_calls_total{function=\"red.store_write\",module=\"test_traced\",result=\"ok\"} 3"]
+    );
+    assert_eq!(
+        lines("obs_function_duration_seconds_count{function=\"red.store_write\""),
+        ["obs_function_duration_seconds_count{function=\"red.store_write\",module=\"test_traced\"} 3"]
+    );
+}

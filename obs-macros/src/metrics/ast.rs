@@ -30,6 +30,7 @@ pub(crate) struct Field<'a> {
     pub(crate) unit: Option<(TokenStream, String)>,
     pub(crate) buckets: Option<(TokenStream, BucketsExpr)>,
     pub(crate) max_series: Option<(TokenStream, usize)>,
+    pub(crate) max_label_bytes: Option<(TokenStream, usize)>,
 }
 
 #[derive(Clone, Copy)]
@@ -96,6 +97,7 @@ impl<'a> Field<'a> {
         let mut unit = Attr::none(cx, METRIC, UNIT);
         let mut buckets = Attr::none(cx, METRIC, BUCKETS);
         let mut max_series = Attr::none(cx, METRIC, MAX_SERIES);
+        let mut max_label_bytes = Attr::none(cx, METRIC, MAX_LABEL_BYTES);
         for_each_key(cx, &field.attrs, METRIC, |meta| {
             if meta.path.is_ident(NAME) {
                 let lit: LitStr = meta.value()?.parse()?;
@@ -114,8 +116,12 @@ impl<'a> Field<'a> {
             } else if meta.path.is_ident(MAX_SERIES) {
                 let lit: LitInt = meta.value()?.parse()?;
                 max_series.set_key(&meta.path, &lit, lit.base10_parse::<usize>()?);
+            } else if meta.path.is_ident(MAX_LABEL_BYTES) {
+                let lit: LitInt = meta.value()?.parse()?;
+                max_label_bytes.set_key(&meta.path, &lit, lit.base10_parse::<usize>()?);
             } else {
-                unknown_key(cx, meta, METRIC, &[NAME, HELP, UNIT, BUCKETS, MAX_SERIES]);
+                let keys = [NAME, HELP, UNIT, BUCKETS, MAX_SERIES, MAX_LABEL_BYTES];
+                unknown_key(cx, meta, METRIC, &keys);
             }
             Ok(())
         });
@@ -138,6 +144,7 @@ impl<'a> Field<'a> {
             unit: unit.get_with_tokens(),
             buckets: buckets.get_with_tokens(),
             max_series: max_series.get_with_tokens(),
+            max_label_bytes: max_label_bytes.get_with_tokens(),
         }
     }
 }

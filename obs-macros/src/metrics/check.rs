@@ -5,7 +5,7 @@
 use super::ast::{Container, Field};
 use crate::ctxt::Ctxt;
 use crate::display::type_name;
-use obs_rules::MetricType;
+use obs_rules::{FamilyLimit, MetricType};
 use std::collections::HashMap;
 
 pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
@@ -16,7 +16,7 @@ pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
         check_help(cx, field);
         check_unit(cx, field);
         check_buckets(cx, field);
-        check_max_series(cx, field);
+        check_limits(cx, field);
     }
     check_duplicates(cx, container);
 }
@@ -112,26 +112,21 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
     }
 }
 
-// A series cap only means something for a family.
-fn check_max_series(cx: &Ctxt, field: &Field<'_>) {
-    let (Some(class), Some((tokens, max_series))) = (field.class, &field.max_series) else {
+// Series caps and label-value limits only mean something for a family.
+fn check_limits(cx: &Ctxt, field: &Field<'_>) {
+    let Some(class) = field.class else {
         return;
     };
-    if !class.family {
-        cx.error_with_help(
-            tokens,
-            &format!(
-                "`max_series` is only for families, and `{}` has no labels",
-                field.name.1
-            ),
-            "remove `max_series = …`",
-        );
-    } else if *max_series == 0 {
-        cx.error_with_help(
-            tokens,
-            "`max_series` must be at least 1",
-            "the default is 2000; choose the most series you can afford",
-        );
+    for (limit, set) in [
+        (FamilyLimit::MaxSeries, &field.max_series),
+        (FamilyLimit::MaxLabelBytes, &field.max_label_bytes),
+    ] {
+        if let Some((tokens, value)) = set {
+            let checked = obs_rules::check_family_limit(limit, *value, &field.name.1, class.family);
+            if let Err(violation) = checked {
+                cx.violation(tokens, violation);
+            }
+        }
     }
 }
 

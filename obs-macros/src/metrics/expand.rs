@@ -178,10 +178,12 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
         )),
         (None, _) => quote!(::obs_runtime::__private::None),
     };
-    let max_series = match &field.max_series {
+    let limit = |set: &Option<(TokenStream, usize)>| match set {
         Some((_, n)) => quote!(::obs_runtime::__private::Some(#n)),
         None => quote!(::obs_runtime::__private::None),
     };
+    let max_series = limit(&field.max_series);
+    let max_label_bytes = limit(&field.max_label_bytes);
     let metric = quote_spanned!(ty.span()=> <#ty as ::obs_runtime::__private::Metric>);
     quote! {
         ::obs_runtime::__private::MetricDescriptor {
@@ -193,6 +195,7 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
             cardinality: #metric::CARDINALITY,
             buckets: #buckets,
             max_series: #max_series,
+            max_label_bytes: #max_label_bytes,
         }
     }
 }

@@ -132,7 +132,9 @@ pub(crate) fn impl_traced(
     let needs_result = traced.err.is_some() || traced.ret.is_some() || metrics;
     let timer =
         metrics.then(|| quote_mixed!(let mut __obs_timer = __OBS_FUNCTION_METRICS.start();));
-    let finish = metrics.then(|| quote_mixed!(::core::mem::drop(__obs_timer);));
+    // Reached when the call returns; a timer dropped without it (an async
+    // call's future dropped mid-way) counts the call as cancelled.
+    let finish = metrics.then(|| quote_mixed!(__obs_timer.finish();));
 
     // A never-taken return of the declared type keeps type inference as it
     // is without the attribute (tracing-attributes does the same): `into()`,
@@ -152,6 +154,12 @@ pub(crate) fn impl_traced(
         }
     });
 
+    // Between polls the function's span is not entered: the call is
+    // recorded inside it, so that an exemplar carries its span id, not the
+    // caller's.
+    let finish_in_span =
+        metrics.then(|| quote_mixed!(__obs_span.in_scope(|| __obs_timer.finish());));
+
     let mut deferred = false;
     let instrumented = if sig.asyncness.is_some() {
         // The body's own `async` block, which `return` and `?` leave; it
@@ -164,7 +172,7 @@ pub(crate) fn impl_traced(
                 let __obs_result #result_type =
                     #private::Instrument::instrument(#future, ::core::clone::Clone::clone(&__obs_span)).await;
                 #inspect
-                #finish
+                #finish_in_span
                 __obs_result
             }
         } else {

@@ -76,12 +76,15 @@ enum Target<'a> {
 }
 
 impl<'a> MetricEncoder<'a> {
+    /// An encoder of exposition text; `created` is when the metric was
+    /// registered, written as `_created` samples in OpenMetrics unless
+    /// `None`.
     pub(crate) fn text(
         out: &'a mut String,
         format: Format,
         descriptor: &'a MetricDescriptor,
         labels: &'a mut String,
-        created: f64,
+        created: Option<f64>,
     ) -> Self {
         labels.clear();
         MetricEncoder {
@@ -90,9 +93,10 @@ impl<'a> MetricEncoder<'a> {
                 format,
                 labels,
                 label_text: None,
+                write_created: format == Format::OPENMETRICS && created.is_some(),
             }),
             descriptor,
-            created,
+            created: created.unwrap_or_default(),
         }
     }
 
@@ -159,6 +163,7 @@ impl<'a> MetricEncoder<'a> {
                     format: writer.format,
                     labels: &mut *writer.labels,
                     label_text: Some(text),
+                    write_created: writer.write_created,
                 }),
                 descriptor: self.descriptor,
                 created: self.created,
@@ -229,6 +234,8 @@ struct TextWriter<'a> {
     labels: &'a mut String,
     // Labels rendered ahead of time, used instead of `labels` when set.
     label_text: Option<&'a str>,
+    // Whether counters and histograms get `_created` samples.
+    write_created: bool,
 }
 
 impl TextWriter<'_> {
@@ -239,7 +246,7 @@ impl TextWriter<'_> {
 
     fn counter(&mut self, descriptor: &MetricDescriptor, created: f64, value: u64) {
         self.sample(&descriptor.name, "", None, Value::U64(value));
-        if self.format == Format::OPENMETRICS {
+        if self.write_created {
             self.sample(
                 descriptor.family_name(),
                 "_created",
@@ -285,7 +292,7 @@ impl TextWriter<'_> {
             self.sample(name, "_count", None, Value::U64(snapshot.count));
             self.sample(name, "_sum", None, Value::F64(snapshot.sum));
         }
-        if self.format == Format::OPENMETRICS {
+        if self.write_created {
             self.sample(name, "_created", None, Value::F64(created));
         }
     }

@@ -137,6 +137,7 @@ fn parse_q(value: &str) -> Option<u16> {
 /// Whether an `Accept-Encoding` header value (all of them, in order) allows
 /// `gzip`: named or through `*`, with a q-value above 0, the more specific
 /// entry deciding.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn accepts_gzip<I, S>(headers: I) -> bool
 where
     I: IntoIterator<Item = S>,

@@ -2,14 +2,20 @@ use super::sparse::SparseMap;
 use super::{counter::Counter, gauge::Gauge, gauge::IntGauge, histogram::Histogram};
 use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
-use crate::labels::LabelSet;
+use crate::labels::{LabelSet, LabelText};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// How many series an unbounded family keeps before new label values go to
 /// its overflow series.
-pub const DEFAULT_MAX_SERIES: usize = 2_000;
+pub const DEFAULT_MAX_SERIES: usize = obs_rules::DEFAULT_MAX_SERIES;
+
+/// The longest label value, in bytes, an unbounded family keeps: 256. A
+/// lookup with a longer string value goes to the overflow series (the value
+/// is never stored), so a client sending 16 KiB user agents costs one
+/// series, not 2,000 series of 16 KiB each.
+pub const DEFAULT_MAX_LABEL_BYTES: usize = obs_rules::DEFAULT_MAX_LABEL_BYTES;
 
 /// A metric type that can be one series of a [`Family`]: `Counter`, `Gauge`,
 /// `IntGauge` or `Histogram`.
@@ -32,7 +38,10 @@ impl Series for Histogram {}
 /// `#[metric(max_series = N)]` or [`Family::with_max_series`]). Past the cap,
 /// new label values go to one overflow series labeled
 /// `otel_metric_overflow="true"`, and are counted in
-/// [`Family::overflow_count`]: memory stays bounded whatever the values are.
+/// [`Family::overflow_count`]. So does a label value longer than
+/// [`DEFAULT_MAX_LABEL_BYTES`] (configurable with
+/// `#[metric(max_label_bytes = N)]` or [`Family::with_max_label_bytes`]):
+/// memory and scrapes stay bounded whatever the values are.
 ///
 /// ```
 /// use obs_runtime::{Counter, Family, LabelSet, LabelValue};
@@ -55,6 +64,8 @@ impl Series for Histogram {}
 /// ```
 pub struct Family<L, M> {
     storage: Storage<L, M>,
+    // Unbounded families: the longest string label value kept, in bytes.
+    max_label_bytes: usize,
     overflow: M,
     overflow_count: AtomicU64,
     new_series: Box<dyn Fn() -> M + Send + Sync>,
@@ -94,7 +105,11 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// A family whose series are made by `new_series`, e.g.
     /// `|| Histogram::with_buckets(buckets.clone())`.
     pub fn with_series(new_series: impl Fn() -> M + Send + Sync + 'static) -> Self {
-        Family::build(Box::new(new_series), DEFAULT_MAX_SERIES)
+        Family::build(
+            Box::new(new_series),
+            DEFAULT_MAX_SERIES,
+            DEFAULT_MAX_LABEL_BYTES,
+        )
     }
 
     /// Sets the series cap of an unbounded family (ignored for fixed ones,
@@ -102,11 +117,39 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     pub fn with_max_series(self, max_series: usize) -> Self {
         match self.storage {
             Storage::Dense { .. } => self,
-            Storage::Sparse(_) => Family::build(self.new_series, max_series),
+            Storage::Sparse(_) => Family::build(self.new_series, max_series, self.max_label_bytes),
         }
     }
 
-    fn build(new_series: Box<dyn Fn() -> M + Send + Sync>, max_series: usize) -> Self {
+    /// Sets the longest string label value, in bytes, an unbounded family
+    /// keeps (ignored for fixed ones, whose values are known). A lookup with
+    /// a longer value goes to the overflow series.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, Family, LabelSet};
+    ///
+    /// #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+    /// struct Client {
+    ///     #[label(unbounded)]
+    ///     user_agent: String,
+    /// }
+    ///
+    /// let requests: Family<Client, Counter> = Family::new().with_max_label_bytes(16);
+    /// requests.get(&Client { user_agent: "curl/8.5.0".into() }).inc();
+    /// requests.get(&Client { user_agent: "Mozilla/5.0 (X11; Linux x86_64)".into() }).inc();
+    /// assert_eq!(requests.series_count(), 1);
+    /// assert_eq!(requests.overflow_count(), 1);
+    /// ```
+    pub fn with_max_label_bytes(mut self, max_label_bytes: usize) -> Self {
+        self.max_label_bytes = max_label_bytes;
+        self
+    }
+
+    fn build(
+        new_series: Box<dyn Fn() -> M + Send + Sync>,
+        max_series: usize,
+        max_label_bytes: usize,
+    ) -> Self {
         let storage = match L::CARDINALITY {
             Some(cardinality) => Storage::Dense {
                 cells: (0..cardinality).map(|_| new_series()).collect(),
@@ -116,6 +159,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         };
         Family {
             storage,
+            max_label_bytes,
             overflow: new_series(),
             overflow_count: AtomicU64::new(0),
             new_series,
@@ -129,19 +173,35 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         let series = match &self.storage {
             Storage::Dense { cells, .. } => cells.get(labels.index()),
             Storage::Sparse(map) => map
-                .get_or_insert(labels, |labels| {
-                    let slot = Slot {
-                        series: (self.new_series)(),
-                        label_text: OnceLock::new(),
-                    };
-                    (labels.clone(), slot)
-                })
+                .get_or_insert(
+                    labels,
+                    |labels| self.admits(labels),
+                    |labels| {
+                        let slot = Slot {
+                            series: (self.new_series)(),
+                            label_text: OnceLock::new(),
+                        };
+                        (labels.clone(), slot)
+                    },
+                )
                 .map(|slot| &slot.series),
         };
         match series {
             Some(series) => series,
             None => self.overflowed(),
         }
+    }
+
+    /// Whether a new label set's string values are all within
+    /// `max_label_bytes`. Only asked on a miss, so hits cost nothing more.
+    fn admits(&self, labels: &L) -> bool {
+        let mut admits = true;
+        labels.visit_values(&mut |value| {
+            if let LabelText::Str(text) = value {
+                admits &= text.len() <= self.max_label_bytes;
+            }
+        });
+        admits
     }
 
     #[cold]
@@ -168,7 +228,13 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         }
     }
 
-    /// How many lookups went to the overflow series because the family was full.
+    /// The longest string label value, in bytes, an unbounded family keeps.
+    pub fn max_label_bytes(&self) -> usize {
+        self.max_label_bytes
+    }
+
+    /// How many lookups went to the overflow series: the family was full,
+    /// or a label value was longer than [`Family::max_label_bytes`].
     pub fn overflow_count(&self) -> u64 {
         self.overflow_count.load(Ordering::Relaxed)
     }
@@ -239,6 +305,9 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
         Family::build(
             Box::new(move || M::from_descriptor(&template)),
             descriptor.max_series.unwrap_or(DEFAULT_MAX_SERIES),
+            descriptor
+                .max_label_bytes
+                .unwrap_or(DEFAULT_MAX_LABEL_BYTES),
         )
     }
 }

@@ -119,7 +119,12 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
             .as_ref()
             .get(index)
             .map_or(0, |cell| cell.fetch_add(1, Ordering::Relaxed));
-        add_f64(&self.sum, value);
+        // NaN is counted (in the `+Inf` bucket) but not summed: one NaN
+        // would make `_sum` NaN for good, and OpenMetrics then drops the
+        // series' `_sum` and `_count`.
+        if !value.is_nan() {
+            add_f64(&self.sum, value);
+        }
         (index, seen)
     }
 
@@ -131,7 +136,7 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
                 value,
                 trace_id,
                 span_id,
-                timestamp: crate::exemplar::now(),
+                timestamp: crate::clock::unix_seconds(),
             };
             self.exemplars
                 .store(self.counts.as_ref().len(), index, exemplar);
@@ -174,6 +179,30 @@ pub struct HistogramSnapshot {
     pub exemplars: Vec<Option<Exemplar>>,
 }
 
+impl HistogramSnapshot {
+    /// Adds `other`, a snapshot of a histogram with the same buckets: counts
+    /// and sums add up, and a bucket without an exemplar takes `other`'s.
+    pub(crate) fn add(&mut self, other: &HistogramSnapshot) {
+        for (count, other) in self
+            .cumulative_counts
+            .iter_mut()
+            .zip(&other.cumulative_counts)
+        {
+            *count += other;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        if self.exemplars.is_empty() {
+            self.exemplars.clone_from(&other.exemplars);
+        }
+        for (exemplar, other) in self.exemplars.iter_mut().zip(&other.exemplars) {
+            if exemplar.is_none() {
+                *exemplar = *other;
+            }
+        }
+    }
+}
+
 impl Default for Histogram {
     fn default() -> Self {
         Histogram::new()
@@ -195,7 +224,9 @@ impl Histogram {
         }
     }
 
-    /// Records one observation. `NaN` counts in the `+Inf` bucket only.
+    /// Records one observation. `NaN` counts in the `+Inf` bucket and the
+    /// count, and is left out of the sum, so one stray `NaN` changes no
+    /// series that a scrape exposes.
     #[inline]
     pub fn observe(&self, value: f64) {
         self.cells.record(self.buckets.bounds(), value);

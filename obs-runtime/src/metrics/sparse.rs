@@ -58,14 +58,24 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
     }
 
     /// The value for `key`, inserting `make()` if absent; `None` when the key
-    /// is absent and the map is full.
+    /// is absent and the map is full, or `admit` refuses it (checked only
+    /// when the key is absent, so a hit costs nothing more).
     #[inline]
-    pub(crate) fn get_or_insert(&self, key: &K, make: impl FnOnce(&K) -> (K, V)) -> Option<&V> {
+    pub(crate) fn get_or_insert(
+        &self,
+        key: &K,
+        admit: impl FnOnce(&K) -> bool,
+        make: impl FnOnce(&K) -> (K, V),
+    ) -> Option<&V> {
         let hash = self.hasher.hash_one(key);
         let mask = self.slots.len() - 1;
         let mut index = hash as usize & mask;
         let mut pending: Option<Box<Entry<K, V>>> = None;
+        let mut admit = Some(admit);
         let mut make = Some(make);
+        // Set once every reservation has become an entry and none is left:
+        // one last probe then decides between a hit and `None`.
+        let mut full = false;
         loop {
             // Acquire pairs with the Release of the inserting CAS, so the
             // entry's fields are visible before we read them.
@@ -74,14 +84,33 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
                 let entry = match pending.take() {
                     Some(entry) => entry,
                     None => {
+                        if full || admit.take().is_some_and(|admit| !admit(key)) {
+                            return None;
+                        }
+                        if self.reserved.fetch_add(1, Ordering::Relaxed) >= self.cap {
+                            self.reserved.fetch_sub(1, Ordering::Relaxed);
+                            // No room left, but a reservation still in flight
+                            // may be inserting this very key, or be given
+                            // back: wait for it, then probe again from the
+                            // start. An in-flight insert is one `make` and
+                            // one CAS away from done.
+                            // Acquire pairs with the Release increment after
+                            // each insert, so the last probe sees its entry.
+                            full = self.inserted.load(Ordering::Acquire) >= self.cap;
+                            if !full {
+                                spin();
+                            }
+                            index = hash as usize & mask;
+                            continue;
+                        }
                         // `make` runs once: after that, the entry it made
                         // waits in `pending` until it is placed or dropped.
                         let make = make.take()?;
-                        if self.reserved.fetch_add(1, Ordering::Relaxed) >= self.cap {
-                            self.reserved.fetch_sub(1, Ordering::Relaxed);
-                            return None;
-                        }
+                        // Were `make` to panic, the reservation is given back,
+                        // or threads waiting on it above would wait forever.
+                        let release = Release(&self.reserved);
                         let (key, value) = make(key);
+                        std::mem::forget(release);
                         Box::new(Entry { hash, key, value })
                     }
                 };
@@ -93,7 +122,7 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
-                        let position = self.inserted.fetch_add(1, Ordering::Relaxed);
+                        let position = self.inserted.fetch_add(1, Ordering::Release);
                         // `reserved` bounds successful inserts by `cap`, so the
                         // position is always in range.
                         if let Some(slot) = self.order.get(position) {
@@ -140,6 +169,28 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
     }
 }
 
+/// Gives back a reservation when dropped.
+struct Release<'a>(&'a AtomicUsize);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Lets the thread being waited for run: the wait is rare (a new key while
+/// the last free place is being taken) and short.
+#[cfg(not(loom))]
+fn spin() {
+    std::thread::yield_now();
+}
+
+/// Under loom, lets the model schedule the thread being waited for.
+#[cfg(loom)]
+fn spin() {
+    loom::thread::yield_now();
+}
+
 impl<K, V> SparseMap<K, V> {
     pub(crate) fn len(&self) -> usize {
         self.inserted.load(Ordering::Relaxed)
@@ -176,51 +227,60 @@ mod loom_tests {
     use loom::sync::Arc;
     use loom::thread;
 
+    /// Two threads look up `keys[0]` and `keys[1]` in a map of `cap`
+    /// series and add one to the series each gets; returns the map and the
+    /// number of lookups that got one.
+    fn race(cap: usize, keys: [u32; 2]) -> (Arc<SparseMap<u32, AtomicU64>>, usize) {
+        let map = Arc::new(SparseMap::<u32, AtomicU64>::with_cap(cap));
+        let handles: Vec<_> = keys
+            .into_iter()
+            .map(|key| {
+                let map = map.clone();
+                thread::spawn(move || {
+                    let series = map.get_or_insert(&key, |_| true, |k| (*k, AtomicU64::new(0)));
+                    series
+                        .map(|series| series.fetch_add(1, Ordering::Relaxed))
+                        .is_some()
+                })
+            })
+            .collect();
+        let got = handles
+            .into_iter()
+            .map(|handle| usize::from(handle.join().unwrap()))
+            .sum();
+        (map, got)
+    }
+
+    fn total(map: &SparseMap<u32, AtomicU64>) -> u64 {
+        let mut total = 0;
+        map.for_each(|_, value| total += value.load(Ordering::Relaxed));
+        total
+    }
+
     #[test]
     fn racing_inserts_of_one_key_make_one_series() {
         loom::model(|| {
-            let map = Arc::new(SparseMap::<u32, AtomicU64>::with_cap(2));
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    let map = map.clone();
-                    thread::spawn(move || {
-                        let series = map.get_or_insert(&7, |k| (*k, AtomicU64::new(0))).unwrap();
-                        series.fetch_add(1, Ordering::Relaxed);
-                    })
-                })
-                .collect();
-            for handle in handles {
-                handle.join().unwrap();
-            }
-            assert_eq!(map.len(), 1);
-            let mut total = 0;
-            map.for_each(|key, value| {
-                assert_eq!(*key, 7);
-                total += value.load(Ordering::Relaxed);
-            });
-            assert_eq!(total, 2);
+            let (map, got) = race(2, [7, 7]);
+            assert_eq!((got, map.len(), total(&map)), (2, 1, 2));
+        });
+    }
+
+    /// At the cap, two threads inserting the one key that fits both get
+    /// its series: the one whose reservation fails waits for the other's
+    /// insert instead of sending its increment to the overflow series.
+    #[test]
+    fn racing_inserts_of_one_key_at_the_cap_make_one_series() {
+        loom::model(|| {
+            let (map, got) = race(1, [7, 7]);
+            assert_eq!((got, map.len(), total(&map)), (2, 1, 2));
         });
     }
 
     #[test]
     fn racing_inserts_never_exceed_the_cap() {
         loom::model(|| {
-            let map = Arc::new(SparseMap::<u32, AtomicU64>::with_cap(1));
-            let handles: Vec<_> = (0..2u32)
-                .map(|key| {
-                    let map = map.clone();
-                    thread::spawn(move || {
-                        map.get_or_insert(&key, |k| (*k, AtomicU64::new(0)))
-                            .is_some()
-                    })
-                })
-                .collect();
-            let inserted: usize = handles
-                .into_iter()
-                .map(|handle| usize::from(handle.join().unwrap()))
-                .sum();
-            assert_eq!(map.len(), 1);
-            assert_eq!(inserted, 1);
+            let (map, got) = race(1, [0, 1]);
+            assert_eq!((got, map.len(), total(&map)), (1, 1, 1));
         });
     }
 }

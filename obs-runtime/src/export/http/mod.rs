@@ -25,15 +25,14 @@ pub use respond::metrics_response;
 use crate::registry::{Registry, RegistrySource};
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
+use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// The default listen address: loopback, on the port registered for
 /// Prometheus exporters of OpenTelemetry SDKs.
-pub const DEFAULT_ADDR: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
+pub const DEFAULT_ADDR: SocketAddr = crate::config::DEFAULT_METRICS_ADDR;
 
 /// Configures and starts a [`MetricsServer`].
 ///

@@ -185,6 +185,10 @@ async fn connection(
             sleep: None,
         };
         let connection = http1::Builder::new()
+            // A client may shut down its side after sending the request and
+            // still expect the answer; without this, an end of input read
+            // before the answer is written closes the connection unanswered.
+            .half_close(true)
             .timer(TokioTimer::new())
             .header_read_timeout(config.header_read_timeout)
             .max_buf_size(config.max_header_bytes)

@@ -7,6 +7,7 @@
 //! the bounds and per-bucket (not cumulative) counts. Counters and
 //! histograms start at the time the metric was registered.
 
+use super::retry::{Backoff, Failure};
 use crate::config::{ConfigError, OtlpTarget, Protocol};
 use crate::encoding::{MetricSnapshot, SeriesValue};
 use crate::MetricType;
@@ -15,14 +16,14 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     exemplar, metric, number_data_point, AggregationTemporality, Exemplar, Gauge, Histogram,
-    HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
+    HistogramDataPoint, Metric, NumberDataPoint, Sum,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Sends metric requests to one target.
 pub(super) enum MetricsClient {
@@ -64,30 +65,62 @@ impl MetricsClient {
         })
     }
 
-    /// Sends one request; `Ok` with the number of points the collector
-    /// rejected in a `partial_success`, `Err` when it failed or was rejected
-    /// whole.
-    pub(super) async fn export(
+    /// Sends one request, retrying retryable failures with backoff until
+    /// `deadline`; the number of points the collector rejected in a
+    /// `partial_success`, or the last failure.
+    pub(super) async fn send(
         &mut self,
-        request: ExportMetricsServiceRequest,
-    ) -> Result<u64, String> {
+        request: &ExportMetricsServiceRequest,
+        deadline: Instant,
+    ) -> Result<u64, Failure> {
+        let mut backoff = Backoff::new();
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Failure::Permanent("the deadline passed".into()));
+            }
+            let failure = match tokio::time::timeout(remaining, self.export(request.clone())).await
+            {
+                Ok(Ok(rejected)) => return Ok(rejected),
+                Ok(Err(failure)) => failure,
+                Err(_) => return Err(Failure::Permanent("the deadline passed".into())),
+            };
+            match backoff.wait(&failure, deadline) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(failure),
+            }
+        }
+    }
+
+    /// One attempt; `Ok` with the number of points the collector rejected
+    /// in a `partial_success`.
+    async fn export(&mut self, request: ExportMetricsServiceRequest) -> Result<u64, Failure> {
         let response = match self {
             MetricsClient::Grpc(client) => client
                 .export(request)
                 .await
                 .map(tonic::Response::into_inner)
-                .map_err(|status| status.to_string())?,
+                .map_err(|status| Failure::grpc(&status))?,
             MetricsClient::Http { client, uri } => {
                 let request = http::Request::post(uri.clone())
                     .header(http::header::CONTENT_TYPE, "application/x-protobuf")
                     .body(Bytes::from(request.encode_to_vec()))
-                    .map_err(|err| err.to_string())?;
-                let response = client
-                    .send_bytes(request)
-                    .await
-                    .map_err(|err| err.to_string())?;
+                    .map_err(|err| Failure::Permanent(err.to_string()))?;
+                // A request that never got an answer (connection refused or
+                // reset) may succeed later.
+                let response =
+                    client
+                        .send_bytes(request)
+                        .await
+                        .map_err(|err| Failure::Retryable {
+                            after: None,
+                            reason: err.to_string(),
+                        })?;
                 if !response.status().is_success() {
-                    return Err(format!("the collector answered {}", response.status()));
+                    return Err(Failure::http(
+                        response.status(),
+                        response.headers().get(http::header::RETRY_AFTER),
+                    ));
                 }
                 // An empty or undecodable body is a full success.
                 ExportMetricsServiceResponse::decode(response.into_body()).unwrap_or_default()
@@ -114,41 +147,8 @@ pub(super) fn resource_to_proto(resource: &opentelemetry_sdk::Resource) -> Resou
     }
 }
 
-/// The request for a snapshot, and its number of data points.
-pub(super) fn request(
-    resource: &Resource,
-    snapshot: &[MetricSnapshot],
-) -> (ExportMetricsServiceRequest, usize) {
-    let now = unix_nanos(SystemTime::now());
-    let mut points = 0;
-    let metrics: Vec<Metric> = snapshot
-        .iter()
-        .filter_map(|metric| {
-            let converted = convert(metric, now)?;
-            points += metric.series.len();
-            Some(converted)
-        })
-        .collect();
-    let request = ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            resource: Some(resource.clone()),
-            scope_metrics: vec![ScopeMetrics {
-                scope: Some(InstrumentationScope {
-                    name: "obs".to_owned(),
-                    version: env!("CARGO_PKG_VERSION").to_owned(),
-                    ..InstrumentationScope::default()
-                }),
-                metrics,
-                schema_url: String::new(),
-            }],
-            schema_url: String::new(),
-        }],
-    };
-    (request, points)
-}
-
 /// One metric family; `None` when it has no series yet.
-fn convert(metric: &MetricSnapshot, now: u64) -> Option<Metric> {
+pub(super) fn convert(metric: &MetricSnapshot, now: u64) -> Option<Metric> {
     if metric.series.is_empty() {
         return None;
     }
@@ -302,13 +302,6 @@ fn ucum_unit(unit: &str) -> &str {
     }
 }
 
-fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,7 +352,10 @@ mod tests {
             0x4bf92f3577b34da6a3ce929d0e0e4736,
             0x00f067aa0ba902b7,
         );
-        let (request, points) = request(&Resource::default(), &registry.snapshot());
+        let requests =
+            super::super::request::requests(&Resource::default(), &registry.snapshot(), usize::MAX);
+        let (request, points) = &requests[0];
+        let points = *points;
         // Both series of the fixed family, one each for the others.
         assert_eq!(points, 5);
         let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;

@@ -10,8 +10,9 @@
 //! fit, and leaves batching, deadlines and the counting of failed exports to
 //! the export thread, which runs the exporter on its own Tokio runtime.
 
-use super::{DropReason, OtlpSelfMetrics, Signal, WorkerHandle};
-use crate::config::{ConfigError, OtlpTarget, Protocol};
+use super::worker::WorkerHandle;
+use super::{DropReason, OtlpSelfMetrics, Signal};
+use crate::config::{ConfigError, OtlpTarget, Protocol, SHUTDOWN_TIMEOUT};
 use opentelemetry::Context;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -66,11 +67,11 @@ impl SpanProcessor for BoundedSpanProcessor {
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        if self.worker.flush(super::SHUTDOWN_TIMEOUT) {
+        if self.worker.flush(SHUTDOWN_TIMEOUT) {
             Ok(())
         } else {
             Err(opentelemetry_sdk::error::OTelSdkError::Timeout(
-                super::SHUTDOWN_TIMEOUT,
+                SHUTDOWN_TIMEOUT,
             ))
         }
     }

@@ -17,6 +17,12 @@ struct JobMetrics {
     /// A family that could hold no series.
     #[metric(max_series = 0)]
     tokens_total: Family<Labels, Counter>,
+    /// A family that could hold no label value.
+    #[metric(max_label_bytes = 0)]
+    models_total: Family<Labels, Counter>,
+    /// A single series has no label value to limit.
+    #[metric(max_label_bytes = 64)]
+    runs_total: Counter,
 }
 
 fn main() {}
