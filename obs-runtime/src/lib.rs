@@ -139,8 +139,8 @@ pub mod __private {
     pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
     pub use crate::span::{
-        record_error_debug, record_error_display, record_error_type, SpanDescriptor, SpanKind, SpanLevel,
-        SPAN_DESCRIPTORS,
+        record_error_debug, record_error_display, record_error_type, SpanDescriptor, SpanKind,
+        SpanLevel, SPAN_DESCRIPTORS,
     };
     pub use core::option::Option::{None, Some};
     pub use linkme;

@@ -5,6 +5,7 @@ mod ast;
 mod check;
 mod expand;
 mod impl_block;
+mod options;
 mod policy;
 mod secrets;
 

@@ -125,10 +125,7 @@ enum Found {
         source: Source,
     },
     /// A `Secret` argument whose value is taken out: `key.into_inner()`.
-    Exposed {
-        at: TokenStream,
-        argument: String,
-    },
+    Exposed { at: TokenStream, argument: String },
 }
 
 enum Source {
@@ -204,8 +201,13 @@ impl Scan<'_, '_> {
     /// A group's contents, and the string keys of a call or an index:
     /// `get("authorization")`, `headers["x-api-key"]`.
     fn group(&mut self, tokens: &[TokenTree], at: usize, group: &Group) {
-        let keyed = matches!(group.delimiter(), Delimiter::Parenthesis | Delimiter::Bracket)
-            && matches!(at.checked_sub(1).map(|p| &tokens[p]), Some(TokenTree::Ident(_) | TokenTree::Group(_)));
+        let keyed = matches!(
+            group.delimiter(),
+            Delimiter::Parenthesis | Delimiter::Bracket
+        ) && matches!(
+            at.checked_sub(1).map(|p| &tokens[p]),
+            Some(TokenTree::Ident(_) | TokenTree::Group(_))
+        );
         if keyed {
             for token in group.stream() {
                 let TokenTree::Literal(literal) = &token else {
@@ -278,9 +280,7 @@ impl Scan<'_, '_> {
     }
 
     fn check_chain(&mut self, chain: &[TokenTree], parts: &[String], binding: bool) {
-        let argument = binding
-            .then(|| self.traced.argument(&parts[0]))
-            .flatten();
+        let argument = binding.then(|| self.traced.argument(&parts[0])).flatten();
         let at = || chain.iter().cloned().collect::<TokenStream>();
         if let Some(argument) = argument.filter(|a| a.is_secret_wrapper()) {
             // The `Secret` itself records `[redacted]`; anything read from it
@@ -392,7 +392,8 @@ fn type_name(ident: &proc_macro2::Ident) -> bool {
 /// A `.` that reads a field or calls a method (not one of `..`).
 fn member_dot(tokens: &[TokenTree], at: usize) -> bool {
     let dot = |at: usize| matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '.');
-    let joint = matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint);
+    let joint =
+        matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint);
     dot(at) && !joint && !at.checked_sub(1).is_some_and(dot)
 }
 
