@@ -27,16 +27,22 @@ mod span;
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
 pub use case::{suggest_snake_case, to_snake_case};
 pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES};
-pub use limits::{check_family_limit, FamilyLimit, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
+pub use limits::{
+    check_family_limit, FamilyLimit, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES,
+    MAX_MAX_LABEL_BYTES, MAX_MAX_SERIES,
+};
 pub use metric::{
-    check_declared_unit, check_help, check_metric_name, check_prefix, unit_of, MetricType,
-    BASE_UNITS,
+    check_buckets_allowed, check_declared_unit, check_help, check_metric_name, check_prefix,
+    family_name, unit_of, MetricType, BASE_UNITS,
 };
 pub use secret::{
     secret_argument, secret_exposed, secret_field_name, secret_in_field, secret_return,
     secret_word, SecretSource, NOT_SECRET, REDACTED, VERBATIM_METHODS,
 };
-pub use span::{check_span_kind, check_span_level, check_span_name, SPAN_KINDS, SPAN_LEVELS};
+pub use span::{
+    check_span_kind, check_span_level, check_span_name, SpanKind, SpanLevel, DEFAULT_SPAN_LEVEL,
+    SPAN_KINDS, SPAN_LEVELS, TRACED_ERROR_FIELDS, TRACED_KIND_FIELD, TRACED_RETURN_FIELD,
+};
 
 use std::fmt;
 

@@ -10,6 +10,13 @@ pub const DEFAULT_MAX_SERIES: usize = 2_000;
 /// stay a small scrape.
 pub const DEFAULT_MAX_LABEL_BYTES: usize = 256;
 
+/// The largest `max_series` a family may set: each series it may hold
+/// costs three pointers of table up front, so a million is 24 MiB.
+pub const MAX_MAX_SERIES: usize = 1 << 20;
+
+/// The largest `max_label_bytes` a family may set: 64 KiB.
+pub const MAX_MAX_LABEL_BYTES: usize = 64 * 1024;
+
 /// A limit set per family: how many series it keeps, and how long a label
 /// value may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +43,19 @@ impl FamilyLimit {
             FamilyLimit::MaxLabelBytes => DEFAULT_MAX_LABEL_BYTES,
         }
     }
+
+    /// The largest value allowed: memory stays bounded whatever is set.
+    pub const fn max_value(self) -> usize {
+        match self {
+            FamilyLimit::MaxSeries => MAX_MAX_SERIES,
+            FamilyLimit::MaxLabelBytes => MAX_MAX_LABEL_BYTES,
+        }
+    }
 }
 
 /// Checks a family limit set on metric `name`: only a metric with labels
-/// has series to limit, and a limit of 0 would keep none.
+/// has series to limit, a limit of 0 would keep none, and one above
+/// [`FamilyLimit::max_value`] would let memory grow without a useful bound.
 ///
 /// ```
 /// use obs_rules::{check_family_limit, FamilyLimit};
@@ -73,6 +89,17 @@ pub fn check_family_limit(
                 limit.default_value()
             )),
         );
+    }
+    if value > limit.max_value() {
+        return Err(Violation::new(format!(
+            "`{key}` is {value}, above the most allowed, {}",
+            limit.max_value()
+        ))
+        .help(format!(
+            "the default is {}; choose a value up to {}",
+            limit.default_value(),
+            limit.max_value()
+        )));
     }
     Ok(())
 }

@@ -353,6 +353,42 @@ fn total_suffix(ty: MetricType) -> &'static str {
     }
 }
 
+/// The OpenMetrics family name of a metric: a counter's name without its
+/// `_total` suffix, any other metric's name as it is. Two metrics of one
+/// registry may not share a family.
+///
+/// ```
+/// use obs_rules::{family_name, MetricType};
+///
+/// assert_eq!(family_name("jobs_total", MetricType::Counter), "jobs");
+/// assert_eq!(family_name("jobs_total", MetricType::Gauge), "jobs_total");
+/// ```
+pub fn family_name(name: &str, ty: MetricType) -> &str {
+    match ty {
+        MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    }
+}
+
+/// Checks that buckets are declared only on a histogram.
+///
+/// ```
+/// use obs_rules::{check_buckets_allowed, MetricType};
+///
+/// assert!(check_buckets_allowed("latency_seconds", MetricType::Histogram).is_ok());
+/// let err = check_buckets_allowed("jobs_total", MetricType::Counter).unwrap_err();
+/// assert_eq!(err.message, "`buckets` are only for histograms, and `jobs_total` is a counter");
+/// ```
+pub fn check_buckets_allowed(name: &str, ty: MetricType) -> Result<(), Violation> {
+    if ty == MetricType::Histogram {
+        return Ok(());
+    }
+    Err(Violation::new(format!(
+        "`buckets` are only for histograms, and `{name}` is a {ty}"
+    ))
+    .help("remove `buckets`"))
+}
+
 /// Checks a metric's help text: every metric needs one, because it is the
 /// only documentation a dashboard reader sees.
 ///

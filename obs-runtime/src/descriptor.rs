@@ -53,7 +53,8 @@ pub struct MetricDescriptor {
     /// Bucket upper bounds for histograms (without `+Inf`).
     pub buckets: Option<Cow<'static, [f64]>>,
     /// The most series an unbounded family keeps before it sends new label
-    /// values to its overflow series; `None` means the default, 2,000.
+    /// values to its overflow series; `None` means the default,
+    /// [`DEFAULT_MAX_SERIES`](crate::DEFAULT_MAX_SERIES).
     pub max_series: Option<usize>,
     /// The longest label value, in bytes, an unbounded family keeps; a
     /// longer one goes to its overflow series. `None` means the default,
@@ -65,10 +66,7 @@ impl MetricDescriptor {
     /// The metric family name used by OpenMetrics: the name without the
     /// `_total` suffix of a counter.
     pub fn family_name(&self) -> &str {
-        match self.metric_type {
-            MetricType::Counter => self.name.strip_suffix("_total").unwrap_or(&self.name),
-            _ => &self.name,
-        }
+        obs_rules::family_name(&self.name, self.metric_type)
     }
 }
 
@@ -116,9 +114,15 @@ pub trait MetricGroup: Send + Sync + 'static {
     }
 }
 
+/// Implemented by obs's metric types only: [`EncodeMetric`], and so
+/// [`Metric`](crate::Metric) and [`Series`](crate::Series), cannot be
+/// implemented outside obs, which keeps them free to change.
+#[doc(hidden)]
+pub trait Sealed {}
+
 /// A metric whose series an encoder can write. Implemented by every metric
-/// type; not meant to be implemented outside obs.
-pub trait EncodeMetric: Send + Sync {
+/// type, and sealed: it cannot be implemented outside obs.
+pub trait EncodeMetric: Sealed + Send + Sync {
     /// Writes every series of this metric.
     #[doc(hidden)]
     fn encode(&self, encoder: &mut MetricEncoder<'_>);

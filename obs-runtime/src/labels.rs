@@ -20,6 +20,10 @@ pub enum LabelText<'a> {
     I64(i64),
     /// An unsigned integer value.
     U64(u64),
+    /// A signed 128-bit integer value.
+    I128(i128),
+    /// An unsigned 128-bit integer value.
+    U128(u128),
 }
 
 /// A set of labels identifying one series of a [`Family`](crate::Family).
@@ -153,6 +157,8 @@ macro_rules! impl_unbounded_int {
 }
 impl_unbounded_int!(I64: i8, i16, i32, i64);
 impl_unbounded_int!(U64: u8, u16, u32, u64);
+impl_unbounded_int!(I128: i128);
+impl_unbounded_int!(U128: u128);
 
 impl UnboundedLabelValue for usize {
     fn label_text(&self) -> LabelText<'_> {

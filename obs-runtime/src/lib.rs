@@ -85,19 +85,19 @@ pub mod logs;
 mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod propagation;
-mod red;
+
 mod registry;
 mod secret;
-mod span;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 
 pub use config::{
     Config, ConfigError, ExportSettings, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler,
     SignalSettings,
 };
 pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
-pub use encoding::{Format, MetricEncoder, MetricSnapshot, SeriesSnapshot, SeriesValue};
+pub use encoding::{Format, MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub use exemplar::Exemplar;
 #[cfg(feature = "init")]
 pub use init::{init, ObsGuard};
@@ -108,19 +108,23 @@ pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::Violation;
-pub use red::{function_metrics, CallTimer, FunctionMetrics, DURATION_BUCKETS};
 pub use registry::{MetricDef, Registry, RegistryError, RegistrySource};
 pub use secret::Secret;
-pub use span::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
+pub use trace::catalog::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
+pub use trace::red::{function_metrics, FunctionMetrics, DURATION_BUCKETS};
 
 /// Support for the code the obs macros generate. Not a stable API: it may
 /// change in any release, and the macros are pinned to this exact version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
+    pub use crate::descriptor::{
+        EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType, Sealed,
+    };
+    pub use crate::encoding::MetricEncoder;
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
+    pub use crate::trace::red::CallTimer;
 
     /// Without the `opentelemetry` feature there is no remote context:
     /// `#[traced(remote_parent = …)]` fails with this trait's message.
@@ -136,12 +140,12 @@ pub mod __private {
     #[cfg(not(feature = "opentelemetry"))]
     pub fn set_remote_parent<T: RemoteParentNeedsOpentelemetry + ?Sized>(_: &tracing::Span, _: &T) {
     }
-    pub use crate::red::FunctionMetrics;
     pub use crate::registry::Registry;
-    pub use crate::span::{
+    pub use crate::trace::catalog::{
         record_error_debug, record_error_display, record_error_type, SpanDescriptor, SpanKind,
         SpanLevel, SPAN_DESCRIPTORS,
     };
+    pub use crate::trace::red::FunctionMetrics;
     pub use core::option::Option::{None, Some};
     pub use linkme;
     pub use std::borrow::Cow;

@@ -348,6 +348,10 @@ fn integer_and_static_str_labels_encode_as_text() {
         offset: i64,
         #[label(unbounded, name = "region")]
         zone: &'static str,
+        #[label(unbounded)]
+        trace: u128,
+        #[label(unbounded)]
+        delta: i128,
     }
     #[derive(Metrics)]
     struct Shards {
@@ -362,11 +366,17 @@ fn integer_and_static_str_labels_encode_as_text() {
             shard: 7,
             offset: -3,
             zone: "eu",
+            trace: u128::MAX,
+            delta: i128::MIN,
         })
         .inc();
     let text = registry.encode(Format::PROMETHEUS_TEXT);
     assert!(
-        text.contains("messages_total{shard=\"7\",offset=\"-3\",region=\"eu\"} 1\n"),
+        text.contains(&format!(
+            "messages_total{{shard=\"7\",offset=\"-3\",region=\"eu\",trace=\"{}\",delta=\"{}\"}} 1\n",
+            u128::MAX,
+            i128::MIN
+        )),
         "{text}"
     );
 }

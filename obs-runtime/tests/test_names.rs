@@ -512,7 +512,7 @@ fn registration_rejects_other_broken_definitions() {
         ),
         (
             MetricDef::new("jobs_total", "Jobs.").buckets(Buckets::default()),
-            "invalid metric `jobs_total`: buckets are only for histograms",
+            "invalid metric `jobs_total`: `buckets` are only for histograms",
         ),
     ];
     for (def, message) in cases {

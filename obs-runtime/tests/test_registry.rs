@@ -111,7 +111,7 @@ fn runtime_names_follow_the_compile_time_rules() {
                     MetricDef::new("a_total", "A.").buckets(obs_runtime::Buckets::default()),
                 )
                 .map(drop),
-            "invalid metric `a_total`: buckets are only for histograms, and `a_total` is a counter (help: remove `.buckets(…)`)",
+            "invalid metric `a_total`: `buckets` are only for histograms, and `a_total` is a counter (help: remove `buckets`)",
         ),
         (
             registry

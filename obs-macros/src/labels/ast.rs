@@ -153,7 +153,6 @@ fn is_open_type(ty: &Type) -> bool {
                     | "Cow"
                     | "Box"
                     | "Arc"
-                    | "Rc"
                     | "u8"
                     | "u16"
                     | "u32"

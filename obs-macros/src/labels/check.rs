@@ -27,7 +27,10 @@ pub(crate) fn check_label_set(cx: &Ctxt, set: &LabelSet<'_>) {
                     "label `{name}` has type `{}`, which can take unbounded values: every distinct value becomes a new series",
                     type_name(ty)
                 ),
-                "use an enum deriving `LabelValue` for a fixed set of values, or mark the field `#[label(unbounded)]` to accept a capped family (2000 series by default, then one overflow series)",
+                &format!(
+                    "use an enum deriving `LabelValue` for a fixed set of values, or mark the field `#[label(unbounded)]` to accept a capped family ({} series by default, then one overflow series)",
+                    obs_rules::DEFAULT_MAX_SERIES
+                ),
             );
         }
         // Two fields cannot emit the same label name.

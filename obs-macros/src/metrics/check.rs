@@ -5,7 +5,7 @@
 use super::ast::{Container, Field};
 use crate::ctxt::Ctxt;
 use crate::display::type_name;
-use obs_rules::{FamilyLimit, MetricType};
+use obs_rules::FamilyLimit;
 use std::collections::HashMap;
 
 pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
@@ -96,15 +96,8 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
     let (Some(class), Some((tokens, buckets))) = (field.class, &field.buckets) else {
         return;
     };
-    if class.metric_type != MetricType::Histogram {
-        cx.error_with_help(
-            tokens,
-            &format!(
-                "`buckets` is only for histograms, and `{}` is a {}",
-                field.name.1, class.metric_type
-            ),
-            "remove `buckets = …`",
-        );
+    if let Err(violation) = obs_rules::check_buckets_allowed(&field.name.1, class.metric_type) {
+        cx.violation(tokens, violation);
         return;
     }
     if let Err((at, violation)) = buckets.evaluate() {
@@ -137,10 +130,7 @@ fn check_duplicates(cx: &Ctxt, container: &Container<'_>) {
     for field in &container.fields {
         let Some(class) = field.class else { continue };
         let name = field.name.1.as_str();
-        let family = match class.metric_type {
-            MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
-            _ => name,
-        };
+        let family = obs_rules::family_name(name, class.metric_type);
         if let Some(first) = seen.get(family) {
             let owner = &container.original.ident;
             let message = if first.name.1 == name {

@@ -208,12 +208,12 @@ fn check_reserved_fields(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-const RESERVED_FIELDS: &[&str] = &[
-    "otel.kind",
-    "otel.status_code",
-    "error.type",
-    "exception.message",
-    "ret",
+const RESERVED_FIELDS: [&str; 5] = [
+    obs_rules::TRACED_KIND_FIELD,
+    obs_rules::TRACED_ERROR_FIELDS[0],
+    obs_rules::TRACED_ERROR_FIELDS[1],
+    obs_rules::TRACED_ERROR_FIELDS[2],
+    obs_rules::TRACED_RETURN_FIELD,
 ];
 
 /// The arguments as `` `a`, `b` ``, or `None` if there are none.
@@ -253,11 +253,8 @@ fn check_redact(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-fn severity(level: &str) -> usize {
-    obs_rules::SPAN_LEVELS
-        .iter()
-        .position(|l| *l == level)
-        .unwrap_or(0)
+fn severity(level: &str) -> obs_rules::SpanLevel {
+    obs_rules::SpanLevel::parse(level).unwrap_or(obs_rules::SpanLevel::Trace)
 }
 
 // The crate's level policy (obs.toml): levels allowed per span-name pattern,
@@ -272,7 +269,11 @@ fn check_policy(cx: &Ctxt, traced: &Traced<'_>, policy: &Policy) {
             default.value.clone(),
             format!(" (`default_level`, {})", policy.location(default.line)),
         ),
-        (None, None) => (name_tokens, "info".to_owned(), " (the default)".to_owned()),
+        (None, None) => (
+            name_tokens,
+            obs_rules::DEFAULT_SPAN_LEVEL.to_owned(),
+            " (the default)".to_owned(),
+        ),
     };
     if obs_rules::check_span_level(&level).is_err() {
         return; // already reported

@@ -8,6 +8,7 @@
 
 use super::ast::{ErrFormat, Format, MaybeItemFn, Sigil, Traced};
 use super::policy::Policy;
+use obs_rules::{SpanKind, SpanLevel};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
@@ -37,18 +38,24 @@ pub(crate) fn impl_traced(
         body,
     } = function;
     let (_, name) = traced.span_name();
-    let level = effective_level(traced, policy);
-    let level_ident = format_ident!("{}", level.to_uppercase());
-    let span_level = format_ident!("{}", capitalize(&level));
-    let kind = traced.kind.as_ref().map_or("internal", |(_, k)| k.as_str());
-    let span_kind = format_ident!("{}", capitalize(kind));
+    // Checked already: expansion runs only when every check passed.
+    let level = SpanLevel::parse(&effective_level(traced, policy)).unwrap_or(SpanLevel::Info);
+    let level_ident = format_ident!("{}", level.tracing_name());
+    let span_level = format_ident!("{}", level.variant());
+    let kind = traced
+        .kind
+        .as_ref()
+        .map_or(Ok(SpanKind::default()), |(_, k)| SpanKind::parse(k));
+    let kind = kind.unwrap_or_default();
+    let span_kind = format_ident!("{}", kind.variant());
+    let kind = kind.as_str();
     let target = match &traced.target {
         Some((_, target)) => quote_mixed!(#target),
         None => quote_mixed!(::core::module_path!()),
     };
 
     // --- span fields ---
-    let mut field_names: Vec<String> = vec!["otel.kind".into()];
+    let mut field_names: Vec<String> = vec![obs_rules::TRACED_KIND_FIELD.into()];
     let mut fields: Vec<TokenStream> = vec![quote_mixed!(otel.kind = #kind)];
     for field in &traced.fields {
         let (tokens, text) = &field.name;
@@ -66,8 +73,7 @@ pub(crate) fn impl_traced(
         fields.push(quote_mixed!(#ident = "[redacted]"));
     }
     if traced.err.is_some() {
-        field_names
-            .extend(["otel.status_code", "error.type", "exception.message"].map(String::from));
+        field_names.extend(obs_rules::TRACED_ERROR_FIELDS.map(String::from));
         fields.push(quote_mixed! {
             otel.status_code = #private::tracing::field::Empty,
             error.type = #private::tracing::field::Empty,
@@ -278,16 +284,8 @@ fn effective_level(traced: &Traced<'_>, policy: Option<&Policy>) -> String {
     match (&traced.level, policy.and_then(|p| p.default_level.as_ref())) {
         (Some((_, level)), _) => level.clone(),
         (None, Some(default)) => default.value.clone(),
-        (None, None) => "info".to_owned(),
+        (None, None) => obs_rules::DEFAULT_SPAN_LEVEL.to_owned(),
     }
-}
-
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// How a bare `fields(arg)` records the argument: primitives and `&str` as

@@ -130,7 +130,7 @@ impl Default for Config {
                 ..SignalSettings::default()
             },
             export: ExportSettings::default(),
-            registry: RegistrySource::Static(Registry::global()),
+            registry: Registry::global().into(),
             log_writer: None,
         }
     }

@@ -136,6 +136,8 @@ impl<'a> MetricEncoder<'a> {
                         LabelText::Str(s) => s.to_owned(),
                         LabelText::I64(n) => n.to_string(),
                         LabelText::U64(n) => n.to_string(),
+                        LabelText::I128(n) => n.to_string(),
+                        LabelText::U128(n) => n.to_string(),
                     };
                     snapshot.labels.push((name.to_owned(), value));
                 });
@@ -349,6 +351,8 @@ pub(crate) fn render_labels<L: LabelSet>(out: &mut String, names: &[&str], label
             LabelText::Str(s) => escape_label_value(out, s),
             LabelText::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
             LabelText::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
+            LabelText::I128(n) => out.push_str(itoa::Buffer::new().format(n)),
+            LabelText::U128(n) => out.push_str(itoa::Buffer::new().format(n)),
         }
         out.push('"');
     });

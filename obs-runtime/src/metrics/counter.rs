@@ -47,6 +47,8 @@ impl Counter {
     }
 }
 
+impl crate::descriptor::Sealed for Counter {}
+
 impl EncodeMetric for Counter {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
         encoder.counter(self.get());

@@ -113,7 +113,9 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 
     /// Sets the series cap of an unbounded family (ignored for fixed ones,
-    /// whose size is known). A cap of 0 sends every value to the overflow series.
+    /// whose size is known). A cap of 0 sends every value to the overflow
+    /// series; a cap above [`obs_rules::MAX_MAX_SERIES`] (1,048,576) is
+    /// lowered to it, since the table is allocated up front.
     pub fn with_max_series(self, max_series: usize) -> Self {
         match self.storage {
             Storage::Dense { .. } => self,
@@ -155,7 +157,9 @@ impl<L: LabelSet, M: Series> Family<L, M> {
                 cells: (0..cardinality).map(|_| new_series()).collect(),
                 label_text: OnceLock::new(),
             },
-            None => Storage::Sparse(SparseMap::with_cap(max_series)),
+            None => Storage::Sparse(SparseMap::with_cap(
+                max_series.min(obs_rules::MAX_MAX_SERIES),
+            )),
         };
         Family {
             storage,
@@ -254,6 +258,8 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         }
     }
 }
+
+impl<L, M> crate::descriptor::Sealed for Family<L, M> {}
 
 impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

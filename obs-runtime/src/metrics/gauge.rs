@@ -87,6 +87,8 @@ pub(crate) fn add_f64(cell: &AtomicU64, delta: f64) {
     }
 }
 
+impl crate::descriptor::Sealed for Gauge {}
+
 impl EncodeMetric for Gauge {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
         encoder.gauge_f64(self.get());
@@ -164,6 +166,8 @@ impl IntGauge {
         self.value.load(Ordering::Relaxed)
     }
 }
+
+impl crate::descriptor::Sealed for IntGauge {}
 
 impl EncodeMetric for IntGauge {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

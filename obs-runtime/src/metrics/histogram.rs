@@ -307,6 +307,8 @@ impl Drop for HistogramTimer<'_> {
     }
 }
 
+impl crate::descriptor::Sealed for Histogram {}
+
 impl EncodeMetric for Histogram {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
         let snapshot = self.snapshot();

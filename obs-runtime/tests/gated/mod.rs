@@ -1,7 +1,8 @@
 //! A metric whose encoding waits at a gate the test controls: shared by the
 //! endpoint's integration tests and its unit tests.
 
-use obs_runtime::{EncodeMetric, Metric, MetricDescriptor, MetricEncoder, MetricType};
+use obs_runtime::__private::{MetricEncoder, Sealed};
+use obs_runtime::{EncodeMetric, Metric, MetricDescriptor, MetricType};
 use std::sync::{Condvar, Mutex};
 
 /// A metric whose encoding counts itself and then waits for the gate.
@@ -11,6 +12,9 @@ pub struct Gated {
     state: Mutex<(bool, usize)>,
     changed: Condvar,
 }
+
+// A test-only metric: obs's metric traits are sealed for users.
+impl Sealed for Gated {}
 
 impl EncodeMetric for Gated {
     fn encode(&self, _encoder: &mut MetricEncoder<'_>) {

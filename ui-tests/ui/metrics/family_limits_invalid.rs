@@ -23,6 +23,9 @@ struct JobMetrics {
     /// A single series has no label value to limit.
     #[metric(max_label_bytes = 64)]
     runs_total: Counter,
+    /// A cap past any useful bound: its table is allocated up front.
+    #[metric(max_series = 10000000)]
+    users_total: Family<Labels, Counter>,
 }
 
 fn main() {}

@@ -87,7 +87,7 @@ impl Default for MetricsServerBuilder {
     fn default() -> Self {
         MetricsServerBuilder {
             addr: DEFAULT_ADDR,
-            registry: RegistrySource::Static(Registry::global()),
+            registry: Registry::global().into(),
             max_connections: 64,
             header_read_timeout: Duration::from_secs(2),
             max_header_bytes: 16 * 1024,

@@ -197,7 +197,7 @@ mod tests {
         let gated = registry
             .register_metric::<Gated>(MetricDef::new("gated", "Waits for the test."))
             .unwrap();
-        let source = RegistrySource::Shared(registry);
+        let source = RegistrySource::from(registry);
         let scrapes = Arc::new(Scrapes::default());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

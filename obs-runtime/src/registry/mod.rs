@@ -1,16 +1,25 @@
+// This module owns registration and the scrape of what was registered: the
+// `Registry` (this file), the run-time definitions of single metrics and
+// their rules (`def.rs`), and the handle exporters read through
+// (`source.rs`). It may import the cells (`metrics`), descriptors and
+// encoders, and `obs-rules`; nothing above it (exporters, config, init).
+
 //! Registries: where metrics are registered once and encoded on every scrape.
 
 use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
 use crate::encoding::{Format, MetricEncoder, MetricSnapshot};
-use crate::metrics::histogram::Buckets;
-use crate::Violation;
-use obs_rules::FamilyLimit;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+mod def;
+mod source;
+
+pub use def::{MetricDef, RegistryError};
+pub use source::RegistrySource;
 
 /// A set of registered metrics, encoded together on a scrape.
 ///
@@ -204,10 +213,11 @@ impl Registry {
     }
 
     /// Who registered the metric family `name` (a counter may be named with
-    /// or without `_total`).
+    /// or without `_total`). For tests.
+    #[doc(hidden)]
     pub fn owner_of(&self, name: &str) -> Option<String> {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        let family = name.strip_suffix("_total").unwrap_or(name);
+        let family = obs_rules::family_name(name, MetricType::Counter);
         state
             .families
             .get(family)
@@ -323,201 +333,3 @@ impl fmt::Debug for Registry {
             .finish()
     }
 }
-
-/// A registry that an exporter reads from: one that lives for the whole
-/// program (like [`Registry::global`]) or a shared one.
-#[derive(Clone, Debug)]
-pub enum RegistrySource {
-    /// A registry that lives for the whole program.
-    Static(&'static Registry),
-    /// A shared registry.
-    Shared(Arc<Registry>),
-}
-
-impl RegistrySource {
-    /// The registry.
-    pub fn get(&self) -> &Registry {
-        match self {
-            RegistrySource::Static(registry) => registry,
-            RegistrySource::Shared(registry) => registry,
-        }
-    }
-}
-
-impl From<&'static Registry> for RegistrySource {
-    fn from(registry: &'static Registry) -> Self {
-        RegistrySource::Static(registry)
-    }
-}
-
-impl From<Arc<Registry>> for RegistrySource {
-    fn from(registry: Arc<Registry>) -> Self {
-        RegistrySource::Shared(registry)
-    }
-}
-
-/// The definition of a metric registered at run time with
-/// [`Registry::register_metric`].
-///
-/// ```
-/// use obs_runtime::{Buckets, Histogram, MetricDef, Registry};
-///
-/// let registry = Registry::new();
-/// let def = MetricDef::new("upload_duration_seconds", "Time to upload one bundle.")
-///     .buckets(Buckets::exponential(0.01, 2.0, 10)?);
-/// let upload = registry.register_metric::<Histogram>(def)?;
-/// upload.observe(0.3);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct MetricDef {
-    name: String,
-    help: String,
-    unit: Option<String>,
-    buckets: Option<Buckets>,
-    max_series: Option<usize>,
-    max_label_bytes: Option<usize>,
-}
-
-impl MetricDef {
-    /// A metric named `name` (checked when registered) with help text
-    /// (leading spaces and tabs are trimmed: the text format cannot carry
-    /// them).
-    pub fn new(name: impl Into<String>, help: impl Into<String>) -> Self {
-        MetricDef {
-            name: name.into(),
-            help: help.into(),
-            unit: None,
-            buckets: None,
-            max_series: None,
-            max_label_bytes: None,
-        }
-    }
-
-    /// Declares the unit; the name must end in it.
-    pub fn unit(mut self, unit: impl Into<String>) -> Self {
-        self.unit = Some(unit.into());
-        self
-    }
-
-    /// Histogram buckets (histograms only; the default is [`Buckets::DEFAULT`]).
-    pub fn buckets(mut self, buckets: Buckets) -> Self {
-        self.buckets = Some(buckets);
-        self
-    }
-
-    /// The series cap of an unbounded family (at least 1; the default is
-    /// [`DEFAULT_MAX_SERIES`](crate::DEFAULT_MAX_SERIES)).
-    pub fn max_series(mut self, max_series: usize) -> Self {
-        self.max_series = Some(max_series);
-        self
-    }
-
-    /// The longest label value, in bytes, an unbounded family keeps (at
-    /// least 1; the default is
-    /// [`DEFAULT_MAX_LABEL_BYTES`](crate::DEFAULT_MAX_LABEL_BYTES)).
-    pub fn max_label_bytes(mut self, max_label_bytes: usize) -> Self {
-        self.max_label_bytes = Some(max_label_bytes);
-        self
-    }
-
-    fn into_descriptor<M: Metric>(self) -> Result<MetricDescriptor, RegistryError> {
-        let invalid = |violation: Violation| RegistryError::Invalid {
-            name: self.name.clone(),
-            violation,
-        };
-        obs_rules::check_metric_name(&self.name, M::TYPE).map_err(invalid)?;
-        obs_rules::check_help(&self.name, &self.help).map_err(invalid)?;
-        for label in M::LABEL_NAMES {
-            obs_rules::check_label_name(label).map_err(invalid)?;
-        }
-        let unit = match &self.unit {
-            Some(unit) => {
-                obs_rules::check_declared_unit(&self.name, M::TYPE, unit).map_err(invalid)?;
-                obs_rules::unit_of(&self.name, M::TYPE)
-            }
-            None => obs_rules::unit_of(&self.name, M::TYPE),
-        };
-        if self.buckets.is_some() && M::TYPE != MetricType::Histogram {
-            return Err(invalid(Violation {
-                message: format!(
-                    "buckets are only for histograms, and `{}` is a {}",
-                    self.name,
-                    M::TYPE
-                ),
-                help: Some("remove `.buckets(…)`".into()),
-            }));
-        }
-        let has_labels = !M::LABEL_NAMES.is_empty();
-        for (limit, set) in [
-            (FamilyLimit::MaxSeries, self.max_series),
-            (FamilyLimit::MaxLabelBytes, self.max_label_bytes),
-        ] {
-            if let Some(value) = set {
-                obs_rules::check_family_limit(limit, value, &self.name, has_labels)
-                    .map_err(invalid)?;
-            }
-        }
-        let buckets = match M::TYPE {
-            MetricType::Histogram => Some(Cow::Owned(
-                self.buckets.unwrap_or_default().bounds().to_vec(),
-            )),
-            _ => None,
-        };
-        Ok(MetricDescriptor {
-            name: Cow::Owned(self.name),
-            metric_type: M::TYPE,
-            // The text format cannot carry a leading space or tab (readers
-            // skip them after `# HELP name`), nor could it say anything.
-            help: Cow::Owned(self.help.trim_start_matches([' ', '\t']).to_owned()),
-            unit,
-            label_names: M::LABEL_NAMES,
-            cardinality: M::CARDINALITY,
-            buckets,
-            max_series: self.max_series,
-            max_label_bytes: self.max_label_bytes,
-        })
-    }
-}
-
-/// Why a registration failed. Nothing was registered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RegistryError {
-    /// The metric family name is already taken.
-    Conflict {
-        /// The metric that could not be registered.
-        name: String,
-        /// Who tried to register it.
-        owner: String,
-        /// Who registered it first.
-        existing_owner: String,
-    },
-    /// A name, unit, label or bucket rule is broken.
-    Invalid {
-        /// The metric that could not be registered.
-        name: String,
-        /// The broken rule.
-        violation: Violation,
-    },
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegistryError::Conflict {
-                name,
-                owner,
-                existing_owner,
-            } => write!(
-                f,
-                "metric `{name}` of `{owner}` is already registered by `{existing_owner}`"
-            ),
-            RegistryError::Invalid { name, violation } => {
-                write!(f, "invalid metric `{name}`: {violation}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for RegistryError {}

@@ -58,7 +58,9 @@ static CALLSITES: AtomicPtr<FunctionMetrics> = AtomicPtr::new(ptr::null_mut());
 static REGISTER: Once = Once::new();
 
 impl FunctionMetrics {
-    /// A callsite for the function whose span is `function`, in `module`.
+    /// A callsite for the function whose span is `function`, in `module`:
+    /// the `static` that `#[traced(metrics)]` generates.
+    #[doc(hidden)]
     pub const fn new(function: &'static str, module: &'static str) -> Self {
         FunctionMetrics {
             function,
@@ -370,6 +372,9 @@ fn merged_callsites() -> Vec<Merged> {
     merged.reverse();
     merged
 }
+
+impl crate::descriptor::Sealed for Calls {}
+impl crate::descriptor::Sealed for Durations {}
 
 impl EncodeMetric for Calls {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

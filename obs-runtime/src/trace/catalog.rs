@@ -3,67 +3,9 @@
 
 use std::fmt;
 
-/// A span's level, as declared in `#[traced(level = "…")]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpanLevel {
-    /// Very verbose: hot loops, per-item work.
-    Trace,
-    /// Internal steps useful when debugging.
-    Debug,
-    /// Entry points and critical paths.
-    Info,
-    /// Degraded but handled situations.
-    Warn,
-    /// Failures.
-    Error,
-}
-
-impl SpanLevel {
-    /// The lowercase name, as written in the attribute.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            SpanLevel::Trace => "trace",
-            SpanLevel::Debug => "debug",
-            SpanLevel::Info => "info",
-            SpanLevel::Warn => "warn",
-            SpanLevel::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for SpanLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The OpenTelemetry span kind, as declared in `#[traced(kind = "…")]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SpanKind {
-    /// Work inside the process (the default).
-    Internal,
-    /// Handling a request from a remote client.
-    Server,
-    /// A request to a remote server.
-    Client,
-    /// Sending a message to a broker.
-    Producer,
-    /// Receiving a message from a broker.
-    Consumer,
-}
-
-impl SpanKind {
-    /// The lowercase name, as written in the attribute and in `otel.kind`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            SpanKind::Internal => "internal",
-            SpanKind::Server => "server",
-            SpanKind::Client => "client",
-            SpanKind::Producer => "producer",
-            SpanKind::Consumer => "consumer",
-        }
-    }
-}
+// Levels and kinds have one definition, in obs-rules, as the macro reads
+// them from the attribute.
+pub use obs_rules::{SpanKind, SpanLevel};
 
 /// Everything `#[traced]` knows about one span at compile time.
 ///
@@ -140,9 +82,10 @@ fn record_error<E: ?Sized>(span: &tracing::Span, message: impl tracing::Value) {
     if span.is_disabled() {
         return;
     }
-    span.record("otel.status_code", "ERROR");
-    span.record("error.type", short_type_name::<E>());
-    span.record("exception.message", message);
+    let [status, error_type, exception_message] = obs_rules::TRACED_ERROR_FIELDS;
+    span.record(status, "ERROR");
+    span.record(error_type, short_type_name::<E>());
+    span.record(exception_message, message);
 }
 
 /// The last path segment of a type's name, generics kept: `io::Error` → `Error`.
