@@ -82,12 +82,14 @@ mod init;
 mod labels;
 #[cfg(feature = "init")]
 pub mod logs;
+mod metric;
 mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod propagation;
 
 mod registry;
 mod secret;
+mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod trace;
@@ -96,20 +98,22 @@ pub use config::{
     Config, ConfigError, ExportSettings, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler,
     SignalSettings,
 };
-pub use descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
-pub use encoding::{Format, MetricSnapshot, SeriesSnapshot, SeriesValue};
+pub use descriptor::{MetricDescriptor, MetricType};
+pub use encoding::Format;
 pub use exemplar::Exemplar;
 #[cfg(feature = "init")]
 pub use init::{init, ObsGuard};
 pub use labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+pub use metric::{EncodeMetric, Metric};
 pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
 pub use metrics::gauge::{Gauge, IntGauge};
-pub use metrics::histogram::{Buckets, Histogram, HistogramSnapshot, HistogramTimer};
+pub use metrics::histogram::{Buckets, Histogram, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::Violation;
-pub use registry::{MetricDef, Registry, RegistryError, RegistrySource};
+pub use registry::{MetricDef, MetricGroup, Registry, RegistryError, RegistrySource};
 pub use secret::Secret;
+pub use snapshot::{HistogramSnapshot, MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub use trace::catalog::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
 pub use trace::red::{function_metrics, FunctionMetrics, DURATION_BUCKETS};
 
@@ -117,13 +121,13 @@ pub use trace::red::{function_metrics, FunctionMetrics, DURATION_BUCKETS};
 /// change in any release, and the macros are pinned to this exact version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::descriptor::{
-        EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType, Sealed,
-    };
+    pub use crate::descriptor::{MetricDescriptor, MetricType};
     pub use crate::encoding::MetricEncoder;
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
+    pub use crate::metric::{EncodeMetric, Metric, Sealed};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
+    pub use crate::registry::MetricGroup;
     pub use crate::trace::red::CallTimer;
 
     /// Without the `opentelemetry` feature there is no remote context:

@@ -7,17 +7,14 @@
 
 pub(crate) mod negotiate;
 mod openmetrics;
-mod snapshot;
 mod text;
-
-pub use snapshot::{MetricSnapshot, SeriesSnapshot, SeriesValue};
 
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
 use crate::descriptor::MetricDescriptor;
 use crate::exemplar::Exemplar;
 use crate::labels::{LabelSet, LabelText};
-use crate::metrics::histogram::HistogramSnapshot;
+use crate::snapshot::{HistogramSnapshot, SeriesSnapshot, SeriesValue};
 
 /// An exposition format, chosen per scrape.
 ///

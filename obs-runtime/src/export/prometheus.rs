@@ -28,8 +28,8 @@
 //! ```
 
 use crate::descriptor::MetricType;
-use crate::encoding::{SeriesSnapshot, SeriesValue};
 use crate::registry::RegistrySource;
+use crate::snapshot::{SeriesSnapshot, SeriesValue};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 use std::collections::HashMap;

@@ -1,5 +1,6 @@
-use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
+use crate::metric::{EncodeMetric, Metric};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A monotonic counter of events.
@@ -47,7 +48,7 @@ impl Counter {
     }
 }
 
-impl crate::descriptor::Sealed for Counter {}
+impl crate::metric::Sealed for Counter {}
 
 impl EncodeMetric for Counter {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

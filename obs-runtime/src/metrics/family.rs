@@ -1,8 +1,9 @@
 use super::sparse::SparseMap;
 use super::{counter::Counter, gauge::Gauge, gauge::IntGauge, histogram::Histogram};
-use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
 use crate::labels::{LabelSet, LabelText};
+use crate::metric::{EncodeMetric, Metric};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -259,7 +260,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 }
 
-impl<L, M> crate::descriptor::Sealed for Family<L, M> {}
+impl<L, M> crate::metric::Sealed for Family<L, M> {}
 
 impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

@@ -1,5 +1,6 @@
-use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
+use crate::metric::{EncodeMetric, Metric};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// A floating-point value that goes up and down: ratios, temperatures,
@@ -87,7 +88,7 @@ pub(crate) fn add_f64(cell: &AtomicU64, delta: f64) {
     }
 }
 
-impl crate::descriptor::Sealed for Gauge {}
+impl crate::metric::Sealed for Gauge {}
 
 impl EncodeMetric for Gauge {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
@@ -167,7 +168,7 @@ impl IntGauge {
     }
 }
 
-impl crate::descriptor::Sealed for IntGauge {}
+impl crate::metric::Sealed for IntGauge {}
 
 impl EncodeMetric for IntGauge {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

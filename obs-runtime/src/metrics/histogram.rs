@@ -1,7 +1,9 @@
 use super::gauge::add_f64;
-use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
 use crate::exemplar::{Exemplar, ExemplarCells};
+use crate::metric::{EncodeMetric, Metric};
+use crate::snapshot::HistogramSnapshot;
 use crate::Violation;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -164,45 +166,6 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
     }
 }
 
-/// A consistent-enough copy of a histogram's state: the cumulative counts and
-/// `count` are always consistent with each other; `sum` is read separately.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HistogramSnapshot {
-    /// Cumulative counts per bound, the last one for `+Inf`.
-    pub cumulative_counts: Vec<u64>,
-    /// The number of observations (equal to the `+Inf` bucket).
-    pub count: u64,
-    /// The sum of observations.
-    pub sum: f64,
-    /// The latest exemplar of each bucket (the last for `+Inf`); empty when
-    /// the histogram never recorded one.
-    pub exemplars: Vec<Option<Exemplar>>,
-}
-
-impl HistogramSnapshot {
-    /// Adds `other`, a snapshot of a histogram with the same buckets: counts
-    /// and sums add up, and a bucket without an exemplar takes `other`'s.
-    pub(crate) fn add(&mut self, other: &HistogramSnapshot) {
-        for (count, other) in self
-            .cumulative_counts
-            .iter_mut()
-            .zip(&other.cumulative_counts)
-        {
-            *count += other;
-        }
-        self.count += other.count;
-        self.sum += other.sum;
-        if self.exemplars.is_empty() {
-            self.exemplars.clone_from(&other.exemplars);
-        }
-        for (exemplar, other) in self.exemplars.iter_mut().zip(&other.exemplars) {
-            if exemplar.is_none() {
-                *exemplar = *other;
-            }
-        }
-    }
-}
-
 impl Default for Histogram {
     fn default() -> Self {
         Histogram::new()
@@ -307,7 +270,7 @@ impl Drop for HistogramTimer<'_> {
     }
 }
 
-impl crate::descriptor::Sealed for Histogram {}
+impl crate::metric::Sealed for Histogram {}
 
 impl EncodeMetric for Histogram {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

@@ -1,7 +1,8 @@
 //! [`MetricDef`]: a metric defined at run time, checked by the rules the
 //! derive applies at compile time; [`RegistryError`]: why registering failed.
 
-use crate::descriptor::{Metric, MetricDescriptor, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
+use crate::metric::Metric;
 use crate::metrics::histogram::Buckets;
 use crate::Violation;
 use obs_rules::FamilyLimit;
@@ -9,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// The definition of a metric registered at run time with
-/// [`Registry::register_metric`].
+/// [`Registry::register_metric`](super::Registry::register_metric).
 ///
 /// ```
 /// use obs_runtime::{Buckets, Histogram, MetricDef, Registry};

@@ -6,8 +6,10 @@
 
 //! Registries: where metrics are registered once and encoded on every scrape.
 
-use crate::descriptor::{EncodeMetric, Metric, MetricDescriptor, MetricGroup, MetricType};
-use crate::encoding::{Format, MetricEncoder, MetricSnapshot};
+use crate::descriptor::{MetricDescriptor, MetricType};
+use crate::encoding::{Format, MetricEncoder};
+use crate::metric::{EncodeMetric, Metric};
+use crate::snapshot::MetricSnapshot;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -16,9 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 mod def;
+mod group;
 mod source;
 
 pub use def::{MetricDef, RegistryError};
+pub use group::MetricGroup;
 pub use source::RegistrySource;
 
 /// A set of registered metrics, encoded together on a scrape.

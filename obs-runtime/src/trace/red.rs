@@ -16,12 +16,15 @@
 //! dropped before it finished counts as `cancelled`. The `obs_` prefix is
 //! reserved for these.
 
-use crate::descriptor::{EncodeMetric, MetricDescriptor, MetricGroup, MetricType};
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
 use crate::labels::{LabelSet, LabelText};
+use crate::metric::EncodeMetric;
 use crate::metrics::counter::Counter;
-use crate::metrics::histogram::{HistogramCells, HistogramSnapshot};
+use crate::metrics::histogram::HistogramCells;
+use crate::registry::MetricGroup;
 use crate::registry::Registry;
+use crate::snapshot::HistogramSnapshot;
 use std::borrow::Cow;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
@@ -373,8 +376,8 @@ fn merged_callsites() -> Vec<Merged> {
     merged
 }
 
-impl crate::descriptor::Sealed for Calls {}
-impl crate::descriptor::Sealed for Durations {}
+impl crate::metric::Sealed for Calls {}
+impl crate::metric::Sealed for Durations {}
 
 impl EncodeMetric for Calls {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {

@@ -9,7 +9,7 @@
 
 use super::retry::{Backoff, Failure};
 use crate::config::{ConfigError, OtlpTarget, Protocol};
-use crate::encoding::{MetricSnapshot, SeriesValue};
+use crate::snapshot::{MetricSnapshot, SeriesValue};
 use crate::MetricType;
 use opentelemetry_http::{Bytes, HttpClient};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;

@@ -9,7 +9,7 @@
 //! metric's name, description and unit.
 
 use super::metrics::convert;
-use crate::encoding::MetricSnapshot;
+use crate::snapshot::MetricSnapshot;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::metrics::v1::{metric, Metric, ResourceMetrics, ScopeMetrics};

@@ -1,0 +1,51 @@
+//! [`MetricGroup`]: metrics declared and registered together, what
+//! `#[derive(Metrics)]` implements.
+
+use super::{Registry, RegistryError};
+use crate::descriptor::MetricDescriptor;
+use crate::metric::EncodeMetric;
+use std::sync::Arc;
+
+/// A group of metrics registered together: what `#[derive(Metrics)]`
+/// implements for a struct.
+///
+/// ```
+/// use obs_runtime::{Counter, Metrics, MetricGroup, Registry};
+///
+/// #[derive(Metrics)]
+/// struct JobMetrics {
+///     /// Jobs finished.
+///     jobs_total: Counter,
+/// }
+///
+/// let registry = Registry::new();
+/// let metrics = JobMetrics::register(&registry).unwrap();
+/// metrics.jobs_total.inc();
+/// assert_eq!(JobMetrics::DESCRIPTORS.len(), 1);
+/// ```
+pub trait MetricGroup: Send + Sync + 'static {
+    /// Who declared these metrics, named in registration conflicts
+    /// (the struct's path, e.g. `my_service::PipelineMetrics`).
+    const OWNER: &'static str;
+
+    /// One descriptor per metric, in field order.
+    const DESCRIPTORS: &'static [MetricDescriptor];
+
+    /// Creates the metrics without registering them.
+    fn new_unregistered() -> Self
+    where
+        Self: Sized;
+
+    /// Calls `visit` once per metric, in [`MetricGroup::DESCRIPTORS`] order.
+    fn visit_metrics(&self, visit: &mut dyn FnMut(&dyn EncodeMetric));
+
+    /// Creates the metrics and registers them with `registry`.
+    ///
+    /// Fails without registering anything when a name is already taken.
+    fn register(registry: &Registry) -> Result<Arc<Self>, RegistryError>
+    where
+        Self: Sized,
+    {
+        registry.register(Self::new_unregistered())
+    }
+}
