@@ -64,12 +64,7 @@ pub(crate) fn for_each_key(
 /// Reports a key the attribute does not know, listing the ones it does.
 pub(crate) fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, attr: &str, known: &[&str]) {
     let key = meta.path.to_token_stream().to_string().replace(' ', "");
-    let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-    cx.error_with_help(
-        &meta.path,
-        &format!("unknown key `{key}` in `#[{attr}(...)]`"),
-        &format!("expected one of: {}", expected.join(", ")),
-    );
+    report_unknown_key(cx, &meta.path, &key, attr, known);
     // Skip the value, if any, so parsing can go on with the next key.
     if meta.input.peek(syn::Token![=]) {
         let _ = meta.value().and_then(|value| value.parse::<Expr>());
@@ -99,4 +94,21 @@ pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
         .filter(|line| !line.is_empty())
         .collect();
     (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+/// The unknown-key error of every attribute: `key` at `tokens`, and the keys
+/// `attr` knows.
+pub(crate) fn report_unknown_key(
+    cx: &Ctxt,
+    tokens: impl ToTokens,
+    key: &str,
+    attr: &str,
+    known: &[&str],
+) {
+    let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    cx.error_with_help(
+        tokens,
+        &format!("unknown key `{key}` in `#[{attr}(...)]`"),
+        &format!("expected one of: {}", expected.join(", ")),
+    );
 }

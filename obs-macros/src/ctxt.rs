@@ -55,11 +55,19 @@ impl Ctxt {
     }
 }
 
-fn render(message: &str, help: Option<&str>) -> String {
+/// The one rendering of an error with a `help:` line, which rustc shows
+/// indented under the message.
+pub(crate) fn render(message: &str, help: Option<&str>) -> String {
     match help {
         Some(help) => format!("{message}\n= help: {help}"),
         None => message.to_owned(),
     }
+}
+
+/// An error with a `help:` line, spanned at `tokens`, for code that returns
+/// a `syn::Error` instead of collecting into a [`Ctxt`].
+pub(crate) fn error_with_help(tokens: impl ToTokens, message: &str, help: &str) -> syn::Error {
+    syn::Error::new_spanned(tokens, render(message, Some(help)))
 }
 
 impl Drop for Ctxt {

@@ -4,7 +4,7 @@
 
 use super::arguments::{arguments, Argument};
 use super::options::{err_format, expr, flag, list, options, ret_format, string};
-use crate::attr::Attr;
+use crate::attr::{report_unknown_key, Attr};
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
@@ -310,12 +310,7 @@ impl<'a> Traced<'a> {
                 FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
                 METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
                 _ => {
-                    let expected: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
-                    cx.error_with_help(
-                        &arg.key,
-                        &format!("unknown key `{key}` in `#[traced(...)]`"),
-                        &format!("expected one of: {}", expected.join(", ")),
-                    );
+                    report_unknown_key(cx, &arg.key, &key, TRACED, KEYS);
                     Ok(())
                 }
             };

@@ -4,6 +4,7 @@
 //! method with its own attribute keeps its options and gets the derived name
 //! unless it sets `name`.
 
+use crate::ctxt::error_with_help;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
@@ -11,17 +12,19 @@ use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
     if let Some(name) = name_key(&args) {
-        let error = syn::Error::new_spanned(
+        let error = error_with_help(
             name,
-            "`name` on an `impl` block would give every method the same span name\n= help: remove it: each method's span is named `type.method`, or set `name` on the method",
+            "`name` on an `impl` block would give every method the same span name",
+            "remove it: each method's span is named `type.method`, or set `name` on the method",
         )
         .into_compile_error();
         return quote!(#error #block);
     }
     let Some(type_name) = type_name(&block.self_ty) else {
-        let error = syn::Error::new_spanned(
+        let error = error_with_help(
             &block.self_ty,
-            "`#[traced]` on an `impl` block needs a named type to derive span names from\n= help: put `#[traced]` on each method instead",
+            "`#[traced]` on an `impl` block needs a named type to derive span names from",
+            "put `#[traced]` on each method instead",
         )
         .into_compile_error();
         return quote!(#error #block);

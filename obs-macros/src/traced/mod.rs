@@ -87,7 +87,6 @@ fn not_a_function(item: TokenStream, keyword: Option<&str>) -> TokenStream {
         .take_while(|token| !matches!(token, TokenTree::Punct(p) if p.as_char() == ';' || p.as_char() == '=' || p.as_char() == ':' || p.as_char() == '<'))
         .collect();
     let spanned = if head.is_empty() { item.clone() } else { head };
-    let error =
-        syn::Error::new_spanned(spanned, format!("{message}\n= help: {help}")).into_compile_error();
+    let error = crate::ctxt::error_with_help(spanned, message, help).into_compile_error();
     quote! { #error #item }
 }

@@ -3,6 +3,7 @@
 //! errors that say what to write instead.
 
 use super::ast::{ErrFormat, Format, RawArg, RawValue};
+use crate::ctxt::error_with_help;
 use crate::symbol::*;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -151,8 +152,4 @@ pub(super) fn flag(arg: &RawArg) -> syn::Result<()> {
             &format!("write `{}` alone", arg.key),
         )),
     }
-}
-
-fn error_with_help(tokens: impl ToTokens, message: &str, help: &str) -> syn::Error {
-    syn::Error::new_spanned(tokens, format!("{message}\n= help: {help}"))
 }

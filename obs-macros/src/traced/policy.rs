@@ -15,7 +15,7 @@
 //! crate keeps its dependencies to syn, quote and proc-macro2.
 
 use super::ast::Traced;
-use crate::ctxt::Ctxt;
+use crate::ctxt::{render, Ctxt};
 use proc_macro2::Span;
 use std::path::PathBuf;
 
@@ -51,26 +51,24 @@ impl Policy {
             // `OBS_TOML` that cannot be read is a mistake, not an opt-out.
             Err(_) if !explicit => return None,
             Err(error) => {
-                cx.syn_error(syn::Error::new(
-                    at,
-                    format!(
-                        "`OBS_TOML` names the level policy {}, which cannot be read: {error}\n= help: point `OBS_TOML` at an `obs.toml`, or unset it",
-                        path.display()
-                    ),
-                ));
+                let message = format!(
+                    "`OBS_TOML` names the level policy {}, which cannot be read: {error}",
+                    path.display()
+                );
+                let help = "point `OBS_TOML` at an `obs.toml`, or unset it";
+                cx.syn_error(syn::Error::new(at, render(&message, Some(help))));
                 return None;
             }
         };
         match parse(&text, path.clone()) {
             Ok(policy) => Some(policy),
             Err((line, message)) => {
-                cx.syn_error(syn::Error::new(
-                    at,
-                    format!(
-                        "invalid level policy in {}:{line}: {message}\n= help: see the `[traced]` table in docs/TRACING.md",
-                        path.display()
-                    ),
-                ));
+                let message = format!(
+                    "invalid level policy in {}:{line}: {message}",
+                    path.display()
+                );
+                let help = "see the `[traced]` table in docs/TRACING.md";
+                cx.syn_error(syn::Error::new(at, render(&message, Some(help))));
                 None
             }
         }

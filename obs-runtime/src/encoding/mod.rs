@@ -58,7 +58,7 @@ impl Format {
 }
 
 /// Writes the series of one metric family, as exposition text or as a
-/// structured [`MetricSnapshot`]. Handed to
+/// structured [`MetricSnapshot`](crate::MetricSnapshot). Handed to
 /// [`EncodeMetric::encode`](crate::EncodeMetric::encode) by the registry.
 pub struct MetricEncoder<'a> {
     target: Target<'a>,
