@@ -8,6 +8,7 @@
 
 use super::ast::{ErrFormat, Format, MaybeItemFn, Sigil, Traced};
 use super::policy::Policy;
+use super::shapes::Shapes;
 use obs_rules::{SpanKind, SpanLevel};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned, ToTokens};
@@ -22,6 +23,7 @@ macro_rules! quote_mixed {
         quote_spanned!(Span::mixed_site()=> $($tt)*)
     };
 }
+pub(super) use quote_mixed;
 
 const PRIVATE: &str = "::obs_runtime::__private";
 
@@ -54,36 +56,7 @@ pub(crate) fn impl_traced(
         None => quote_mixed!(::core::module_path!()),
     };
 
-    // --- span fields ---
-    let mut field_names: Vec<String> = vec![obs_rules::TRACED_KIND_FIELD.into()];
-    let mut fields: Vec<TokenStream> = vec![quote_mixed!(otel.kind = #kind)];
-    for field in &traced.fields {
-        let (tokens, text) = &field.name;
-        field_names.push(text.clone());
-        let value = match &field.value {
-            Some((Sigil::Display, expr)) => quote_mixed!(%#expr),
-            Some((Sigil::Debug, expr)) => quote_mixed!(?#expr),
-            Some((Sigil::Value, expr)) => quote_mixed!(#expr),
-            None => argument_value(traced, text),
-        };
-        fields.push(quote_mixed!(#tokens = #value));
-    }
-    for ident in &traced.redact {
-        field_names.push(ident.to_string());
-        fields.push(quote_mixed!(#ident = "[redacted]"));
-    }
-    if traced.err.is_some() {
-        field_names.extend(obs_rules::TRACED_ERROR_FIELDS.map(String::from));
-        fields.push(quote_mixed! {
-            otel.status_code = #private::tracing::field::Empty,
-            error.type = #private::tracing::field::Empty,
-            exception.message = #private::tracing::field::Empty
-        });
-    }
-    if traced.ret.is_some() {
-        field_names.push("ret".into());
-        fields.push(quote_mixed!(ret = #private::tracing::field::Empty));
-    }
+    let (field_names, fields) = span_fields(traced, &private, kind);
 
     let parent = traced
         .parent
@@ -166,90 +139,29 @@ pub(crate) fn impl_traced(
     let finish_in_span =
         metrics.then(|| quote_mixed!(__obs_span.in_scope(|| __obs_timer.finish());));
 
-    let mut deferred = false;
-    let instrumented = if sig.asyncness.is_some() {
-        // The body's own `async` block, which `return` and `?` leave; it
-        // holds nothing but the body, so it is `Send` when the body is.
-        let future = quote_mixed!(async move { #fake_return #body });
-        if needs_result {
-            let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_span));
-            quote_mixed! {
-                #timer
-                let __obs_result #result_type =
-                    #private::Instrument::instrument(#future, ::core::clone::Clone::clone(&__obs_span)).await;
-                #inspect
-                #finish_in_span
-                __obs_result
-            }
-        } else {
-            quote_mixed!(#private::Instrument::instrument(#future, __obs_span).await)
-        }
+    let shapes = Shapes {
+        traced,
+        private: &private,
+        new_span: &new_span,
+        remote_parent: remote_parent.as_ref(),
+        follows_from: follows_from.as_ref(),
+        level: &level_ident,
+        timer: timer.as_ref(),
+        finish: finish.as_ref(),
+        finish_in_span: finish_in_span.as_ref(),
+        fake_return: fake_return.as_ref(),
+        result_type: result_type.as_ref(),
+        returns: annotated.map(|ty| quote_mixed!(-> #ty)),
+        needs_result,
+    };
+    let (instrumented, deferred) = if sig.asyncness.is_some() {
+        (shapes.async_fn(body), false)
     } else if let Some((prefix, future)) = function.tail_async_block() {
-        // `fn f() -> impl Future { …; async move { … } }`: the span covers the
-        // synchronous prefix and every poll of the returned future, which
-        // records the result with a span of its own (the function's span is
-        // borrowed by `__obs_entered` until it returns).
-        let (record_span, wrapped) = if needs_result {
-            let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_record_span));
-            (
-                Some(
-                    quote_mixed!(let __obs_record_span = ::core::clone::Clone::clone(&__obs_span);),
-                ),
-                quote_mixed! {
-                    async move {
-                        #timer
-                        let __obs_result = #future.await;
-                        #inspect
-                        #finish
-                        __obs_result
-                    }
-                },
-            )
-        } else {
-            (None, future.into_token_stream())
-        };
-        quote_mixed! {
-            let __obs_future_span = ::core::clone::Clone::clone(&__obs_span);
-            #record_span
-            let __obs_entered = __obs_span.enter();
-            #(#prefix)*
-            #private::Instrument::instrument(#wrapped, __obs_future_span)
-        }
+        (shapes.returns_future(&prefix, &future), false)
     } else if needs_result {
-        // The body in a closure, so that `return` leaves the body and not the
-        // function; the closure's return type is the function's when it can
-        // be named, for the same reasons as the fake return. Called through
-        // a function that takes an `FnOnce`, so the closure is one and the
-        // body can return borrows of what it captures (`&mut self`).
-        let inspect = inspect_result(traced, &private, &quote_mixed!(__obs_span));
-        let returns = annotated.map(|ty| quote_mixed!(-> #ty));
-        quote_mixed! {
-            let __obs_entered = __obs_span.enter();
-            #timer
-            #[inline(always)]
-            fn __obs_call_once<R>(body: impl ::core::ops::FnOnce() -> R) -> R {
-                body()
-            }
-            let __obs_result #result_type = __obs_call_once(move || #returns #body);
-            #inspect
-            #finish
-            __obs_result
-        }
+        (shapes.sync_fn(body), false)
     } else {
-        // Nothing reads the result: as `#[instrument]` does, a disabled level
-        // builds no span at all (the span and guard stay uninitialised).
-        deferred = true;
-        quote_mixed! {
-            let __obs_span;
-            let __obs_entered;
-            if #private::tracing::level_enabled!(#private::tracing::Level::#level_ident) {
-                __obs_span = #new_span;
-                #remote_parent
-                #follows_from
-                __obs_entered = __obs_span.enter();
-            }
-            #body
-        }
+        (shapes.plain_fn(body), true)
     };
 
     // The span, its remote parent and links, unless the plain case above
@@ -278,6 +190,46 @@ pub(crate) fn impl_traced(
             #instrumented
         }
     }
+}
+
+/// The span's fields, declared when it is created: its kind, what
+/// `fields(...)` and `redact(...)` list, and the empty fields `err` and
+/// `ret` fill in; with their names, for the span catalog.
+fn span_fields(
+    traced: &Traced<'_>,
+    private: &TokenStream,
+    kind: &str,
+) -> (Vec<String>, Vec<TokenStream>) {
+    let mut field_names: Vec<String> = vec![obs_rules::TRACED_KIND_FIELD.into()];
+    let mut fields: Vec<TokenStream> = vec![quote_mixed!(otel.kind = #kind)];
+    for field in &traced.fields {
+        let (tokens, text) = &field.name;
+        field_names.push(text.clone());
+        let value = match &field.value {
+            Some((Sigil::Display, expr)) => quote_mixed!(%#expr),
+            Some((Sigil::Debug, expr)) => quote_mixed!(?#expr),
+            Some((Sigil::Value, expr)) => quote_mixed!(#expr),
+            None => argument_value(traced, text),
+        };
+        fields.push(quote_mixed!(#tokens = #value));
+    }
+    for ident in &traced.redact {
+        field_names.push(ident.to_string());
+        fields.push(quote_mixed!(#ident = "[redacted]"));
+    }
+    if traced.err.is_some() {
+        field_names.extend(obs_rules::TRACED_ERROR_FIELDS.map(String::from));
+        fields.push(quote_mixed! {
+            otel.status_code = #private::tracing::field::Empty,
+            error.type = #private::tracing::field::Empty,
+            exception.message = #private::tracing::field::Empty
+        });
+    }
+    if traced.ret.is_some() {
+        field_names.push(obs_rules::TRACED_RETURN_FIELD.into());
+        fields.push(quote_mixed!(ret = #private::tracing::field::Empty));
+    }
+    (field_names, fields)
 }
 
 fn effective_level(traced: &Traced<'_>, policy: Option<&Policy>) -> String {
@@ -334,7 +286,11 @@ fn type_class(ty: &Type) -> ArgClass {
 
 /// What happens once the result is known: error status on the span, the
 /// return value recorded, the call marked failed for RED metrics.
-fn inspect_result(traced: &Traced<'_>, private: &TokenStream, span: &TokenStream) -> TokenStream {
+pub(super) fn inspect_result(
+    traced: &Traced<'_>,
+    private: &TokenStream,
+    span: &TokenStream,
+) -> TokenStream {
     let record_error = traced.err.as_ref().map(|(_, format)| match format {
         ErrFormat::Message(Format::Display) => {
             quote_mixed!(#private::record_error_display(&#span, __obs_error);)

@@ -8,6 +8,7 @@ mod impl_block;
 mod options;
 mod policy;
 mod secrets;
+mod shapes;
 
 use crate::ctxt::Ctxt;
 use proc_macro2::{TokenStream, TokenTree};
