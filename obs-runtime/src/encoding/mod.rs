@@ -12,7 +12,6 @@ mod text;
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
 use crate::descriptor::MetricDescriptor;
-use crate::exemplar::Exemplar;
 use crate::labels::{LabelSet, LabelText};
 use crate::snapshot::{HistogramSnapshot, SeriesSnapshot, SeriesValue};
 
@@ -248,7 +247,7 @@ impl TextWriter<'_> {
         if self.write_created {
             self.sample(
                 descriptor.family_name(),
-                "_created",
+                openmetrics::CREATED,
                 None,
                 Value::F64(created),
             );
@@ -263,14 +262,9 @@ impl TextWriter<'_> {
         snapshot: &HistogramSnapshot,
     ) {
         let name = &descriptor.name;
-        // OpenMetrics makes `_sum` a counter: it must not be written for a
-        // histogram with negative bucket bounds, nor when NaN or negative
-        // observations have made it NaN or negative, and `_count` is written
-        // exactly when `_sum` is (strict parsers reject the whole scrape
-        // otherwise). The `+Inf` bucket still carries the count. The text
-        // format has no such rule.
-        let sum_is_counter = bounds.iter().all(|&bound| bound >= 0.0) && snapshot.sum >= 0.0;
-        let with_sum = self.format == Format::PROMETHEUS_TEXT || sum_is_counter;
+        let openmetrics = self.format == Format::OPENMETRICS;
+        // The text format always has `_count` and `_sum`.
+        let with_sum = !openmetrics || openmetrics::sum_is_counter(bounds, snapshot);
         let bounds = bounds
             .iter()
             .copied()
@@ -278,12 +272,9 @@ impl TextWriter<'_> {
             .chain([Bound::Inf]);
         for (index, (bound, &count)) in bounds.zip(&snapshot.cumulative_counts).enumerate() {
             self.write_sample(name, "_bucket", Some(bound), Value::U64(count));
-            // Exemplars exist only in OpenMetrics: ` # {labels} value timestamp`
-            // before the line's end.
-            if self.format == Format::OPENMETRICS {
-                if let Some(Some(exemplar)) = snapshot.exemplars.get(index) {
-                    write_exemplar(self.out, exemplar);
-                }
+            // Exemplars exist only in OpenMetrics, before the line's end.
+            if let (true, Some(Some(exemplar))) = (openmetrics, snapshot.exemplars.get(index)) {
+                openmetrics::write_exemplar(self.out, exemplar);
             }
             self.out.push('\n');
         }
@@ -292,7 +283,7 @@ impl TextWriter<'_> {
             self.sample(name, "_sum", None, Value::F64(snapshot.sum));
         }
         if self.write_created {
-            self.sample(name, "_created", None, Value::F64(created));
+            self.sample(name, openmetrics::CREATED, None, Value::F64(created));
         }
     }
 
@@ -383,22 +374,9 @@ enum Value {
     F64(f64),
 }
 
-/// ` # {trace_id="…",span_id="…"} value timestamp`
-fn write_exemplar(out: &mut String, exemplar: &Exemplar) {
-    use std::fmt::Write as _;
-    let _ = write!(
-        out,
-        " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ",
-        exemplar.trace_id, exemplar.span_id
-    );
-    write_f64(out, exemplar.value);
-    out.push(' ');
-    write_f64(out, exemplar.timestamp);
-}
-
 /// Writes a float as both formats read it: shortest round-trip digits, with
 /// `NaN`, `+Inf` and `-Inf` spelled out.
-fn write_f64(out: &mut String, value: f64) {
+pub(super) fn write_f64(out: &mut String, value: f64) {
     if value.is_nan() {
         out.push_str("NaN");
     } else if value.is_infinite() {
