@@ -1,4 +1,5 @@
 use obs_rules::Violation;
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::cell::RefCell;
 use std::fmt::Display;
@@ -74,6 +75,30 @@ impl Drop for Ctxt {
     fn drop(&mut self) {
         if !thread::panicking() && self.errors.borrow().is_some() {
             panic!("obs-macros: forgot to check for errors");
+        }
+    }
+}
+
+/// The one driver of every macro: parse the input into its IR, check it,
+/// and expand it; when anything failed, emit every error collected, next to
+/// a fallback that keeps the user's other code compiling.
+pub(crate) fn drive<T>(
+    parse: impl FnOnce(&Ctxt) -> Option<T>,
+    check: impl FnOnce(&Ctxt, &T),
+    expand: impl FnOnce(&T) -> TokenStream,
+    fallback: impl FnOnce(Option<&T>) -> TokenStream,
+) -> TokenStream {
+    let cx = Ctxt::new();
+    let ir = parse(&cx);
+    if let Some(ir) = &ir {
+        check(&cx, ir);
+    }
+    match (cx.check(), &ir) {
+        (Ok(()), Some(ir)) => expand(ir),
+        (result, ir) => {
+            let errors = result.err().map(syn::Error::into_compile_error);
+            let fallback = fallback(ir.as_ref());
+            quote::quote! { #errors #fallback }
         }
     }
 }

@@ -10,9 +10,9 @@ mod policy;
 mod secrets;
 mod shapes;
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::drive;
 use proc_macro2::{TokenStream, TokenTree};
-use quote::quote;
+use quote::{quote, ToTokens};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let keyword = keyword(&item);
@@ -31,20 +31,17 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // rest of the crate still compiles.
         Err(_) => return not_a_function(item, keyword.as_deref()),
     };
-    let cx = Ctxt::new();
-    let traced = ast::Traced::from_ast(&cx, args, &function);
-    let policy = policy::Policy::load(&cx, &traced);
-    if let Some(traced) = &traced {
-        check::check(&cx, traced, policy.as_ref());
-    }
-    match (cx.check(), traced) {
-        (Ok(()), Some(traced)) => expand::impl_traced(&traced, &function, policy.as_ref()),
-        (result, _) => {
-            // Keep the function as written so its callers compile.
-            let errors = result.err().map(syn::Error::into_compile_error);
-            quote! { #errors #function }
-        }
-    }
+    drive(
+        |cx| {
+            let traced = ast::Traced::from_ast(cx, args, &function);
+            let policy = policy::Policy::load(cx, &traced);
+            traced.map(|traced| (traced, policy))
+        },
+        |cx, (traced, policy)| check::check(cx, traced, policy.as_ref()),
+        |(traced, policy)| expand::impl_traced(traced, &function, policy.as_ref()),
+        // Keep the function as written so its callers compile.
+        |_| function.to_token_stream(),
+    )
 }
 
 /// The item's keyword (`fn`, `impl`, `struct`, …): the first identifier that
