@@ -5,6 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::symbol::*;
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::ext::IdentExt as _;
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type, Variant};
 
 pub(crate) struct LabelSet<'a> {
@@ -75,11 +76,7 @@ impl<'a> LabelSet<'a> {
                     }
                     Ok(())
                 });
-                let ident_name = member.to_string();
-                let ident_name = ident_name
-                    .strip_prefix("r#")
-                    .unwrap_or(&ident_name)
-                    .to_owned();
+                let ident_name = member.unraw().to_string();
                 Some(LabelField {
                     member,
                     ty: &field.ty,

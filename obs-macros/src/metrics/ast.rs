@@ -7,6 +7,7 @@ use crate::ctxt::Ctxt;
 use crate::symbol::*;
 use obs_rules::MetricType;
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt as _;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type};
 
 pub(crate) struct Container<'a> {
@@ -126,11 +127,7 @@ impl<'a> Field<'a> {
             Ok(())
         });
 
-        let ident_name = member.to_string();
-        let ident_name = ident_name
-            .strip_prefix("r#")
-            .unwrap_or(&ident_name)
-            .to_owned();
+        let ident_name = member.unraw().to_string();
         Field {
             member,
             ty: &field.ty,

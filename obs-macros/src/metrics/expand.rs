@@ -4,6 +4,7 @@ use super::ast::{Container, Field};
 use obs_rules::MetricType;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
 pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
@@ -121,8 +122,7 @@ fn mentions_any(tokens: TokenStream, params: &[&Ident]) -> bool {
 /// `pub const LATENCY_SECONDS: &str = "pipeline_latency_seconds";` per field.
 pub(crate) fn name_consts(container: &Container<'_>) -> TokenStream {
     let consts = container.fields.iter().map(|field| {
-        let member = field.member.to_string();
-        let member = member.strip_prefix("r#").unwrap_or(&member);
+        let member = field.member.unraw().to_string();
         let konst = Ident::new(&member.to_uppercase(), field.member.span());
         let full = full_name(container, field);
         let doc = format!("The full name of the `{member}` metric: `{full}`.");
