@@ -331,49 +331,32 @@ impl LabelSet for CallLabels {
 struct Calls;
 struct Durations;
 
-/// The callsites of one `(function, module)`, added up.
-struct Merged {
-    function: &'static str,
-    module: &'static str,
-    ok: u64,
-    error: u64,
-    cancelled: u64,
-    duration: HistogramSnapshot,
-}
-
-/// Every linked callsite, those sharing a span name and module added up
-/// into one, in first-called order: two series with one label set would
-/// make the exposition invalid.
-fn merged_callsites() -> Vec<Merged> {
-    let mut merged: Vec<Merged> = Vec::new();
+/// Every linked callsite, grouped by span name and module, in first-called
+/// order: callsites sharing both are one series, added up at each scrape,
+/// since two series with one label set would make the exposition invalid.
+fn callsite_groups() -> Vec<Vec<&'static FunctionMetrics>> {
+    let mut groups: Vec<Vec<&'static FunctionMetrics>> = Vec::new();
     for_each_callsite(|callsite| {
-        let duration = callsite.duration();
-        let (ok, error, cancelled) = (
-            callsite.ok_count(),
-            callsite.error_count(),
-            callsite.cancelled_count(),
-        );
-        let same = |m: &&mut Merged| m.function == callsite.function && m.module == callsite.module;
-        match merged.iter_mut().find(same) {
-            Some(into) => {
-                into.ok += ok;
-                into.error += error;
-                into.cancelled += cancelled;
-                into.duration.add(&duration);
-            }
-            None => merged.push(Merged {
-                function: callsite.function,
-                module: callsite.module,
-                ok,
-                error,
-                cancelled,
-                duration,
-            }),
+        let same = |group: &&mut Vec<&FunctionMetrics>| {
+            group[0].function == callsite.function && group[0].module == callsite.module
+        };
+        match groups.iter_mut().find(same) {
+            Some(group) => group.push(callsite),
+            None => groups.push(vec![callsite]),
         }
     });
     // The list is newest first.
-    merged.reverse();
-    merged
+    groups.reverse();
+    groups
+}
+
+/// The labels of a group's series; `result` only for the calls counter.
+fn group_labels(group: &[&FunctionMetrics], result: Option<&'static str>) -> CallLabels {
+    CallLabels {
+        function: group[0].function,
+        module: group[0].module,
+        result,
+    }
 }
 
 impl crate::metric::Sealed for Calls {}
@@ -381,19 +364,18 @@ impl crate::metric::Sealed for Durations {}
 
 impl EncodeMetric for Calls {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        for callsite in merged_callsites() {
+        for group in callsite_groups() {
             for (result, count) in [
-                ("ok", callsite.ok),
-                ("error", callsite.error),
-                ("cancelled", callsite.cancelled),
+                (
+                    "ok",
+                    FunctionMetrics::ok_count as fn(&FunctionMetrics) -> u64,
+                ),
+                ("error", FunctionMetrics::error_count),
+                ("cancelled", FunctionMetrics::cancelled_count),
             ] {
-                let labels = CallLabels {
-                    function: callsite.function,
-                    module: callsite.module,
-                    result: Some(result),
-                };
+                let labels = group_labels(&group, Some(result));
                 encoder.set_labels(CallLabels::NAMES, &labels);
-                encoder.counter(count);
+                encoder.counter(group.iter().map(|callsite| count(callsite)).sum());
             }
         }
         encoder.clear_labels();
@@ -402,14 +384,14 @@ impl EncodeMetric for Calls {
 
 impl EncodeMetric for Durations {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        for callsite in merged_callsites() {
-            let labels = CallLabels {
-                function: callsite.function,
-                module: callsite.module,
-                result: None,
-            };
+        for group in callsite_groups() {
+            let mut duration = group[0].duration();
+            for callsite in &group[1..] {
+                duration.add(&callsite.duration());
+            }
+            let labels = group_labels(&group, None);
             encoder.set_labels(&CallLabels::NAMES[..2], &labels);
-            encoder.histogram(&DURATION_BUCKETS, &callsite.duration);
+            encoder.histogram(&DURATION_BUCKETS, &duration);
         }
         encoder.clear_labels();
     }
