@@ -62,8 +62,6 @@ impl Format {
 pub struct MetricEncoder<'a> {
     target: Target<'a>,
     descriptor: &'a MetricDescriptor,
-    // Seconds since the Unix epoch when the metric was registered.
-    created: f64,
 }
 
 enum Target<'a> {
@@ -89,17 +87,15 @@ impl<'a> MetricEncoder<'a> {
                 format,
                 labels,
                 label_text: None,
-                write_created: format == Format::OPENMETRICS && created.is_some(),
+                created: created.filter(|_| format == Format::OPENMETRICS),
             }),
             descriptor,
-            created: created.unwrap_or_default(),
         }
     }
 
     pub(crate) fn snapshot(
         series: &'a mut Vec<SeriesSnapshot>,
         descriptor: &'a MetricDescriptor,
-        created: f64,
     ) -> Self {
         MetricEncoder {
             target: Target::Snapshot(SnapshotWriter {
@@ -107,7 +103,6 @@ impl<'a> MetricEncoder<'a> {
                 labels: Vec::new(),
             }),
             descriptor,
-            created,
         }
     }
 
@@ -161,10 +156,9 @@ impl<'a> MetricEncoder<'a> {
                     format: writer.format,
                     labels: &mut *writer.labels,
                     label_text: Some(text),
-                    write_created: writer.write_created,
+                    created: writer.created,
                 }),
                 descriptor: self.descriptor,
-                created: self.created,
             }),
             Target::Snapshot(_) => encode(self),
         }
@@ -194,7 +188,7 @@ impl<'a> MetricEncoder<'a> {
 
     pub(crate) fn counter(&mut self, value: u64) {
         match &mut self.target {
-            Target::Text(text) => text.counter(self.descriptor, self.created, value),
+            Target::Text(text) => text.counter(self.descriptor, value),
             Target::Snapshot(snapshot) => snapshot.push(SeriesValue::Counter(value)),
         }
     }
@@ -215,7 +209,7 @@ impl<'a> MetricEncoder<'a> {
 
     pub(crate) fn histogram(&mut self, bounds: &[f64], snapshot: &HistogramSnapshot) {
         match &mut self.target {
-            Target::Text(text) => text.histogram(self.descriptor, self.created, bounds, snapshot),
+            Target::Text(text) => text.histogram(self.descriptor, bounds, snapshot),
             Target::Snapshot(writer) => writer.push(SeriesValue::Histogram {
                 bounds: bounds.to_vec(),
                 snapshot: snapshot.clone(),
@@ -232,8 +226,10 @@ struct TextWriter<'a> {
     labels: &'a mut String,
     // Labels rendered ahead of time, used instead of `labels` when set.
     label_text: Option<&'a str>,
-    // Whether counters and histograms get `_created` samples.
-    write_created: bool,
+    // When the metric was registered (seconds since the Unix epoch), for the
+    // `_created` samples of counters and histograms; `None` when none are
+    // written (the text format, or turned off).
+    created: Option<f64>,
 }
 
 impl TextWriter<'_> {
@@ -242,9 +238,9 @@ impl TextWriter<'_> {
         render_labels(self.labels, names, labels);
     }
 
-    fn counter(&mut self, descriptor: &MetricDescriptor, created: f64, value: u64) {
+    fn counter(&mut self, descriptor: &MetricDescriptor, value: u64) {
         self.sample(&descriptor.name, "", None, Value::U64(value));
-        if self.write_created {
+        if let Some(created) = self.created {
             self.sample(
                 descriptor.family_name(),
                 openmetrics::CREATED,
@@ -257,7 +253,6 @@ impl TextWriter<'_> {
     fn histogram(
         &mut self,
         descriptor: &MetricDescriptor,
-        created: f64,
         bounds: &[f64],
         snapshot: &HistogramSnapshot,
     ) {
@@ -282,7 +277,7 @@ impl TextWriter<'_> {
             self.sample(name, "_count", None, Value::U64(snapshot.count));
             self.sample(name, "_sum", None, Value::F64(snapshot.sum));
         }
-        if self.write_created {
+        if let Some(created) = self.created {
             self.sample(name, openmetrics::CREATED, None, Value::F64(created));
         }
     }

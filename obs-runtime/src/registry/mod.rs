@@ -308,11 +308,7 @@ impl Registry {
             entry.metrics.visit(&mut |metric| {
                 if let Some(descriptor) = descriptors.next() {
                     let mut series = Vec::new();
-                    metric.encode(&mut MetricEncoder::snapshot(
-                        &mut series,
-                        descriptor,
-                        entry.created,
-                    ));
+                    metric.encode(&mut MetricEncoder::snapshot(&mut series, descriptor));
                     metrics.push(MetricSnapshot {
                         descriptor: descriptor.clone(),
                         created: entry.created,
