@@ -67,8 +67,11 @@ impl Config {
             .build()
             .inspect_err(|_| INITIALIZED.store(false, Ordering::Release))?;
         if guard.installs_subscriber {
-            tracing::dispatcher::set_global_default(guard.dispatch.clone())
-                .map_err(|_| ConfigError::AlreadyInitialized)?;
+            // Other code set one meanwhile: nothing of this `init` stays.
+            tracing::dispatcher::set_global_default(guard.dispatch.clone()).map_err(|_| {
+                INITIALIZED.store(false, Ordering::Release);
+                ConfigError::AlreadyInitialized
+            })?;
             GLOBAL_SUBSCRIBER_SET.store(true, Ordering::Release);
         }
         if let Some(provider) = &guard.tracer_provider {
