@@ -26,6 +26,9 @@ struct JobMetrics {
     /// A cap past any useful bound: its table is allocated up front.
     #[metric(max_series = 10000000)]
     users_total: Family<Labels, Counter>,
+    /// A label value longer than any bound allows.
+    #[metric(max_label_bytes = 1000000)]
+    agents_total: Family<Labels, Counter>,
 }
 
 fn main() {}
