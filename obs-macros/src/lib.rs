@@ -14,6 +14,7 @@ mod labels;
 mod metrics;
 mod symbol;
 mod traced;
+mod types;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

@@ -6,6 +6,21 @@ use crate::Violation;
 /// of a capped family.
 pub const RESERVED_LABEL_NAMES: &[&str] = &["le", "quantile", "otel_metric_overflow"];
 
+/// The types whose label values are only known at run time, by the last
+/// segment of their path: strings and integers. A label set with a field of
+/// one of these types must be marked `#[label(unbounded)]`, because every
+/// distinct value is a new series. The runtime's `UnboundedLabelValue` is
+/// implemented for exactly these (`Box`, `Arc` and `Cow` around `str`).
+///
+/// ```
+/// assert!(obs_rules::UNBOUNDED_LABEL_TYPES.contains(&"String"));
+/// assert!(!obs_rules::UNBOUNDED_LABEL_TYPES.contains(&"bool"));
+/// ```
+pub const UNBOUNDED_LABEL_TYPES: &[&str] = &[
+    "String", "str", "Cow", "Box", "Arc", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+    "i32", "i64", "i128", "isize",
+];
+
 /// Checks a label name: lowercase `snake_case`, no `__` prefix, not reserved.
 ///
 /// ```

@@ -26,7 +26,7 @@ mod span;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
 pub use case::{suggest_snake_case, to_snake_case};
-pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES};
+pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES, UNBOUNDED_LABEL_TYPES};
 pub use limits::{
     check_family_limit, FamilyLimit, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES,
     MAX_MAX_LABEL_BYTES, MAX_MAX_SERIES,

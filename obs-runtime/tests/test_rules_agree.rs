@@ -201,3 +201,28 @@ fn label_names_agree() {
     );
     assert!(obs_rules::check_label_name("le").is_err());
 }
+
+/// The label types the derive calls unbounded are the ones the runtime takes
+/// as unbounded label values: each name in `UNBOUNDED_LABEL_TYPES` has an
+/// `UnboundedLabelValue` impl, and the list names every impl.
+#[test]
+fn unbounded_label_types_agree() {
+    // The bound is the check: a name whose type has no impl does not compile.
+    #[allow(clippy::extra_unused_type_parameters)]
+    fn name_of<T: obs_runtime::UnboundedLabelValue>(name: &'static str) -> &'static str {
+        name
+    }
+    macro_rules! implemented {
+        ($($name:literal => $ty:ty),* $(,)?) => { vec![$(name_of::<$ty>($name)),*] };
+    }
+    let mut implemented = implemented![
+        "String" => String, "str" => &'static str, "Cow" => std::borrow::Cow<'static, str>,
+        "Box" => Box<str>, "Arc" => std::sync::Arc<str>,
+        "u8" => u8, "u16" => u16, "u32" => u32, "u64" => u64, "u128" => u128, "usize" => usize,
+        "i8" => i8, "i16" => i16, "i32" => i32, "i64" => i64, "i128" => i128, "isize" => isize,
+    ];
+    let mut rules = obs_rules::UNBOUNDED_LABEL_TYPES.to_vec();
+    implemented.sort_unstable();
+    rules.sort_unstable();
+    assert_eq!(implemented, rules);
+}

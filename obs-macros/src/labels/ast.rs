@@ -3,6 +3,7 @@
 use crate::attr::{for_each_key, unknown_key, Attr};
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
+use crate::types;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt as _;
@@ -137,33 +138,9 @@ impl<'a> LabelValueEnum<'a> {
     }
 }
 
-/// Strings and integers: types whose values are not known at compile time.
-/// Read from the tokens (the last path segment), like the metric types.
+/// Strings and integers: types whose values are not known at compile time
+/// (`obs_rules::UNBOUNDED_LABEL_TYPES`).
 fn is_open_type(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(reference) => is_open_type(&reference.elem),
-        Type::Path(path) => path.path.segments.last().is_some_and(|last| {
-            matches!(
-                last.ident.to_string().as_str(),
-                "String"
-                    | "str"
-                    | "Cow"
-                    | "Box"
-                    | "Arc"
-                    | "u8"
-                    | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "i8"
-                    | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-            )
-        }),
-        _ => false,
-    }
+    types::name(types::peel(ty))
+        .is_some_and(|name| obs_rules::UNBOUNDED_LABEL_TYPES.contains(&name.as_str()))
 }

@@ -5,10 +5,11 @@ use super::buckets::BucketsExpr;
 use crate::attr::{doc_comment, for_each_key, unknown_key, Attr};
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
+use crate::types;
 use obs_rules::MetricType;
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt as _;
-use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type};
+use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Type};
 
 pub(crate) struct Container<'a> {
     pub(crate) original: &'a DeriveInput,
@@ -150,29 +151,21 @@ impl<'a> Field<'a> {
 /// must be one of obs's metric types. Aliases are not followed; the expanded
 /// code also asserts that the named type really is that metric type.
 fn classify(ty: &Type) -> Option<TypeClass> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
     let cell = |metric_type| {
         Some(TypeClass {
             metric_type,
             family: false,
         })
     };
-    match last.ident.to_string().as_str() {
+    match types::name(ty)?.as_str() {
         "Counter" => cell(MetricType::Counter),
         "Gauge" | "IntGauge" => cell(MetricType::Gauge),
         "Histogram" => cell(MetricType::Histogram),
         "Family" => {
-            let PathArguments::AngleBracketed(args) = &last.arguments else {
-                return None;
+            let (_labels, series) = {
+                let mut arguments = types::arguments(ty);
+                (arguments.next()?, arguments.next()?)
             };
-            let mut types = args.args.iter().filter_map(|arg| match arg {
-                GenericArgument::Type(ty) => Some(ty),
-                _ => None,
-            });
-            let (_labels, series) = (types.next()?, types.next()?);
             let inner = classify(series)?;
             (!inner.family).then_some(TypeClass {
                 metric_type: inner.metric_type,

@@ -2,6 +2,7 @@
 //! pattern (`id` in `Path(id): Path<u32>`, `user` and `password` in
 //! `Creds { user, password }: Creds`).
 
+use crate::types;
 use syn::{FnArg, Ident, Pat, Signature, Type};
 
 pub(crate) struct Argument<'a> {
@@ -16,13 +17,8 @@ impl Argument<'_> {
     /// one), whose `Debug` and `Display` print `[redacted]`. Recognised by the
     /// type's last path segment, as a macro sees no more than the tokens.
     pub(crate) fn is_secret_wrapper(&self) -> bool {
-        let mut ty = self.ty;
-        while let Some(Type::Reference(reference)) = ty {
-            ty = Some(&reference.elem);
-        }
-        matches!(ty, Some(Type::Path(path))
-            if path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| last.ident == "Secret"))
+        self.ty
+            .is_some_and(|ty| types::is(types::peel(ty), "Secret"))
     }
 }
 

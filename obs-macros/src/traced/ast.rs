@@ -7,6 +7,7 @@ use super::options::{err_format, expr, flag, list, options, ret_format, string};
 use crate::attr::{report_unknown_key, Attr};
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
+use crate::types;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
@@ -379,14 +380,7 @@ impl<'a> Traced<'a> {
 
     /// Whether the value type is (syntactically) a `Result`.
     pub(crate) fn returns_result(&self) -> bool {
-        match self.value_type() {
-            Some(Type::Path(path)) => path
-                .path
-                .segments
-                .last()
-                .is_some_and(|last| last.ident == "Result"),
-            _ => false,
-        }
+        self.value_type().is_some_and(|ty| types::is(ty, "Result"))
     }
 
     pub(crate) fn argument(&self, ident: &str) -> Option<&Argument<'a>> {

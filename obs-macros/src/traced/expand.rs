@@ -9,6 +9,7 @@
 use super::ast::{ErrFormat, Format, MaybeItemFn, Sigil, Traced};
 use super::policy::Policy;
 use super::shapes::Shapes;
+use crate::types;
 use obs_rules::{SpanKind, SpanLevel};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned, ToTokens};
@@ -260,26 +261,19 @@ enum ArgClass {
     Debug,
 }
 
+/// How `tracing` can record an argument: the primitives it takes as values
+/// (also behind a reference, which `tracing` takes as the value too), a
+/// `String` by `Display`, anything else by `Debug`.
 fn type_class(ty: &Type) -> ArgClass {
-    match ty {
-        Type::Reference(reference) => match type_class(&reference.elem) {
-            ArgClass::Value | ArgClass::Display => ArgClass::Value,
-            ArgClass::Debug => ArgClass::Debug,
-        },
-        Type::Path(path) => match path
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .as_deref()
-        {
-            Some(
-                "bool" | "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "f32"
-                | "f64" | "usize" | "isize" | "str",
-            ) => ArgClass::Value,
-            Some("String") => ArgClass::Display,
-            _ => ArgClass::Debug,
-        },
+    let peeled = types::peel(ty);
+    let behind_reference = !std::ptr::eq(peeled, ty);
+    match types::name(peeled).as_deref() {
+        Some(
+            "bool" | "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "f32" | "f64"
+            | "usize" | "isize" | "str",
+        ) => ArgClass::Value,
+        Some("String") if behind_reference => ArgClass::Value,
+        Some("String") => ArgClass::Display,
         _ => ArgClass::Debug,
     }
 }

@@ -5,6 +5,7 @@
 //! unless it sets `name`.
 
 use crate::ctxt::error_with_help;
+use crate::types;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
@@ -68,15 +69,7 @@ pub(crate) fn expand(args: TokenStream, mut block: ItemImpl) -> TokenStream {
 
 /// The snake_case name of the implementing type's last path segment.
 fn type_name(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map(|segment| obs_rules::to_snake_case(&segment.ident.to_string())),
-        Type::Reference(reference) => type_name(&reference.elem),
-        _ => None,
-    }
+    types::name(types::peel(ty)).map(|name| obs_rules::to_snake_case(&name))
 }
 
 /// The `name` key of an argument list's top-level `name = …`, if any.

@@ -11,11 +11,12 @@
 
 use super::ast::{FieldArg, Traced};
 use crate::ctxt::Ctxt;
+use crate::types;
 use obs_rules::{secret_word, SecretSource, VERBATIM_METHODS};
 use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
-use syn::{GenericArgument, LitStr, PathArguments, Type};
+use syn::{LitStr, Type};
 
 // A secret is never recorded verbatim: not an argument named like one
 // (`fields(password)`), not anything a field's value reaches that is named
@@ -94,24 +95,12 @@ fn check_ret(cx: &Ctxt, traced: &Traced<'_>) {
 /// `Result<Option<ApiKey>, E>` → `Result`, `Option`, `ApiKey`; `()` for unit.
 fn returned_types(mut ty: Option<&Type>) -> Vec<String> {
     let mut names = Vec::new();
-    while let Some(current) = ty.take() {
-        match current {
-            Type::Reference(reference) => ty = Some(&reference.elem),
-            Type::Paren(paren) => ty = Some(&paren.elem),
-            Type::Tuple(tuple) if tuple.elems.is_empty() => names.push("()".to_owned()),
-            Type::Path(path) => {
-                let Some(last) = path.path.segments.last() else {
-                    break;
-                };
-                names.push(last.ident.unraw().to_string());
-                if let PathArguments::AngleBracketed(args) = &last.arguments {
-                    ty = args.args.iter().find_map(|arg| match arg {
-                        GenericArgument::Type(inner) => Some(inner),
-                        _ => None,
-                    });
-                }
-            }
-            _ => {}
+    while let Some(current) = ty.take().map(types::peel) {
+        if matches!(current, Type::Tuple(tuple) if tuple.elems.is_empty()) {
+            names.push("()".to_owned());
+        } else if let Some(name) = types::name(current) {
+            names.push(name);
+            ty = types::arguments(current).next();
         }
     }
     names
