@@ -24,6 +24,10 @@ pub(crate) struct MaybeItemFn {
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
     pub(crate) body: Group,
+    /// A body whose last statement is an `async` block (`fn f() -> impl
+    /// Future { …; async move { … } }`): its other statements and that block.
+    /// Parsed once, here; `None` for any other body.
+    pub(crate) tail_async: Option<(Vec<Stmt>, Expr)>,
 }
 
 impl Parse for MaybeItemFn {
@@ -35,28 +39,32 @@ impl Parse for MaybeItemFn {
         if body.delimiter() != Delimiter::Brace {
             return Err(syn::Error::new(body.span(), "expected a function body"));
         }
+        let tail_async = tail_async_block(&sig, &body);
         Ok(MaybeItemFn {
             attrs,
             vis,
             sig,
             body,
+            tail_async,
         })
     }
 }
 
-impl MaybeItemFn {
-    /// A body whose last statement is an `async` block (`fn f() -> impl
-    /// Future { …; async move { … } }`): its other statements and that block.
-    pub(crate) fn tail_async_block(&self) -> Option<(Vec<Stmt>, Expr)> {
-        if self.sig.asyncness.is_some() {
-            return None;
-        }
-        let block: syn::Block = syn::parse2(self.body.to_token_stream()).ok()?;
-        let mut stmts = block.stmts;
-        match stmts.pop() {
-            Some(Stmt::Expr(tail @ Expr::Async(_), None)) => Some((stmts, tail)),
-            _ => None,
-        }
+/// The statements and the tail `async` block of a body, for a function that
+/// is not `async` and returns `impl …`: only such a function can return an
+/// `async` block, so no other body is parsed at all.
+fn tail_async_block(sig: &Signature, body: &Group) -> Option<(Vec<Stmt>, Expr)> {
+    let ReturnType::Type(_, output) = &sig.output else {
+        return None;
+    };
+    if sig.asyncness.is_some() || !matches!(types::peel(output), Type::ImplTrait(_)) {
+        return None;
+    }
+    let block: syn::Block = syn::parse2(body.to_token_stream()).ok()?;
+    let mut stmts = block.stmts;
+    match stmts.pop() {
+        Some(Stmt::Expr(tail @ Expr::Async(_), None)) => Some((stmts, tail)),
+        _ => None,
     }
 }
 
@@ -126,9 +134,6 @@ pub(crate) struct Traced<'a> {
     pub(crate) follows_from: Option<Expr>,
     pub(crate) metrics: Option<TokenStream>,
     pub(crate) arguments: Vec<Argument<'a>>,
-    /// Whether the body ends in an `async` block whose output `err`, `ret`
-    /// and `metrics` read (see [`MaybeItemFn::tail_async_block`]).
-    pub(crate) tail_async: bool,
 }
 
 /// One `key`, `key = …` or `key(…)` of the attribute, before interpretation.
@@ -338,7 +343,6 @@ impl<'a> Traced<'a> {
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
             metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
             arguments: arguments(&function.sig),
-            tail_async: function.tail_async_block().is_some(),
         })
     }
 
@@ -351,6 +355,12 @@ impl<'a> Traced<'a> {
                 (quote!(#ident), ident.unraw().to_string())
             }
         }
+    }
+
+    /// Whether the body ends in an `async` block whose output `err`, `ret`
+    /// and `metrics` read (see [`MaybeItemFn::tail_async`]).
+    pub(crate) fn tail_async(&self) -> bool {
+        self.function.tail_async.is_some()
     }
 
     /// The declared return type, if any.
@@ -367,7 +377,7 @@ impl<'a> Traced<'a> {
     pub(crate) fn value_type(&self) -> Option<&Type> {
         let output = self.output()?;
         match future_output(output) {
-            Some(inner) if self.tail_async => Some(inner),
+            Some(inner) if self.tail_async() => Some(inner),
             _ => Some(output),
         }
     }
@@ -375,7 +385,7 @@ impl<'a> Traced<'a> {
     /// Whether the return type is `impl Future<…>` that the expansion cannot
     /// see into (the body does not end in an `async` block).
     pub(crate) fn opaque_future(&self) -> bool {
-        !self.tail_async && self.output().and_then(future_output).is_some()
+        !self.tail_async() && self.output().and_then(future_output).is_some()
     }
 
     /// Whether the value type is (syntactically) a `Result`.

@@ -148,7 +148,7 @@ fn opaque_future(cx: &Ctxt, tokens: &TokenStream, key: &str, traced: &Traced<'_>
 /// `returns nothing`, ``returns `Option<u32>` `` or ``returns a future of
 /// `u32` ``, for messages.
 fn returns(traced: &Traced<'_>) -> String {
-    match (traced.value_type(), traced.tail_async) {
+    match (traced.value_type(), traced.tail_async()) {
         (None, _) => "returns nothing".to_owned(),
         (Some(ty), false) => format!("returns `{}`", crate::display::type_name(ty)),
         (Some(ty), true) => format!("returns a future of `{}`", crate::display::type_name(ty)),

@@ -39,6 +39,7 @@ pub(crate) fn impl_traced(
         vis,
         sig,
         body,
+        tail_async,
     } = function;
     let (_, name) = traced.span_name();
     // Checked already: expansion runs only when every check passed.
@@ -157,8 +158,8 @@ pub(crate) fn impl_traced(
     };
     let (instrumented, deferred) = if sig.asyncness.is_some() {
         (shapes.async_fn(body), false)
-    } else if let Some((prefix, future)) = function.tail_async_block() {
-        (shapes.returns_future(&prefix, &future), false)
+    } else if let Some((prefix, future)) = tail_async {
+        (shapes.returns_future(prefix, future), false)
     } else if needs_result {
         (shapes.sync_fn(body), false)
     } else {
