@@ -5,15 +5,21 @@
 //! family header and every series in the chosen [`Format`]. Label values and
 //! help text are always escaped.
 
+mod lines;
 pub(crate) mod negotiate;
 mod openmetrics;
+mod snapshot;
 mod text;
 
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
+pub(crate) use lines::LabelCache;
+
 use crate::descriptor::MetricDescriptor;
-use crate::labels::{LabelSet, LabelText};
+use crate::labels::LabelSet;
 use crate::snapshot::{HistogramSnapshot, SeriesSnapshot, SeriesValue};
+use lines::TextWriter;
+use snapshot::SnapshotWriter;
 
 /// An exposition format, chosen per scrape.
 ///
@@ -59,6 +65,10 @@ impl Format {
 /// Writes the series of one metric family, as exposition text or as a
 /// structured [`MetricSnapshot`](crate::MetricSnapshot). Handed to
 /// [`EncodeMetric::encode`](crate::EncodeMetric::encode) by the registry.
+///
+/// It only dispatches: the text target (`lines.rs`, with the formats'
+/// differences in `text.rs` and `openmetrics.rs`) and the snapshot target
+/// (`snapshot.rs`) each do all of their own work.
 pub struct MetricEncoder<'a> {
     target: Target<'a>,
     descriptor: &'a MetricDescriptor,
@@ -80,15 +90,8 @@ impl<'a> MetricEncoder<'a> {
         labels: &'a mut String,
         created: Option<f64>,
     ) -> Self {
-        labels.clear();
         MetricEncoder {
-            target: Target::Text(TextWriter {
-                out,
-                format,
-                labels,
-                label_text: None,
-                created: created.filter(|_| format == Format::OPENMETRICS),
-            }),
+            target: Target::Text(TextWriter::new(out, format, labels, created)),
             descriptor,
         }
     }
@@ -98,91 +101,58 @@ impl<'a> MetricEncoder<'a> {
         descriptor: &'a MetricDescriptor,
     ) -> Self {
         MetricEncoder {
-            target: Target::Snapshot(SnapshotWriter {
-                series,
-                labels: Vec::new(),
-            }),
+            target: Target::Snapshot(SnapshotWriter::new(series)),
             descriptor,
         }
     }
 
     pub(crate) fn write_header(&mut self) {
         if let Target::Text(text) = &mut self.target {
-            match text.format.0 {
-                Kind::Text => text::write_header(text.out, self.descriptor),
-                Kind::OpenMetrics => openmetrics::write_header(text.out, self.descriptor),
-            }
+            text.write_header(self.descriptor);
         }
     }
 
     pub(crate) fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
         match &mut self.target {
             Target::Text(text) => text.set_labels(names, labels),
-            Target::Snapshot(snapshot) => {
-                snapshot.labels.clear();
-                let mut names = names.iter();
-                labels.visit_values(&mut |value| {
-                    let name = names.next().copied().unwrap_or("label");
-                    let value = match value {
-                        LabelText::Str(s) => s.to_owned(),
-                        LabelText::I64(n) => n.to_string(),
-                        LabelText::U64(n) => n.to_string(),
-                        LabelText::I128(n) => n.to_string(),
-                        LabelText::U128(n) => n.to_string(),
-                    };
-                    snapshot.labels.push((name.to_owned(), value));
-                });
-            }
+            Target::Snapshot(snapshot) => snapshot.set_labels(names, labels),
         }
     }
 
-    /// Whether this encoder writes exposition text (rather than a snapshot).
-    pub(crate) fn is_text(&self) -> bool {
-        matches!(self.target, Target::Text(_))
-    }
-
-    /// Runs `encode` for one series whose labels are `text`, already
-    /// rendered by [`render_labels`]: text targets write it straight into
-    /// each line, without copying it first.
-    pub(crate) fn with_label_text(
+    /// Runs `encode` for one series of a family, whose labels are `labels`.
+    /// Text targets render the labels into `cache` on the first scrape and
+    /// write the cached text into each line after that: a series' labels
+    /// never change, so they are escaped once, not on every scrape.
+    pub(crate) fn labelled<L: LabelSet>(
         &mut self,
-        text: &str,
+        labels: &L,
+        cache: &LabelCache,
         encode: impl FnOnce(&mut MetricEncoder<'_>),
     ) {
         match &mut self.target {
-            Target::Text(writer) => encode(&mut MetricEncoder {
-                target: Target::Text(TextWriter {
-                    out: &mut *writer.out,
-                    format: writer.format,
-                    labels: &mut *writer.labels,
-                    label_text: Some(text),
-                    created: writer.created,
-                }),
+            Target::Text(text) => encode(&mut MetricEncoder {
+                target: Target::Text(text.with_cached_labels(labels, cache)),
                 descriptor: self.descriptor,
             }),
-            Target::Snapshot(_) => encode(self),
+            Target::Snapshot(snapshot) => {
+                snapshot.set_labels(L::NAMES, labels);
+                encode(self);
+            }
         }
     }
 
     pub(crate) fn set_overflow_labels(&mut self) {
+        const NAME: &str = "otel_metric_overflow";
         match &mut self.target {
-            Target::Text(text) => {
-                text.labels.clear();
-                text.labels.push_str("otel_metric_overflow=\"true\"");
-            }
-            Target::Snapshot(snapshot) => {
-                snapshot.labels.clear();
-                snapshot
-                    .labels
-                    .push(("otel_metric_overflow".to_owned(), "true".to_owned()));
-            }
+            Target::Text(text) => text.set_label(NAME, "true"),
+            Target::Snapshot(snapshot) => snapshot.set_label(NAME, "true"),
         }
     }
 
     pub(crate) fn clear_labels(&mut self) {
         match &mut self.target {
-            Target::Text(text) => text.labels.clear(),
-            Target::Snapshot(snapshot) => snapshot.labels.clear(),
+            Target::Text(text) => text.clear_labels(),
+            Target::Snapshot(snapshot) => snapshot.clear_labels(),
         }
     }
 
@@ -195,14 +165,14 @@ impl<'a> MetricEncoder<'a> {
 
     pub(crate) fn gauge_i64(&mut self, value: i64) {
         match &mut self.target {
-            Target::Text(text) => text.sample(&self.descriptor.name, "", None, Value::I64(value)),
+            Target::Text(text) => text.gauge_i64(self.descriptor, value),
             Target::Snapshot(snapshot) => snapshot.push(SeriesValue::IntGauge(value)),
         }
     }
 
     pub(crate) fn gauge_f64(&mut self, value: f64) {
         match &mut self.target {
-            Target::Text(text) => text.sample(&self.descriptor.name, "", None, Value::F64(value)),
+            Target::Text(text) => text.gauge_f64(self.descriptor, value),
             Target::Snapshot(snapshot) => snapshot.push(SeriesValue::Gauge(value)),
         }
     }
@@ -216,191 +186,4 @@ impl<'a> MetricEncoder<'a> {
             }),
         }
     }
-}
-
-/// Appends exposition lines for one family.
-struct TextWriter<'a> {
-    out: &'a mut String,
-    format: Format,
-    // The current series' labels, rendered and escaped: `a="x",b="y"`.
-    labels: &'a mut String,
-    // Labels rendered ahead of time, used instead of `labels` when set.
-    label_text: Option<&'a str>,
-    // When the metric was registered (seconds since the Unix epoch), for the
-    // `_created` samples of counters and histograms; `None` when none are
-    // written (the text format, or turned off).
-    created: Option<f64>,
-}
-
-impl TextWriter<'_> {
-    fn set_labels<L: LabelSet>(&mut self, names: &[&str], labels: &L) {
-        self.labels.clear();
-        render_labels(self.labels, names, labels);
-    }
-
-    fn counter(&mut self, descriptor: &MetricDescriptor, value: u64) {
-        self.sample(&descriptor.name, "", None, Value::U64(value));
-        if let Some(created) = self.created {
-            self.sample(
-                descriptor.family_name(),
-                openmetrics::CREATED,
-                None,
-                Value::F64(created),
-            );
-        }
-    }
-
-    fn histogram(
-        &mut self,
-        descriptor: &MetricDescriptor,
-        bounds: &[f64],
-        snapshot: &HistogramSnapshot,
-    ) {
-        let name = &descriptor.name;
-        let openmetrics = self.format == Format::OPENMETRICS;
-        // The text format always has `_count` and `_sum`.
-        let with_sum = !openmetrics || openmetrics::sum_is_counter(bounds, snapshot);
-        let bounds = bounds
-            .iter()
-            .copied()
-            .map(Bound::Finite)
-            .chain([Bound::Inf]);
-        for (index, (bound, &count)) in bounds.zip(&snapshot.cumulative_counts).enumerate() {
-            self.write_sample(name, "_bucket", Some(bound), Value::U64(count));
-            // Exemplars exist only in OpenMetrics, before the line's end.
-            if let (true, Some(Some(exemplar))) = (openmetrics, snapshot.exemplars.get(index)) {
-                openmetrics::write_exemplar(self.out, exemplar);
-            }
-            self.out.push('\n');
-        }
-        if with_sum {
-            self.sample(name, "_count", None, Value::U64(snapshot.count));
-            self.sample(name, "_sum", None, Value::F64(snapshot.sum));
-        }
-        if let Some(created) = self.created {
-            self.sample(name, openmetrics::CREATED, None, Value::F64(created));
-        }
-    }
-
-    // One line: `name_suffix{labels,le="bound"} value`.
-    fn sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
-        self.write_sample(name, suffix, le, value);
-        self.out.push('\n');
-    }
-
-    // The line without its end, so an exemplar can follow the value.
-    fn write_sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
-        let out = &mut *self.out;
-        let labels = self.label_text.unwrap_or(self.labels);
-        out.push_str(name);
-        out.push_str(suffix);
-        if !labels.is_empty() || le.is_some() {
-            out.push('{');
-            out.push_str(labels);
-            if let Some(bound) = le {
-                if !labels.is_empty() {
-                    out.push(',');
-                }
-                out.push_str("le=\"");
-                match bound {
-                    Bound::Finite(bound) => write_f64(out, bound),
-                    Bound::Inf => out.push_str("+Inf"),
-                }
-                out.push('"');
-            }
-            out.push('}');
-        }
-        out.push(' ');
-        match value {
-            Value::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
-            Value::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
-            Value::F64(x) => write_f64(out, x),
-        }
-    }
-}
-
-/// Renders a label set for exposition, escaped: `a="x",b="y"` (the same in
-/// both formats).
-pub(crate) fn render_labels<L: LabelSet>(out: &mut String, names: &[&str], labels: &L) {
-    let mut names = names.iter();
-    labels.visit_values(&mut |value| {
-        let name = names.next().copied().unwrap_or("label");
-        if !out.is_empty() {
-            out.push(',');
-        }
-        out.push_str(name);
-        out.push_str("=\"");
-        match value {
-            LabelText::Str(s) => escape_label_value(out, s),
-            LabelText::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
-            LabelText::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
-            LabelText::I128(n) => out.push_str(itoa::Buffer::new().format(n)),
-            LabelText::U128(n) => out.push_str(itoa::Buffer::new().format(n)),
-        }
-        out.push('"');
-    });
-}
-
-/// Collects one family's series as values.
-struct SnapshotWriter<'a> {
-    series: &'a mut Vec<SeriesSnapshot>,
-    labels: Vec<(String, String)>,
-}
-
-impl SnapshotWriter<'_> {
-    fn push(&mut self, value: SeriesValue) {
-        self.series.push(SeriesSnapshot {
-            labels: self.labels.clone(),
-            value,
-        });
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Bound {
-    Finite(f64),
-    Inf,
-}
-
-#[derive(Clone, Copy)]
-enum Value {
-    U64(u64),
-    I64(i64),
-    F64(f64),
-}
-
-/// Writes a float as both formats read it: shortest round-trip digits, with
-/// `NaN`, `+Inf` and `-Inf` spelled out.
-pub(super) fn write_f64(out: &mut String, value: f64) {
-    if value.is_nan() {
-        out.push_str("NaN");
-    } else if value.is_infinite() {
-        out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
-    } else {
-        out.push_str(ryu::Buffer::new().format_finite(value));
-    }
-}
-
-/// Escapes a label value: backslash, double quote and line feed, the same in
-/// both formats.
-fn escape_label_value(out: &mut String, value: &str) {
-    escape(out, value, true);
-}
-
-// Backslash and line feed are escaped everywhere; double quotes in label
-// values (both formats) and in OpenMetrics help text.
-pub(super) fn escape(out: &mut String, value: &str, quotes: bool) {
-    let mut rest = value;
-    while let Some(at) = rest.find(['\\', '\n', '"']) {
-        out.push_str(&rest[..at]);
-        let c = rest.as_bytes()[at];
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            _ if quotes => out.push_str("\\\""),
-            _ => out.push('"'),
-        }
-        rest = &rest[at + 1..];
-    }
-    out.push_str(rest);
 }

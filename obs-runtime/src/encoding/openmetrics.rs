@@ -4,9 +4,9 @@
 //! named without `_total`, `# UNIT` is written), in `_created` samples, in
 //! exemplars, in histograms whose sum is not a counter (no `_sum` nor
 //! `_count`), in help escaping, and in the closing `# EOF`. This file holds
-//! each of those rules; the shared line writer in `mod.rs` asks it.
+//! each of those rules; the shared line writer in `lines.rs` asks it.
 
-use super::{escape, write_f64};
+use super::lines::{escape, write_f64};
 use crate::descriptor::MetricDescriptor;
 use crate::exemplar::Exemplar;
 use crate::snapshot::HistogramSnapshot;

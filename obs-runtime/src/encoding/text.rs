@@ -1,6 +1,6 @@
 //! Prometheus text exposition format 0.0.4.
 
-use super::escape;
+use super::lines::escape;
 use crate::descriptor::MetricDescriptor;
 
 /// `# HELP` and `# TYPE` lines; help escapes backslash and line feed only.

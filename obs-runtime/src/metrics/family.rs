@@ -1,12 +1,11 @@
 use super::sparse::SparseMap;
 use super::{counter::Counter, gauge::Gauge, gauge::IntGauge, histogram::Histogram};
 use crate::descriptor::{MetricDescriptor, MetricType};
-use crate::encoding::MetricEncoder;
+use crate::encoding::{LabelCache, MetricEncoder};
 use crate::labels::{LabelSet, LabelText};
 use crate::metric::{EncodeMetric, Metric};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 
 /// How many series an unbounded family keeps before new label values go to
 /// its overflow series.
@@ -73,20 +72,24 @@ pub struct Family<L, M> {
 }
 
 enum Storage<L, M> {
-    Dense {
-        cells: Box<[M]>,
-        // Each series' labels rendered for exposition (`a="x",b="y"`), made
-        // on the first scrape: label text never changes, so later scrapes
-        // copy it instead of escaping again.
-        label_text: OnceLock<Box<[Box<str>]>>,
-    },
+    /// A fixed family: every series, in label-set index order.
+    Dense(Box<[Slot<M>]>),
     Sparse(SparseMap<L, Slot<M>>),
 }
 
-/// A series of an unbounded family, with its rendered label text.
+/// A series, and what the encoders keep of its labels between scrapes.
 struct Slot<M> {
     series: M,
-    label_text: OnceLock<Box<str>>,
+    labels: LabelCache,
+}
+
+impl<M> Slot<M> {
+    fn new(series: M) -> Self {
+        Slot {
+            series,
+            labels: LabelCache::default(),
+        }
+    }
 }
 
 impl<L: LabelSet, M: Series + Default> Family<L, M> {
@@ -119,7 +122,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// lowered to it, since the table is allocated up front.
     pub fn with_max_series(self, max_series: usize) -> Self {
         match self.storage {
-            Storage::Dense { .. } => self,
+            Storage::Dense(_) => self,
             Storage::Sparse(_) => Family::build(self.new_series, max_series, self.max_label_bytes),
         }
     }
@@ -154,10 +157,9 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         max_label_bytes: usize,
     ) -> Self {
         let storage = match L::CARDINALITY {
-            Some(cardinality) => Storage::Dense {
-                cells: (0..cardinality).map(|_| new_series()).collect(),
-                label_text: OnceLock::new(),
-            },
+            Some(cardinality) => {
+                Storage::Dense((0..cardinality).map(|_| Slot::new(new_series())).collect())
+            }
             None => Storage::Sparse(SparseMap::with_cap(
                 max_series.min(obs_rules::MAX_MAX_SERIES),
             )),
@@ -176,23 +178,15 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     #[inline]
     pub fn get(&self, labels: &L) -> &M {
         let series = match &self.storage {
-            Storage::Dense { cells, .. } => cells.get(labels.index()),
-            Storage::Sparse(map) => map
-                .get_or_insert(
-                    labels,
-                    |labels| self.admits(labels),
-                    |labels| {
-                        let slot = Slot {
-                            series: (self.new_series)(),
-                            label_text: OnceLock::new(),
-                        };
-                        (labels.clone(), slot)
-                    },
-                )
-                .map(|slot| &slot.series),
+            Storage::Dense(slots) => slots.get(labels.index()),
+            Storage::Sparse(map) => map.get_or_insert(
+                labels,
+                |labels| self.admits(labels),
+                |labels| (labels.clone(), Slot::new((self.new_series)())),
+            ),
         };
         match series {
-            Some(series) => series,
+            Some(slot) => &slot.series,
             None => self.overflowed(),
         }
     }
@@ -219,7 +213,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// The number of series (not counting the overflow series).
     pub fn series_count(&self) -> usize {
         match &self.storage {
-            Storage::Dense { cells, .. } => cells.len(),
+            Storage::Dense(slots) => slots.len(),
             Storage::Sparse(map) => map.len(),
         }
     }
@@ -228,7 +222,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// of an unbounded one.
     pub fn max_series(&self) -> usize {
         match &self.storage {
-            Storage::Dense { cells, .. } => cells.len(),
+            Storage::Dense(slots) => slots.len(),
             Storage::Sparse(map) => map.cap(),
         }
     }
@@ -247,15 +241,19 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// Calls `visit` for every series, in index order (fixed families) or
     /// creation order (unbounded ones); the overflow series is not included.
     pub fn for_each(&self, mut visit: impl FnMut(&L, &M)) {
+        self.for_each_slot(|labels, slot| visit(labels, &slot.series));
+    }
+
+    fn for_each_slot(&self, mut visit: impl FnMut(&L, &Slot<M>)) {
         match &self.storage {
-            Storage::Dense { cells, .. } => {
-                for (index, series) in cells.iter().enumerate() {
+            Storage::Dense(slots) => {
+                for (index, slot) in slots.iter().enumerate() {
                     if let Some(labels) = L::from_index(index) {
-                        visit(&labels, series);
+                        visit(&labels, slot);
                     }
                 }
             }
-            Storage::Sparse(map) => map.for_each(|labels, slot| visit(labels, &slot.series)),
+            Storage::Sparse(map) => map.for_each(visit),
         }
     }
 }
@@ -264,42 +262,15 @@ impl<L, M> crate::metric::Sealed for Family<L, M> {}
 
 impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
-        match &self.storage {
-            // Exposition text reuses each series' rendered labels.
-            Storage::Dense { cells, label_text } if encoder.is_text() => {
-                let texts = label_text.get_or_init(|| {
-                    (0..cells.len())
-                        .map(|index| match L::from_index(index) {
-                            Some(labels) => render_labels(&labels),
-                            None => Box::from(""),
-                        })
-                        .collect()
-                });
-                for (series, text) in cells.iter().zip(texts.iter()) {
-                    encoder.with_label_text(text, |encoder| series.encode(encoder));
-                }
-            }
-            Storage::Sparse(map) if encoder.is_text() => map.for_each(|labels, slot| {
-                let text = slot.label_text.get_or_init(|| render_labels(labels));
-                encoder.with_label_text(text, |encoder| slot.series.encode(encoder));
-            }),
-            _ => self.for_each(|labels, series| {
-                encoder.set_labels(L::NAMES, labels);
-                series.encode(encoder);
-            }),
-        }
+        self.for_each_slot(|labels, slot| {
+            encoder.labelled(labels, &slot.labels, |encoder| slot.series.encode(encoder));
+        });
         if self.overflow_count() > 0 {
             encoder.set_overflow_labels();
             self.overflow.encode(encoder);
         }
         encoder.clear_labels();
     }
-}
-
-fn render_labels<L: LabelSet>(labels: &L) -> Box<str> {
-    let mut text = String::new();
-    crate::encoding::render_labels(&mut text, L::NAMES, labels);
-    text.into_boxed_str()
 }
 
 impl<L: LabelSet, M: Series> Metric for Family<L, M> {
@@ -322,7 +293,7 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
 impl<L, M> fmt::Debug for Family<L, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, len) = match &self.storage {
-            Storage::Dense { cells, .. } => ("dense", cells.len()),
+            Storage::Dense(slots) => ("dense", slots.len()),
             Storage::Sparse(map) => ("sparse", map.len()),
         };
         f.debug_struct("Family")
