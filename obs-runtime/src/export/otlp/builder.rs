@@ -1,7 +1,7 @@
 //! [`OtlpExporterBuilder`]: targets, resource and settings, checked when the
 //! export thread starts.
 
-use super::trace::BoundedSpanProcessor;
+use super::processor::BoundedSpanProcessor;
 use super::worker::{self, Plan, WorkerHandle};
 use super::OtlpExporter;
 use crate::config::{Config, ConfigError, ExportSettings, OtlpTarget};

@@ -46,6 +46,7 @@
 
 mod builder;
 mod metrics;
+mod processor;
 mod request;
 mod retry;
 mod self_metrics;
@@ -53,8 +54,8 @@ mod trace;
 mod worker;
 
 pub use builder::OtlpExporterBuilder;
+pub use processor::BoundedSpanProcessor;
 pub use self_metrics::{dropped_items, exported_items, Signal};
-pub use trace::BoundedSpanProcessor;
 
 pub(crate) use self_metrics::{DropReason, OtlpSelfMetrics};
 

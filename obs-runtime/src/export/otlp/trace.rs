@@ -1,91 +1,12 @@
-//! Spans: a bounded, non-blocking span processor in front of the official
-//! `opentelemetry-otlp` span exporter.
-//!
-//! Why not the SDK's `BatchSpanProcessor`: it counts spans dropped on a full
-//! queue only in a private field (reported once, in an internal log line at
-//! shutdown), does not count spans lost to failed or timed-out exports at
-//! all, and drives the exporter with a blocking executor on a bare thread,
-//! where the tonic exporter has no Tokio runtime. This processor does one
-//! `try_send` per finished span into a bounded channel, counts what does not
-//! fit, and leaves batching, deadlines and the counting of failed exports to
-//! the export thread, which runs the exporter on its own Tokio runtime.
+//! Traces on the export thread: the official `opentelemetry-otlp` span
+//! exporter, built inside the thread's Tokio runtime. The user-thread side,
+//! the bounded span processor, is in `processor.rs`.
 
-use super::worker::WorkerHandle;
-use super::{DropReason, OtlpSelfMetrics, Signal};
-use crate::config::{ConfigError, OtlpTarget, Protocol, SHUTDOWN_TIMEOUT};
-use opentelemetry::Context;
+use crate::config::{ConfigError, OtlpTarget, Protocol};
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter as _, SpanProcessor};
+use opentelemetry_sdk::trace::SpanExporter as _;
 use opentelemetry_sdk::Resource;
-use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
-
-/// Queues finished spans for an [`OtlpExporter`](super::OtlpExporter): a
-/// [`SpanProcessor`] that never blocks the thread ending a span. When the
-/// queue is full (the collector is slow or down), the span is dropped and
-/// counted in `obs_otlp_dropped_items_total{signal="traces"}`.
-#[derive(Clone)]
-pub struct BoundedSpanProcessor {
-    queue: mpsc::Sender<SpanData>,
-    worker: Arc<WorkerHandle>,
-    metrics: &'static OtlpSelfMetrics,
-}
-
-impl fmt::Debug for BoundedSpanProcessor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedSpanProcessor")
-            .field("capacity", &self.queue.max_capacity())
-            .field("free", &self.queue.capacity())
-            .finish()
-    }
-}
-
-impl BoundedSpanProcessor {
-    pub(super) fn new(queue: mpsc::Sender<SpanData>, worker: Arc<WorkerHandle>) -> Self {
-        BoundedSpanProcessor {
-            queue,
-            worker,
-            metrics: OtlpSelfMetrics::get(),
-        }
-    }
-}
-
-impl SpanProcessor for BoundedSpanProcessor {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
-        if self.queue.try_send(span).is_err() {
-            self.metrics
-                .dropped(Signal::Traces, DropReason::QueueFull, 1);
-        }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        if self.worker.flush(SHUTDOWN_TIMEOUT) {
-            Ok(())
-        } else {
-            Err(opentelemetry_sdk::error::OTelSdkError::Timeout(
-                SHUTDOWN_TIMEOUT,
-            ))
-        }
-    }
-
-    // Exports what is queued; the export thread itself (metrics too) stops
-    // with its `OtlpExporter`.
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        if self.worker.flush(timeout) {
-            Ok(())
-        } else {
-            Err(opentelemetry_sdk::error::OTelSdkError::Timeout(timeout))
-        }
-    }
-}
 
 /// The official OTLP span exporter for `target`, with the resource set.
 /// Called on the export thread, inside its Tokio runtime.
