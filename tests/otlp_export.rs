@@ -706,8 +706,12 @@ fn tracing_on_records_spans() {
 
 #[test]
 fn invalid_configuration_starts_nothing() {
-    let err = Config::from_vars([("OTEL_TRACES_SAMPLER", "sometimes")]).unwrap_err();
-    assert_eq!(err.variable(), Some("OTEL_TRACES_SAMPLER"));
+    let err = Config::from_vars([
+        ("OTEL_TRACES_SAMPLER", "traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "half"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable(), Some("OTEL_TRACES_SAMPLER_ARG"));
     // A taken /metrics address is an error from build, not a panic.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let err = config(&[("OBS_METRICS_ADDR", &taken.local_addr().unwrap().to_string())])
@@ -716,6 +720,26 @@ fn invalid_configuration_starts_nothing() {
         .unwrap_err();
     assert!(matches!(err, ConfigError::Start { .. }), "{err}");
     assert!(err.to_string().contains("/metrics"), "{err}");
+}
+
+#[test]
+fn an_unknown_value_is_reported_and_the_service_starts() {
+    let guard = config(&[("OTEL_TRACES_SAMPLER", "sometimes"), ("OBS_METRICS", "off")])
+        .logs(false)
+        .build()
+        .unwrap();
+    let line = "ignoring OTEL_TRACES_SAMPLER=\"sometimes\": expected one of `always_on`, \
+        `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, \
+        `parentbased_traceidratio`; the default applies";
+    assert!(
+        obs_runtime::testing::diagnostics()
+            .iter()
+            .any(|l| l == line),
+        "{:?}",
+        obs_runtime::testing::diagnostics()
+    );
+    // Spans are recorded with the default sampler.
+    assert!(!tracing::dispatcher::with_default(guard.dispatch(), probe));
 }
 
 // === log correlation ===

@@ -3,6 +3,10 @@
 //! HTTP/protobuf, on one loopback port (hyper serves HTTP/1.1 and HTTP/2
 //! prior knowledge side by side). It records every request it accepts.
 //!
+//! Like a hosted collector, it can demand a header (an `authorization`
+//! token), serve TLS with a certificate of a throwaway CA, and demand a
+//! client certificate (mTLS); it takes gzip bodies over both protocols.
+//!
 //! Each test binary that includes it uses part of it.
 #![allow(dead_code)]
 
@@ -46,9 +50,35 @@ pub enum Transport {
     Http,
 }
 
+/// What a receiver demands of its clients.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// A header every request must carry (HTTP header or gRPC metadata);
+    /// requests without it are refused with 401 or `UNAUTHENTICATED`.
+    pub required_header: Option<(String, String)>,
+    /// TLS: the server's certificate chain and key (PEM), and the CA a
+    /// client certificate must be signed by, when one is demanded.
+    pub tls: Option<ServerTls>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerTls {
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub client_ca_pem: Option<String>,
+}
+
 /// Everything received, in arrival order.
 #[derive(Clone, Debug, Default)]
 pub struct Received {
+    /// Requests refused for want of the required header.
+    pub unauthenticated: usize,
+    /// Requests whose body arrived gzip-compressed.
+    pub gzip_requests: usize,
+    /// Connections whose TLS handshake failed.
+    pub failed_handshakes: usize,
+    /// The `user-agent` of the last request.
+    pub user_agent: Option<String>,
     pub traces: Vec<(Transport, ExportTraceServiceRequest)>,
     pub metrics: Vec<(Transport, ExportMetricsServiceRequest)>,
     /// Data points each metrics answer reports as rejected (`partial_success`).
@@ -93,6 +123,7 @@ pub struct ReceivedMetric {
 /// A running receiver; stops when dropped.
 pub struct Receiver {
     addr: SocketAddr,
+    https: bool,
     received: Arc<Mutex<Received>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -164,6 +195,12 @@ impl MetricsService for Sink {
 impl Receiver {
     /// Starts a receiver on a free loopback port.
     pub fn start() -> Receiver {
+        Receiver::start_with(Options::default())
+    }
+
+    /// Starts a receiver with `options` on a free loopback port.
+    pub fn start_with(options: Options) -> Receiver {
+        let https = options.tls.is_some();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -181,12 +218,13 @@ impl Receiver {
             // to it, and so on. It records nothing.
             .spawn(move || {
                 tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
-                    runtime.block_on(serve(listener, sink, stopped))
+                    runtime.block_on(serve(listener, sink, options, stopped))
                 })
             })
             .unwrap();
         Receiver {
             addr,
+            https,
             received,
             stop: Some(stop),
             thread: Some(thread),
@@ -211,9 +249,11 @@ impl Receiver {
             .refuse_metrics = (count > 0).then_some((count, how));
     }
 
-    /// `http://127.0.0.1:port`: the base endpoint for both protocols.
+    /// `http://127.0.0.1:port` (`https://` with TLS): the base endpoint
+    /// for both protocols.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// A copy of everything received so far.
@@ -341,10 +381,18 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn serve(listener: TcpListener, sink: Sink, mut stopped: oneshot::Receiver<()>) {
+async fn serve(
+    listener: TcpListener,
+    sink: Sink,
+    options: Options,
+    mut stopped: oneshot::Receiver<()>,
+) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    let traces = TraceServiceServer::new(sink.clone());
-    let metrics = MetricsServiceServer::new(sink.clone());
+    let gzip = tonic::codec::CompressionEncoding::Gzip;
+    let traces = TraceServiceServer::new(sink.clone()).accept_compressed(gzip);
+    let metrics = MetricsServiceServer::new(sink.clone()).accept_compressed(gzip);
+    let acceptor = options.tls.as_ref().map(tls_acceptor);
+    let required = options.required_header.clone();
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let stream = tokio::select! {
@@ -355,12 +403,44 @@ async fn serve(listener: TcpListener, sink: Sink, mut stopped: oneshot::Receiver
             },
         };
         let (sink, traces, metrics) = (sink.clone(), traces.clone(), metrics.clone());
+        let (acceptor, required) = (acceptor.clone(), required.clone());
         connections.spawn(async move {
+            let service_sink = sink.clone();
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let (sink, mut traces, mut metrics) =
-                    (sink.clone(), traces.clone(), metrics.clone());
+                    (service_sink.clone(), traces.clone(), metrics.clone());
+                let required = required.clone();
                 async move {
                     let path = request.uri().path().to_owned();
+                    let grpc_request = path.starts_with("/opentelemetry.proto.collector.");
+                    let headers = request.headers();
+                    let user_agent = headers
+                        .get(hyper::header::USER_AGENT)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let encoding = if grpc_request {
+                        "grpc-encoding"
+                    } else {
+                        "content-encoding"
+                    };
+                    let gzip = headers.get(encoding).is_some_and(|v| v == "gzip");
+                    let authenticated = required.as_ref().is_none_or(|(name, value)| {
+                        headers
+                            .get(name.as_str())
+                            .is_some_and(|v| v == value.as_str())
+                    });
+                    sink.record(|r| {
+                        r.user_agent = user_agent;
+                        r.gzip_requests += usize::from(gzip);
+                        r.unauthenticated += usize::from(!authenticated);
+                    });
+                    if !authenticated {
+                        return Ok::<_, Infallible>(if grpc_request {
+                            grpc_status(16, "missing or wrong credentials")
+                        } else {
+                            plain(StatusCode::UNAUTHORIZED, Bytes::new())
+                        });
+                    }
                     let response: Response<Body> = if path
                         .starts_with("/opentelemetry.proto.collector.trace.v1.TraceService/")
                     {
@@ -375,9 +455,22 @@ async fn serve(listener: TcpListener, sink: Sink, mut stopped: oneshot::Receiver
                     Ok::<_, Infallible>(response)
                 }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            match acceptor {
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                    Err(_) => sink.record(|r| r.failed_handshakes += 1),
+                },
+                None => {
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+            }
         });
         while connections.try_join_next().is_some() {}
     }
@@ -401,9 +494,23 @@ async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> R
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let gzip = request
+        .headers()
+        .get(hyper::header::CONTENT_ENCODING)
+        .is_some_and(|v| v == "gzip");
     let body = match request.into_body().collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => return plain(StatusCode::BAD_REQUEST, Bytes::new()),
+    };
+    let body = if gzip {
+        let mut decoded = Vec::new();
+        match std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut decoded)
+        {
+            Ok(_) => Bytes::from(decoded),
+            Err(_) => return plain(StatusCode::BAD_REQUEST, Bytes::new()),
+        }
+    } else {
+        body
     };
     if content_type != "application/x-protobuf" {
         return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, Bytes::new());
@@ -429,6 +536,119 @@ async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> R
         },
         _ => plain(StatusCode::NOT_FOUND, Bytes::new()),
     }
+}
+
+/// A trailers-only gRPC answer with `code` (16 is `UNAUTHENTICATED`).
+fn grpc_status(code: u32, message: &str) -> Response<Body> {
+    let mut response = plain(StatusCode::OK, Bytes::new());
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert("grpc-status", code.into());
+    headers.insert(
+        "grpc-message",
+        hyper::header::HeaderValue::from_str(message).unwrap(),
+    );
+    response
+}
+
+fn tls_acceptor(tls: &ServerTls) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(tls.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes()).unwrap();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = match &tls.client_ca_pem {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                roots.add(cert.unwrap()).unwrap();
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(chain, key).unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A throwaway CA, and certificates it signs, for TLS tests (PEM).
+pub struct TestCa {
+    pub cert_pem: String,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+/// A certificate and its private key (PEM).
+pub struct Leaf {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> TestCa {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        TestCa {
+            cert_pem: cert.pem(),
+            issuer: rcgen::Issuer::new(params, key),
+        }
+    }
+
+    /// A server certificate for `127.0.0.1` and `localhost`.
+    pub fn server(&self) -> Leaf {
+        self.leaf(rcgen::ExtendedKeyUsagePurpose::ServerAuth)
+    }
+
+    /// A client certificate.
+    pub fn client(&self) -> Leaf {
+        self.leaf(rcgen::ExtendedKeyUsagePurpose::ClientAuth)
+    }
+
+    fn leaf(&self, usage: rcgen::ExtendedKeyUsagePurpose) -> Leaf {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .unwrap();
+        params.extended_key_usages = vec![usage];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+/// Writes `contents` to a new file in the system's temporary directory.
+pub fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("obs-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
 }
 
 fn plain(status: StatusCode, body: Bytes) -> Response<Body> {

@@ -12,7 +12,7 @@ pub(crate) fn unix_seconds() -> f64 {
 }
 
 /// Nanoseconds since the Unix epoch, now: OTLP data point times.
-#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[cfg_attr(not(feature = "otlp-plaintext"), allow(dead_code))]
 pub(crate) fn unix_nanos() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

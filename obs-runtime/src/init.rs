@@ -89,13 +89,17 @@ impl Config {
     /// their dispatcher themselves).
     pub fn build(self) -> Result<ObsGuard, ConfigError> {
         self.validate()?;
+        // The values the environment held that were ignored, each once.
+        for warning in &self.warnings {
+            crate::diagnostics::emit(&warning.to_string());
+        }
         let env_filter = EnvFilter::builder()
             .parse(self.log_filter.trim())
             .map_err(|err| {
                 ConfigError::invalid("log_filter", self.log_filter.clone(), err.to_string())
             })?;
 
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-plaintext")]
         let otlp = {
             let builder = crate::export::otlp::OtlpExporterBuilder::from_config(&self)?;
             let traces = self.tracing && self.traces_target()?.is_some();
@@ -114,7 +118,7 @@ impl Config {
 
         let tracer_provider = self.tracing.then(|| {
             let builder = SdkTracerProvider::builder().with_sampler(self.sampler.to_sdk());
-            #[cfg(feature = "otlp")]
+            #[cfg(feature = "otlp-plaintext")]
             let builder = match &otlp {
                 Some(otlp) => {
                     let builder = builder.with_resource(otlp.resource());
@@ -177,7 +181,7 @@ impl Config {
 
         // An endpoint is set but this build cannot export: said once, in the
         // log, rather than ignored.
-        #[cfg(not(feature = "otlp"))]
+        #[cfg(not(feature = "otlp-plaintext"))]
         if self.traces_target()?.is_some() || self.metrics_target()?.is_some() {
             tracing::dispatcher::with_default(&dispatch, || {
                 tracing::warn!(
@@ -192,7 +196,7 @@ impl Config {
             installs_subscriber,
             metrics_server,
             tracer_provider,
-            #[cfg(feature = "otlp")]
+            #[cfg(feature = "otlp-plaintext")]
             otlp,
             stopped: false,
         })
@@ -206,7 +210,7 @@ pub struct ObsGuard {
     installs_subscriber: bool,
     metrics_server: Option<MetricsServer>,
     tracer_provider: Option<SdkTracerProvider>,
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-plaintext")]
     otlp: Option<crate::export::otlp::OtlpExporter>,
     stopped: bool,
 }
@@ -240,7 +244,7 @@ impl ObsGuard {
     /// Exports finished spans and a metric snapshot now, waiting up to
     /// `timeout`; returns whether that finished in time.
     pub fn force_flush(&self, timeout: Duration) -> bool {
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-plaintext")]
         if let Some(otlp) = &self.otlp {
             return otlp.force_flush(timeout);
         }
@@ -266,7 +270,7 @@ impl ObsGuard {
         if let Some(provider) = &self.tracer_provider {
             let _ = provider.shutdown_with_timeout(remaining());
         }
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-plaintext")]
         if let Some(otlp) = &self.otlp {
             otlp.shutdown(remaining());
         }

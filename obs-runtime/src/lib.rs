@@ -74,6 +74,8 @@ extern crate self as obs_runtime;
 mod clock;
 mod config;
 mod descriptor;
+#[cfg(any(feature = "init", feature = "otlp-plaintext", feature = "testing"))]
+mod diagnostics;
 mod encoding;
 mod exemplar;
 pub mod export;
@@ -95,8 +97,8 @@ pub mod testing;
 mod trace;
 
 pub use config::{
-    Config, ConfigError, ExportSettings, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler,
-    SignalSettings,
+    Compression, Config, ConfigError, ConfigWarning, ExportSettings, LogFormat, LogWriter,
+    OtlpTarget, Protocol, Sampler, SignalSettings, TlsFiles,
 };
 pub use descriptor::{MetricDescriptor, MetricType};
 pub use encoding::Format;

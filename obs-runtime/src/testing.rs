@@ -153,6 +153,19 @@ impl Captured {
     }
 }
 
+/// The lines obs wrote on its diagnostic channel (standard error, as
+/// `obs: …`) in this process, oldest first, at most the last 64, without
+/// the prefix: ignored configuration values, export failures and
+/// recoveries, what shutdown could not deliver.
+///
+/// ```
+/// let lines = obs_runtime::testing::diagnostics();
+/// assert!(lines.len() <= 64);
+/// ```
+pub fn diagnostics() -> Vec<String> {
+    crate::diagnostics::recent()
+}
+
 /// Runs `f` with a capturing subscriber on this thread, at every level.
 ///
 /// The first capture in a process installs a global `tracing` default that

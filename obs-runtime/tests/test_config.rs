@@ -2,7 +2,10 @@
 //! every way it can be invalid. Parsed from lists of pairs, so no test
 //! touches the process environment.
 
-use obs_runtime::{Config, ConfigError, ExportSettings, LogFormat, OtlpTarget, Protocol, Sampler};
+use obs_runtime::{
+    Compression, Config, ConfigError, ConfigWarning, ExportSettings, LogFormat, OtlpTarget,
+    Protocol, Sampler, TlsFiles,
+};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -26,11 +29,41 @@ fn invalid(var: &str, value: &str) -> ConfigError {
     err
 }
 
+/// The warning for one unknown value of an enum variable: the value is
+/// ignored (the configuration is the default one) and the warning names the
+/// variable and the value, as the OpenTelemetry specification asks.
+fn ignored(var: &str, value: &str) -> ConfigWarning {
+    let config = Config::from_vars([(var, value)])
+        .unwrap_or_else(|err| panic!("{var}={value:?} should be ignored, not refused: {err}"));
+    assert_eq!(
+        config.warnings.len(),
+        1,
+        "{var}={value:?}: {:?}",
+        config.warnings
+    );
+    let warning = config.warnings[0].clone();
+    assert_eq!(warning.variable, var);
+    assert_eq!(warning.value, value);
+    assert!(
+        warning
+            .to_string()
+            .starts_with(&format!("ignoring {var}={value:?}: expected ")),
+        "{warning}"
+    );
+    let defaults = Config::new();
+    assert_eq!(config.metrics, defaults.metrics);
+    assert_eq!(config.tracing, defaults.tracing);
+    assert_eq!(config.log_format, defaults.log_format);
+    assert_eq!(config.sampler, defaults.sampler);
+    assert_eq!(config.otlp_protocol, defaults.otlp_protocol);
+    assert_eq!(config.otlp_traces, defaults.otlp_traces);
+    assert_eq!(config.otlp_metrics, defaults.otlp_metrics);
+    assert_eq!(config.otlp_compression, defaults.otlp_compression);
+    warning
+}
+
 fn target(endpoint: &str, protocol: Protocol) -> Option<OtlpTarget> {
-    Some(OtlpTarget {
-        endpoint: endpoint.to_owned(),
-        protocol,
-    })
+    Some(OtlpTarget::new(endpoint, protocol))
 }
 
 #[test]
@@ -127,10 +160,13 @@ fn switches() {
         assert_eq!(parse(&[("OBS_METRICS", value)]).metrics, on, "{value}");
         assert_eq!(parse(&[("OBS_TRACING", value)]).tracing, on, "{value}");
     }
-    for bad in ["maybe", "enabled", "2"] {
-        let err = invalid("OBS_METRICS", bad);
-        assert!(err.to_string().ends_with("expected `on` or `off`"), "{err}");
-        invalid("OBS_TRACING", bad);
+    for unknown in ["maybe", "enabled", "2"] {
+        let warning = ignored("OBS_METRICS", unknown);
+        assert!(
+            warning.to_string().contains("expected `on` or `off`"),
+            "{warning}"
+        );
+        ignored("OBS_TRACING", unknown);
     }
 }
 
@@ -168,8 +204,12 @@ fn log_format_and_filter() {
         parse(&[("OBS_LOG_FORMAT", "pretty")]).log_format,
         LogFormat::Pretty
     );
-    invalid("OBS_LOG_FORMAT", "yaml");
-    invalid("OBS_LOG_FORMAT", "JSON");
+    // Enum values are case-insensitive; unknown ones are ignored.
+    assert_eq!(
+        parse(&[("OBS_LOG_FORMAT", "JSON")]).log_format,
+        LogFormat::Json
+    );
+    ignored("OBS_LOG_FORMAT", "yaml");
 
     let config = parse(&[("RUST_LOG", "my_crate=debug,warn")]);
     assert_eq!(config.log_filter, "my_crate=debug,warn");
@@ -200,17 +240,24 @@ fn samplers() {
         ),
         // The argument of a sampler without a ratio is ignored.
         ("always_on", Some("0.5"), Sampler::AlwaysOn),
+        // Names are case-insensitive.
+        ("ALWAYS_ON", None, Sampler::AlwaysOn),
+        (
+            "ParentBased_TraceIdRatio",
+            Some("0.5"),
+            Sampler::ParentBasedTraceIdRatio(0.5),
+        ),
     ];
     for (name, arg, expected) in cases {
         let mut vars = vec![("OTEL_TRACES_SAMPLER", name)];
         vars.extend(arg.map(|arg| ("OTEL_TRACES_SAMPLER_ARG", arg)));
         assert_eq!(parse(&vars).sampler, expected, "{name} {arg:?}");
     }
-    for bad in ["sometimes", "jaeger_remote", "AlwaysOn"] {
-        let err = invalid("OTEL_TRACES_SAMPLER", bad);
+    for unknown in ["sometimes", "jaeger_remote", "AlwaysOn"] {
+        let warning = ignored("OTEL_TRACES_SAMPLER", unknown);
         assert!(
-            err.to_string().contains("parentbased_traceidratio"),
-            "{err}"
+            warning.to_string().contains("parentbased_traceidratio"),
+            "{warning}"
         );
     }
     for bad in ["1.5", "-0.1", "half", "NaN"] {
@@ -309,8 +356,18 @@ fn invalid_endpoints_and_protocols() {
         ] {
             invalid(var, bad);
         }
-        let err = invalid(var, "https://collector:4318");
-        assert!(err.to_string().contains("TLS"), "{err}");
+        // With TLS (the `otlp` feature), `https` endpoints are taken;
+        // without it, refused with the reason.
+        #[cfg(feature = "otlp")]
+        {
+            let config = parse(&[(var, "https://collector:4318")]);
+            assert!(format!("{config:?}").contains("https://collector:4318"));
+        }
+        #[cfg(not(feature = "otlp"))]
+        {
+            let err = invalid(var, "https://collector:4318");
+            assert!(err.to_string().contains("TLS"), "{err}");
+        }
         // User info is rejected too, and masked in the error.
         let err = Config::from_vars([(var, "http://user@host:4318")]).unwrap_err();
         assert_eq!(err.variable(), Some(var));
@@ -324,19 +381,30 @@ fn invalid_endpoints_and_protocols() {
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
     ] {
-        let err = invalid(var, "http");
+        let warning = ignored(var, "http");
         assert!(
-            err.to_string()
-                .ends_with("expected `grpc` or `http/protobuf`"),
-            "{err}"
+            warning
+                .to_string()
+                .contains("expected `grpc` or `http/protobuf`"),
+            "{warning}"
         );
+        // `http/json` is known but not sent by obs: a clear error.
         let err = invalid(var, "http/json");
         assert!(err.to_string().contains("not supported"), "{err}");
-        invalid(var, "GRPC");
+        let err = invalid(var, "HTTP/JSON");
+        assert!(err.to_string().contains("not supported"), "{err}");
+        // Case-insensitive.
+        let config = parse(&[(var, "GRPC")]);
+        assert!(format!("{config:?}").contains("Grpc"), "{var}");
     }
     for var in ["OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER"] {
-        invalid(var, "jaeger");
-        invalid(var, "console");
+        ignored(var, "jaeger");
+        ignored(var, "console");
+        let config = parse(&[(var, "NONE")]);
+        assert!(
+            !config.otlp_traces.enabled || !config.otlp_metrics.enabled,
+            "{var}"
+        );
     }
 }
 
@@ -385,16 +453,148 @@ fn timeouts_intervals_and_queues() {
 }
 
 #[test]
-fn the_first_invalid_variable_is_reported_not_a_default() {
+fn a_malformed_value_is_an_error_and_an_unknown_one_a_warning() {
     let err = Config::from_vars([
-        ("OBS_METRICS_ADDR", "127.0.0.1:9464"),
+        ("OBS_METRICS_ADDR", "localhost"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
     ])
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid OTEL_EXPORTER_OTLP_PROTOCOL=\"carrier-pigeon\": expected `grpc` or `http/protobuf`"
+        "invalid OBS_METRICS_ADDR=\"localhost\": expected an IP address and port, like 127.0.0.1:9464"
     );
+    let config = Config::from_vars([
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+    ])
+    .unwrap();
+    let warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "ignoring OTEL_TRACES_SAMPLER=\"sometimes\": expected one of `always_on`, `always_off`, \
+             `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, \
+             `parentbased_traceidratio`; the default applies",
+            "ignoring OTEL_EXPORTER_OTLP_PROTOCOL=\"carrier-pigeon\": expected `grpc` or \
+             `http/protobuf`; the default applies",
+        ]
+    );
+    // The service still exports, with the default protocol.
+    assert_eq!(
+        config.traces_target().unwrap(),
+        target("http://127.0.0.1:4318/v1/traces", Protocol::HttpProtobuf)
+    );
+}
+
+#[test]
+fn headers_for_every_signal_and_per_signal_percent_decoded() {
+    let config = parse(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "Authorization=Bearer%20abc%3D%3D, x-tenant = acme ,x-empty=",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+            "x-tenant=metrics-team,x-extra=1",
+        ),
+    ]);
+    let traces = config.traces_target().unwrap().unwrap();
+    assert_eq!(
+        traces.headers,
+        [
+            ("authorization".to_owned(), "Bearer abc==".to_owned()),
+            ("x-tenant".to_owned(), "acme".to_owned()),
+            ("x-empty".to_owned(), String::new()),
+        ]
+    );
+    // A signal's headers are added to the general ones and win on a name
+    // both give.
+    let metrics = config.metrics_target().unwrap().unwrap();
+    assert_eq!(
+        metrics.headers,
+        [
+            ("authorization".to_owned(), "Bearer abc==".to_owned()),
+            ("x-empty".to_owned(), String::new()),
+            ("x-tenant".to_owned(), "metrics-team".to_owned()),
+            ("x-extra".to_owned(), "1".to_owned()),
+        ]
+    );
+    for var in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    ] {
+        for bad in [
+            "no-equals-sign",
+            "=value",
+            "bad name=1",
+            "x=%zz",
+            "x=%4",
+            "x=%ff",
+            "x=line%0Abreak",
+            "x=nul%00",
+        ] {
+            let err = invalid(var, bad);
+            assert!(err.to_string().contains("headers"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn compression_and_tls_files_for_every_signal_and_per_signal() {
+    let config = parse(&[
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://collector.example:4317",
+        ),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP"),
+        ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "/etc/traces-ca.pem",
+        ),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem"),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/client.key"),
+    ]);
+    let traces = config.traces_target().unwrap().unwrap();
+    assert_eq!(traces.compression, Compression::Gzip);
+    assert_eq!(
+        traces.tls,
+        TlsFiles::new()
+            .ca_certificate("/etc/traces-ca.pem")
+            .client_certificate("/etc/client.pem", "/etc/client.key")
+    );
+    let metrics = config.metrics_target().unwrap().unwrap();
+    // A signal's own `none` wins over the general `gzip`.
+    assert_eq!(metrics.compression, Compression::None);
+    assert_eq!(
+        metrics.tls.ca_certificate.as_deref(),
+        Some("/etc/ca.pem".as_ref())
+    );
+    ignored("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli");
+    ignored("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd");
+}
+
+#[test]
+fn sdk_disabled_turns_every_otlp_export_off() {
+    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+    for value in ["true", "TRUE", "True"] {
+        let config = parse(&[endpoint, ("OTEL_SDK_DISABLED", value)]);
+        assert_eq!(config.traces_target().unwrap(), None, "{value}");
+        assert_eq!(config.metrics_target().unwrap(), None, "{value}");
+        // obs's own endpoint and logs are not OpenTelemetry's to turn off.
+        assert!(config.metrics && config.logs);
+    }
+    let config = parse(&[endpoint, ("OTEL_SDK_DISABLED", "false")]);
+    assert!(config.traces_target().unwrap().is_some());
+    // Anything else is ignored with a warning, and the SDK stays on.
+    let config = Config::from_vars([endpoint, ("OTEL_SDK_DISABLED", "yes")]).unwrap();
+    assert_eq!(config.warnings.len(), 1);
+    assert!(config.traces_target().unwrap().is_some());
 }
 
 #[test]
@@ -508,7 +708,7 @@ fn zero_timeouts_and_huge_durations_are_rejected_naming_the_variable() {
 
 /// The exporter's builder checks its settings with the same rule as
 /// `Config`, before starting anything.
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-plaintext")]
 #[test]
 fn the_exporter_builder_rejects_durations_before_starting() {
     use obs_runtime::export::otlp::OtlpExporter;

@@ -96,3 +96,41 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// A value the configuration ignored: an unknown value of a variable that
+/// takes one of a few names (a protocol, a sampler, an exporter, a
+/// compression, a switch). The OpenTelemetry specification says to warn
+/// about such a value and go on as if it were unset, so a typo does not
+/// leave a service without telemetry; [`init`](crate::init) prints each
+/// warning on standard error. Values that are malformed (an address, a
+/// number, a URL, a header) are [`ConfigError`]s instead.
+///
+/// ```
+/// use obs_runtime::Config;
+///
+/// let config = Config::from_vars([("OTEL_TRACES_SAMPLER", "sometimes")])?;
+/// assert_eq!(config.warnings.len(), 1);
+/// assert_eq!(config.warnings[0].variable, "OTEL_TRACES_SAMPLER");
+/// assert!(config.warnings[0].to_string().starts_with("ignoring OTEL_TRACES_SAMPLER=\"sometimes\""));
+/// # Ok::<(), obs_runtime::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigWarning {
+    /// The variable.
+    pub variable: Cow<'static, str>,
+    /// Its value, as given.
+    pub value: String,
+    /// What it could have been.
+    pub expected: Cow<'static, str>,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ignoring {}={:?}: expected {}; the default applies",
+            self.variable, self.value, self.expected
+        )
+    }
+}

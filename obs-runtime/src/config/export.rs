@@ -7,7 +7,10 @@ use std::time::Duration;
 
 /// How long stopping export may take in all: dropping `init`'s guard or an
 /// OTLP exporter, or a span processor's flush.
-#[cfg_attr(not(any(feature = "init", feature = "otlp")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "init", feature = "otlp-plaintext")),
+    allow(dead_code)
+)]
 pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How OTLP export runs: the deadline of each export, the metrics

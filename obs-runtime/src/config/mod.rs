@@ -42,11 +42,17 @@ mod vars;
 pub use error::ConfigError;
 pub use export::ExportSettings;
 // Used by `init` and the OTLP exporter, when built.
-#[cfg_attr(not(any(feature = "init", feature = "otlp")), allow(unused_imports))]
+pub use error::ConfigWarning;
+#[cfg_attr(
+    not(any(feature = "init", feature = "otlp-plaintext")),
+    allow(unused_imports)
+)]
 pub(crate) use export::SHUTDOWN_TIMEOUT;
-#[cfg_attr(not(feature = "otlp"), allow(unused_imports))]
+#[cfg_attr(not(feature = "otlp-plaintext"), allow(unused_imports))]
 pub(crate) use parse::MAX_DURATION;
-pub use values::{LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings};
+pub use values::{
+    Compression, LogFormat, LogWriter, OtlpTarget, Protocol, Sampler, SignalSettings, TlsFiles,
+};
 
 use crate::registry::{Registry, RegistrySource};
 use parse::{check_endpoint, check_log_filter};
@@ -94,6 +100,14 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     /// The protocol for every signal (`OTEL_EXPORTER_OTLP_PROTOCOL`).
     pub otlp_protocol: Option<Protocol>,
+    /// Headers for every signal (`OTEL_EXPORTER_OTLP_HEADERS`), decoded.
+    pub otlp_headers: Vec<(String, String)>,
+    /// The compression for every signal (`OTEL_EXPORTER_OTLP_COMPRESSION`,
+    /// default none).
+    pub otlp_compression: Compression,
+    /// TLS files for every signal (`OTEL_EXPORTER_OTLP_CERTIFICATE`,
+    /// `…_CLIENT_CERTIFICATE`, `…_CLIENT_KEY`).
+    pub otlp_tls: TlsFiles,
     /// Trace export settings.
     pub otlp_traces: SignalSettings,
     /// Metric export settings.
@@ -105,6 +119,10 @@ pub struct Config {
     pub registry: RegistrySource,
     /// Where log lines go (code only; default standard output).
     pub log_writer: Option<LogWriter>,
+    /// The values [`Config::from_env`] ignored, as the OpenTelemetry
+    /// specification asks for unknown values: each names its variable.
+    /// [`init`](crate::init) prints them on standard error.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 impl Default for Config {
@@ -121,6 +139,9 @@ impl Default for Config {
             sampler: Sampler::default(),
             otlp_endpoint: None,
             otlp_protocol: None,
+            otlp_headers: Vec::new(),
+            otlp_compression: Compression::None,
+            otlp_tls: TlsFiles::default(),
             otlp_traces: SignalSettings {
                 enabled: true,
                 ..SignalSettings::default()
@@ -132,6 +153,7 @@ impl Default for Config {
             export: ExportSettings::default(),
             registry: Registry::global().into(),
             log_writer: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -309,7 +331,27 @@ impl Config {
         } else {
             return Ok(None);
         };
-        Ok(Some(OtlpTarget { endpoint, protocol }))
+        // A signal's headers are added to the general ones, taking the
+        // value of a name both give.
+        let mut headers: Vec<(String, String)> = self
+            .otlp_headers
+            .iter()
+            .filter(|(name, _)| {
+                !signal
+                    .headers
+                    .iter()
+                    .any(|(own, _)| own.eq_ignore_ascii_case(name))
+            })
+            .cloned()
+            .collect();
+        headers.extend(signal.headers.iter().cloned());
+        Ok(Some(OtlpTarget {
+            endpoint,
+            protocol,
+            headers,
+            compression: signal.compression.unwrap_or(self.otlp_compression),
+            tls: signal.tls.or(&self.otlp_tls),
+        }))
     }
 
     /// Checks the settings made in code the way the environment's are

@@ -2,7 +2,7 @@
 //! endpoints, resource attributes, log filters. Each returns what it
 //! expected on failure, for the error to name.
 
-use super::ConfigError;
+use super::{Compression, ConfigError};
 use std::time::Duration;
 
 /// Rejects a duration set in code that is longer than [`MAX_DURATION`], or
@@ -35,11 +35,48 @@ pub(super) fn parse_switch(value: &str) -> Result<bool, &'static str> {
 }
 
 pub(super) fn parse_exporter(value: &str) -> Result<bool, &'static str> {
-    match value.trim() {
+    match value.trim().to_ascii_lowercase().as_str() {
         "otlp" => Ok(true),
         "none" => Ok(false),
         _ => Err("`otlp` or `none`"),
     }
+}
+
+/// `true` or `false`, in any case, as the OpenTelemetry specification
+/// defines booleans.
+pub(super) fn parse_bool(value: &str) -> Result<bool, &'static str> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("`true` or `false`"),
+    }
+}
+
+/// `gzip`, or `none` for no compression.
+pub(super) fn parse_compression(value: &str) -> Result<Compression, &'static str> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "gzip" => Ok(Compression::Gzip),
+        "none" => Ok(Compression::None),
+        _ => Err("`gzip` or `none`"),
+    }
+}
+
+/// `name=value,…` headers, values percent-decoded (the W3C Baggage octet
+/// format the OpenTelemetry specification gives for
+/// `OTEL_EXPORTER_OTLP_HEADERS`). Names are HTTP header names; a decoded
+/// value may not hold control characters. A name given twice keeps its
+/// last value.
+pub(super) fn parse_headers(value: &str) -> Result<Vec<(String, String)>, &'static str> {
+    const EXPECTED: &str = "comma-separated `name=value` headers, values percent-encoded \
+        (a name of letters, digits and `-`; a value without control characters)";
+    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    let headers = decoded_pairs(value, EXPECTED, |name| name.to_ascii_lowercase())?;
+    for (name, value) in &headers {
+        if !name.bytes().all(token) || value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(EXPECTED);
+        }
+    }
+    Ok(headers)
 }
 
 /// The longest timeout, interval or delay obs accepts: one day. Longer
@@ -94,18 +131,24 @@ pub(super) fn parse_duration(value: &str) -> Result<Duration, &'static str> {
     within_limit(duration).ok_or(EXPECTED)
 }
 
-/// An `http://` URL with a host and an optional port. `https://` needs TLS,
-/// which this build of obs does not include.
+/// An `http://` or `https://` URL with a host and an optional port.
+/// `https://` needs TLS, which the `otlp` feature includes and
+/// `otlp-plaintext` alone does not.
 pub(super) fn check_endpoint(value: &str) -> Result<&str, &'static str> {
-    const EXPECTED: &str = "an `http://host:port` URL";
+    const EXPECTED: &str = "an `http://host:port` or `https://host:port` URL";
     let value = value.trim();
-    if value.starts_with("https://") {
-        return Err(
-            "an `http://` URL (`https` endpoints need TLS, which obs does not include: \
-             send to a local collector over `http`)",
-        );
-    }
-    let rest = value.strip_prefix("http://").ok_or(EXPECTED)?;
+    let rest = match value.strip_prefix("https://") {
+        #[cfg(feature = "otlp")]
+        Some(rest) => rest,
+        #[cfg(not(feature = "otlp"))]
+        Some(_) => {
+            return Err(
+                "an `http://` URL (`https` endpoints need TLS, which the `otlp-plaintext` \
+                 feature leaves out: build with the `otlp` feature)",
+            )
+        }
+        None => value.strip_prefix("http://").ok_or(EXPECTED)?,
+    };
     if rest.contains(char::is_whitespace) {
         return Err(EXPECTED);
     }
@@ -141,39 +184,50 @@ pub(super) fn parse_resource_attributes(
     value: &str,
 ) -> Result<Vec<(String, String)>, &'static str> {
     const EXPECTED: &str = "comma-separated `key=value` pairs, values percent-encoded";
-    let mut attributes: Vec<(String, String)> = Vec::new();
-    for pair in value.split(',') {
-        let pair = pair.trim();
-        if pair.is_empty() {
-            continue;
-        }
-        let (key, value) = pair.split_once('=').ok_or(EXPECTED)?;
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(EXPECTED);
-        }
-        let value = percent_decode(value.trim()).ok_or(EXPECTED)?;
-        attributes.retain(|(k, _)| k != key);
-        attributes.push((key.to_owned(), value));
-    }
-    Ok(attributes)
+    decoded_pairs(value, EXPECTED, str::to_owned)
 }
 
-fn percent_decode(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = value.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+/// `key=value` pairs separated by commas, keys trimmed and given as
+/// `key(…)` makes them (a key given twice keeps its last value), values
+/// trimmed and percent-decoded; empty pairs are skipped. `expected` on a pair
+/// without `=`, an empty key or a bad escape.
+fn decoded_pairs(
+    value: &str,
+    expected: &'static str,
+    key: impl Fn(&str) -> String,
+) -> Result<Vec<(String, String)>, &'static str> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').ok_or(expected)?;
+        let name = key(name.trim());
+        if name.is_empty() {
+            return Err(expected);
         }
+        let value = percent_decode(value.trim()).ok_or(expected)?;
+        pairs.retain(|(k, _)| *k != name);
+        pairs.push((name, value));
     }
-    String::from_utf8(out).ok()
+    Ok(pairs)
+}
+
+/// Percent-decodes `value`; `None` when a `%` is not followed by two hex
+/// digits or the result is not UTF-8.
+fn percent_decode(value: &str) -> Option<String> {
+    // `percent_decode_str` passes a stray `%` through unchanged; the
+    // specification's format has none, so such a value is malformed.
+    let bytes = value.as_bytes();
+    let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
+    }
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 pub(super) fn check_log_filter(source: &'static str, filter: &str) -> Result<(), ConfigError> {

@@ -5,6 +5,7 @@ use super::vars::{OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG};
 use super::ConfigError;
 use std::fmt;
 use std::io;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ impl FromStr for Protocol {
     type Err = &'static str;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
+        match s.trim().to_ascii_lowercase().as_str() {
             "grpc" => Ok(Protocol::Grpc),
             "http/protobuf" => Ok(Protocol::HttpProtobuf),
             "http/json" => Err("`grpc` or `http/protobuf` (`http/json` is not supported)"),
@@ -86,7 +87,7 @@ impl Sampler {
                 )),
             }
         };
-        Ok(match name.trim() {
+        Ok(match name.trim().to_ascii_lowercase().as_str() {
             "always_on" => Sampler::AlwaysOn,
             "always_off" => Sampler::AlwaysOff,
             "traceidratio" => Sampler::TraceIdRatio(ratio()?),
@@ -129,7 +130,7 @@ impl FromStr for LogFormat {
     type Err = &'static str;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
+        match s.trim().to_ascii_lowercase().as_str() {
             "pretty" => Ok(LogFormat::Pretty),
             "json" => Ok(LogFormat::Json),
             _ => Err("`pretty` or `json`"),
@@ -137,15 +138,156 @@ impl FromStr for LogFormat {
     }
 }
 
-/// Where one signal is exported: the full URL and the transport.
+/// Where one signal is exported: the full URL, the transport, and the
+/// headers, compression and TLS files of its requests.
+///
+/// ```
+/// use obs_runtime::{Compression, OtlpTarget, Protocol};
+///
+/// let target = OtlpTarget::new("https://otlp.example.com:4317", Protocol::Grpc)
+///     .header("authorization", "Bearer abc123")
+///     .compression(Compression::Gzip);
+/// assert_eq!(target.headers, [("authorization".to_owned(), "Bearer abc123".to_owned())]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OtlpTarget {
     /// The URL requests go to: for HTTP/protobuf the full path
     /// (`http://host:4318/v1/traces`), for gRPC the server
-    /// (`http://host:4317`).
+    /// (`http://host:4317`). `https://` needs the `otlp` feature (TLS).
     pub endpoint: String,
     /// The transport.
     pub protocol: Protocol,
+    /// Headers sent with every request (gRPC metadata, or HTTP headers),
+    /// decoded: `OTEL_EXPORTER_OTLP_HEADERS` values are percent-decoded
+    /// when read.
+    pub headers: Vec<(String, String)>,
+    /// The compression of request bodies.
+    pub compression: Compression,
+    /// The CA and client certificate files of `https://` endpoints.
+    pub tls: TlsFiles,
+}
+
+impl OtlpTarget {
+    /// A target with no headers, no compression and the system's roots.
+    pub fn new(endpoint: impl Into<String>, protocol: Protocol) -> Self {
+        OtlpTarget {
+            endpoint: endpoint.into(),
+            protocol,
+            headers: Vec::new(),
+            compression: Compression::None,
+            tls: TlsFiles::default(),
+        }
+    }
+
+    /// Adds a header sent with every request, replacing one of the same
+    /// name (names are case-insensitive).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Compresses request bodies (or not, with [`Compression::None`]).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The CA and client certificate files.
+    pub fn tls(mut self, files: TlsFiles) -> Self {
+        self.tls = files;
+        self
+    }
+
+    /// The headers as HTTP headers, or an error naming the first that is
+    /// not a valid header name or value.
+    #[cfg(feature = "otlp-plaintext")]
+    pub(crate) fn header_map(&self) -> Result<http::HeaderMap, ConfigError> {
+        let mut map = http::HeaderMap::new();
+        for (name, value) in &self.headers {
+            let invalid = |expected: &'static str| {
+                ConfigError::invalid("an OTLP header", format!("{name}={value}"), expected)
+            };
+            let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|_| invalid("a header name of letters, digits and `-`"))?;
+            let value = http::HeaderValue::from_str(value)
+                .map_err(|_| invalid("a header value without control characters"))?;
+            map.append(name, value);
+        }
+        Ok(map)
+    }
+}
+
+/// How request bodies are compressed (`OTEL_EXPORTER_OTLP_COMPRESSION`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Bodies as they are (`none`).
+    #[default]
+    None,
+    /// gzip: `Content-Encoding: gzip` over HTTP, `grpc-encoding: gzip` over
+    /// gRPC.
+    Gzip,
+}
+
+/// PEM files for TLS: the CA that signs the collector's certificate (in
+/// place of the system's roots), and a client certificate with its key for
+/// mutual TLS. Relative paths are read from the working directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`: the trusted CA certificate(s).
+    pub ca_certificate: Option<PathBuf>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`: the client's certificate
+    /// chain.
+    pub client_certificate: Option<PathBuf>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: the client's private key.
+    pub client_key: Option<PathBuf>,
+}
+
+impl TlsFiles {
+    /// No files: the system's roots, no client certificate.
+    pub fn new() -> Self {
+        TlsFiles::default()
+    }
+
+    /// Trusts the CA certificate(s) in `path` instead of the system's roots.
+    pub fn ca_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_certificate = Some(path.into());
+        self
+    }
+
+    /// Presents the certificate chain in `certificate`, with the private key
+    /// in `key` (mutual TLS).
+    pub fn client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.client_certificate = Some(certificate.into());
+        self.client_key = Some(key.into());
+        self
+    }
+
+    /// Each file of `self`, or of `general` where `self` has none.
+    pub(super) fn or(&self, general: &TlsFiles) -> TlsFiles {
+        TlsFiles {
+            ca_certificate: self
+                .ca_certificate
+                .clone()
+                .or_else(|| general.ca_certificate.clone()),
+            client_certificate: self
+                .client_certificate
+                .clone()
+                .or_else(|| general.client_certificate.clone()),
+            client_key: self
+                .client_key
+                .clone()
+                .or_else(|| general.client_key.clone()),
+        }
+    }
 }
 
 /// The OTLP settings of one signal, as given (resolved by
@@ -160,6 +302,14 @@ pub struct SignalSettings {
     pub protocol: Option<Protocol>,
     /// `false` when `OTEL_{TRACES,METRICS}_EXPORTER=none`.
     pub enabled: bool,
+    /// The signal's own headers, added to the general ones (a name given in
+    /// both takes the signal's value).
+    pub headers: Vec<(String, String)>,
+    /// The signal's own compression (`none` included), in place of the
+    /// general one.
+    pub compression: Option<Compression>,
+    /// The signal's own TLS files, each in place of the general one.
+    pub tls: TlsFiles,
 }
 
 /// Where log lines go when not to standard output: a function returning a

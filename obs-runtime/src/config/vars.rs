@@ -2,10 +2,14 @@
 //! [`Config::from_vars`], which read them into a [`Config`].
 
 use super::parse::{
-    check_endpoint, check_log_filter, parse_count, parse_delay, parse_duration, parse_exporter,
-    parse_millis, parse_resource_attributes, parse_switch,
+    check_endpoint, check_log_filter, parse_bool, parse_compression, parse_count, parse_delay,
+    parse_duration, parse_exporter, parse_headers, parse_millis, parse_resource_attributes,
+    parse_switch,
 };
-use super::{Config, ConfigError, LogFormat, Protocol, Sampler, SignalSettings};
+use super::{
+    Compression, Config, ConfigError, ConfigWarning, LogFormat, Protocol, Sampler, SignalSettings,
+    TlsFiles,
+};
 use std::net::SocketAddr;
 use std::str::FromStr;
 
@@ -25,9 +29,51 @@ pub(crate) const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCO
 pub(crate) const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 /// `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`: the protocol for metrics.
 pub(crate) const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+/// `OTEL_EXPORTER_OTLP_HEADERS`: `name=value,…` headers for every signal,
+/// values percent-encoded.
+pub(crate) const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`: headers for traces.
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+/// `OTEL_EXPORTER_OTLP_METRICS_HEADERS`: headers for metrics.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+/// `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` or `none`, for every signal.
+pub(crate) const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+/// `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`: the compression of traces.
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
+/// `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`: the compression of metrics.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE`: the CA file trusted for every signal.
+pub(crate) const OTEL_EXPORTER_OTLP_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`: the CA file for traces.
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE`: the CA file for metrics.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`: the client certificate file.
+pub(crate) const OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE`: the same, for traces.
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE`: the same, for metrics.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: the client certificate's private key.
+pub(crate) const OTEL_EXPORTER_OTLP_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY`: the same, for traces.
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY`: the same, for metrics.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY";
+/// `OTEL_SDK_DISABLED`: `true` turns every OpenTelemetry export off.
+pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the deadline of one export, in milliseconds.
 pub(crate) const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
-/// `OTEL_TRACES_EXPORTER`: `otlp` or `none`.
+/// `OTEL_TRACES_EXPORTER`: `otlp` or `none` (any case).
 pub(crate) const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 /// `OTEL_METRICS_EXPORTER`: `otlp` or `none`.
 pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
@@ -68,6 +114,22 @@ pub(crate) const VARIABLES: &[&str] = &[
     OTEL_EXPORTER_OTLP_PROTOCOL,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
     OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+    OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    OTEL_EXPORTER_OTLP_COMPRESSION,
+    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+    OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    OTEL_EXPORTER_OTLP_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_CLIENT_KEY,
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+    OTEL_SDK_DISABLED,
     OTEL_EXPORTER_OTLP_TIMEOUT,
     OTEL_TRACES_EXPORTER,
     OTEL_METRICS_EXPORTER,
@@ -85,28 +147,114 @@ pub(crate) const VARIABLES: &[&str] = &[
     OBS_METRICS_EXPORT_INTERVAL,
 ];
 
-/// The variables as read, one lookup per name.
-struct Vars(Vec<(String, String)>);
+/// The names of the variables one signal (or every signal) is set by.
+struct SignalVars {
+    endpoint: &'static str,
+    protocol: &'static str,
+    headers: &'static str,
+    compression: &'static str,
+    certificate: &'static str,
+    client_certificate: &'static str,
+    client_key: &'static str,
+}
+
+const GENERAL: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_ENDPOINT,
+    protocol: OTEL_EXPORTER_OTLP_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_CLIENT_KEY,
+};
+
+const TRACES: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    protocol: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+};
+
+const METRICS: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    protocol: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+};
+
+/// The variables as read, one lookup per name, and the warnings about the
+/// values that were ignored.
+struct Vars {
+    vars: Vec<(String, String)>,
+    warnings: Vec<ConfigWarning>,
+}
+
+/// Settings one group of [`SignalVars`] gives.
+struct Read {
+    endpoint: Option<String>,
+    protocol: Option<Protocol>,
+    headers: Vec<(String, String)>,
+    compression: Option<Compression>,
+    tls: TlsFiles,
+}
 
 impl Vars {
-    /// One signal's own endpoint, protocol and exporter switch.
+    /// What one signal's (or every signal's) variables say.
+    fn read(&mut self, names: &SignalVars) -> Result<Read, ConfigError> {
+        Ok(Read {
+            endpoint: self.parse(names.endpoint, |s| check_endpoint(s).map(str::to_owned))?,
+            protocol: self.protocol(names.protocol)?,
+            headers: self
+                .parse(names.headers, parse_headers)?
+                .unwrap_or_default(),
+            compression: self.choice(names.compression, parse_compression),
+            tls: TlsFiles {
+                ca_certificate: self.get(names.certificate).map(|s| s.trim().into()),
+                client_certificate: self.get(names.client_certificate).map(|s| s.trim().into()),
+                client_key: self.get(names.client_key).map(|s| s.trim().into()),
+            },
+        })
+    }
+
+    /// A protocol: `http/json`, which the specification defines but obs
+    /// does not send, is an error (ignoring it would send protobuf where
+    /// JSON was asked for); an unknown name is ignored with a warning.
+    fn protocol(&mut self, name: &'static str) -> Result<Option<Protocol>, ConfigError> {
+        match self.get(name) {
+            Some(value) if value.trim().eq_ignore_ascii_case("http/json") => Err(
+                ConfigError::invalid(name, value, Protocol::from_str(value).unwrap_err()),
+            ),
+            _ => Ok(self.choice(name, Protocol::from_str)),
+        }
+    }
+
+    /// One signal's settings: its own variables and its exporter switch.
     fn signal(
-        &self,
-        endpoint: &'static str,
-        protocol: &'static str,
+        &mut self,
+        names: &SignalVars,
         exporter: &'static str,
     ) -> Result<SignalSettings, ConfigError> {
+        let read = self.read(names)?;
         Ok(SignalSettings {
-            endpoint: self.parse(endpoint, |s| check_endpoint(s).map(str::to_owned))?,
-            protocol: self.parse(protocol, Protocol::from_str)?,
-            enabled: self.parse(exporter, parse_exporter)?.unwrap_or(true),
+            endpoint: read.endpoint,
+            protocol: read.protocol,
+            enabled: self.choice(exporter, parse_exporter).unwrap_or(true),
+            headers: read.headers,
+            compression: read.compression,
+            tls: read.tls,
         })
     }
 
     fn get(&self, name: &str) -> Option<&str> {
         // The last value wins, as when a variable is set twice; empty values
         // count as unset.
-        self.0
+        self.vars
             .iter()
             .rev()
             .find(|(key, _)| key == name)
@@ -114,6 +262,7 @@ impl Vars {
             .filter(|value| !value.trim().is_empty())
     }
 
+    /// A value that must parse: a malformed one is an error.
     fn parse<T>(
         &self,
         name: &'static str,
@@ -124,6 +273,28 @@ impl Vars {
             Some(value) => parse(value)
                 .map(Some)
                 .map_err(|expected| ConfigError::invalid(name, value, expected)),
+        }
+    }
+
+    /// One of a few names, in any case: an unknown one is ignored with a
+    /// warning, as the OpenTelemetry specification says.
+    fn choice<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, &'static str>,
+    ) -> Option<T> {
+        let value = self.get(name)?;
+        match parse(value) {
+            Ok(parsed) => Some(parsed),
+            Err(expected) => {
+                let warning = ConfigWarning {
+                    variable: name.into(),
+                    value: value.to_owned(),
+                    expected: expected.into(),
+                };
+                self.warnings.push(warning);
+                None
+            }
         }
     }
 }
@@ -164,11 +335,13 @@ impl Config {
         K: Into<String>,
         V: Into<String>,
     {
-        let vars = Vars(
-            vars.into_iter()
+        let mut vars = Vars {
+            vars: vars
+                .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
-        );
+            warnings: Vec::new(),
+        };
         let resource_attributes = match vars.get(OTEL_RESOURCE_ATTRIBUTES) {
             Some(value) => parse_resource_attributes(value).map_err(|expected| {
                 ConfigError::invalid(OTEL_RESOURCE_ATTRIBUTES, value, expected)
@@ -181,10 +354,10 @@ impl Config {
             ..Config::default()
         };
 
-        if let Some(metrics) = vars.parse(OBS_METRICS, parse_switch)? {
+        if let Some(metrics) = vars.choice(OBS_METRICS, parse_switch) {
             config.metrics = metrics;
         }
-        if let Some(tracing) = vars.parse(OBS_TRACING, parse_switch)? {
+        if let Some(tracing) = vars.choice(OBS_TRACING, parse_switch) {
             config.tracing = tracing;
         }
         if let Some(addr) = vars.parse(OBS_METRICS_ADDR, |s| {
@@ -194,7 +367,7 @@ impl Config {
         })? {
             config.metrics_addr = addr;
         }
-        if let Some(format) = vars.parse(OBS_LOG_FORMAT, LogFormat::from_str)? {
+        if let Some(format) = vars.choice(OBS_LOG_FORMAT, LogFormat::from_str) {
             config.log_format = format;
         }
         if let Some(filter) = vars.get(RUST_LOG) {
@@ -203,23 +376,44 @@ impl Config {
         }
 
         if let Some(name) = vars.get(OTEL_TRACES_SAMPLER) {
-            config.sampler = Sampler::parse(name, vars.get(OTEL_TRACES_SAMPLER_ARG))?;
+            let arg = vars.get(OTEL_TRACES_SAMPLER_ARG);
+            match Sampler::parse(name, arg) {
+                Ok(sampler) => config.sampler = sampler,
+                // An unknown sampler is ignored; a malformed ratio is an error.
+                Err(err) if err.variable() == Some(OTEL_TRACES_SAMPLER) => {
+                    if let ConfigError::Invalid {
+                        variable,
+                        value,
+                        expected,
+                    } = err
+                    {
+                        vars.warnings.push(ConfigWarning {
+                            variable,
+                            value,
+                            expected,
+                        });
+                    }
+                }
+                Err(err) => return Err(err),
+            }
         }
 
-        config.otlp_endpoint = vars.parse(OTEL_EXPORTER_OTLP_ENDPOINT, |s| {
-            check_endpoint(s).map(str::to_owned)
-        })?;
-        config.otlp_protocol = vars.parse(OTEL_EXPORTER_OTLP_PROTOCOL, Protocol::from_str)?;
-        config.otlp_traces = vars.signal(
-            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-            OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
-            OTEL_TRACES_EXPORTER,
-        )?;
-        config.otlp_metrics = vars.signal(
-            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
-            OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
-            OTEL_METRICS_EXPORTER,
-        )?;
+        let general = vars.read(&GENERAL)?;
+        config.otlp_endpoint = general.endpoint;
+        config.otlp_protocol = general.protocol;
+        config.otlp_headers = general.headers;
+        if let Some(compression) = general.compression {
+            config.otlp_compression = compression;
+        }
+        config.otlp_tls = general.tls;
+        config.otlp_traces = vars.signal(&TRACES, OTEL_TRACES_EXPORTER)?;
+        config.otlp_metrics = vars.signal(&METRICS, OTEL_METRICS_EXPORTER)?;
+        // `OTEL_SDK_DISABLED=true`: no OpenTelemetry export of any signal;
+        // the `/metrics` endpoint and log lines are obs's own and stay.
+        if vars.choice(OTEL_SDK_DISABLED, parse_bool) == Some(true) {
+            config.otlp_traces.enabled = false;
+            config.otlp_metrics.enabled = false;
+        }
         if let Some(timeout) = vars.parse(OTEL_EXPORTER_OTLP_TIMEOUT, parse_millis)? {
             config.export.timeout = timeout;
         }
@@ -238,6 +432,7 @@ impl Config {
         if let Some(size) = vars.parse(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, parse_count)? {
             config.export.span_batch_size = size;
         }
+        config.warnings = vars.warnings;
         Ok(config)
     }
 }

@@ -8,7 +8,7 @@
 
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-plaintext")]
 pub mod otlp;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;

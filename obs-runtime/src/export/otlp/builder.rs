@@ -2,6 +2,7 @@
 //! export thread starts.
 
 use super::processor::BoundedSpanProcessor;
+use super::report::Losses;
 use super::worker::{self, Plan, WorkerHandle};
 use super::OtlpExporter;
 use crate::config::{Config, ConfigError, ExportSettings, OtlpTarget};
@@ -141,7 +142,9 @@ impl OtlpExporterBuilder {
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = std_mpsc::sync_channel(1);
         let traces = self.traces.is_some();
+        let losses = Arc::new(Losses::default());
         let plan = Plan {
+            losses: losses.clone(),
             traces: self.traces,
             metrics: self.metrics,
             registry: self.registry,
@@ -170,7 +173,8 @@ impl OtlpExporterBuilder {
             }
         }
         let handle = Arc::new(WorkerHandle::new(commands_tx, thread));
-        let span_processor = traces.then(|| BoundedSpanProcessor::new(spans_tx, handle.clone()));
+        let span_processor =
+            traces.then(|| BoundedSpanProcessor::new(spans_tx, handle.clone(), losses));
         Ok(OtlpExporter {
             span_processor,
             handle,

@@ -1,5 +1,5 @@
-//! Metrics: a registry snapshot as an OTLP `ExportMetricsServiceRequest`,
-//! sent with tonic (gRPC) or HTTP/protobuf.
+//! Metrics: a registry snapshot as OTLP metrics, which `request.rs` packs
+//! into `ExportMetricsServiceRequest`s and `transport.rs` sends.
 //!
 //! Counters become cumulative monotonic sums, named by their family (the
 //! name without `_total`, which Prometheus adds back when it ingests OTLP);
@@ -7,131 +7,14 @@
 //! the bounds and per-bucket (not cumulative) counts. Counters and
 //! histograms start at the time the metric was registered.
 
-use super::retry::{Backoff, Failure};
-use crate::config::{ConfigError, OtlpTarget, Protocol};
 use crate::snapshot::{MetricSnapshot, SeriesValue};
 use crate::MetricType;
-use opentelemetry_http::{Bytes, HttpClient};
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     exemplar, metric, number_data_point, AggregationTemporality, Exemplar, Gauge, Histogram,
     HistogramDataPoint, Metric, NumberDataPoint, Sum,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use prost::Message as _;
-use std::time::{Duration, Instant};
-
-/// Sends metric requests to one target.
-pub(super) enum MetricsClient {
-    Grpc(MetricsServiceClient<tonic::transport::Channel>),
-    Http {
-        client: Box<opentelemetry_http::hyper::HyperClient>,
-        uri: http::Uri,
-    },
-}
-
-impl MetricsClient {
-    /// Called on the export thread, inside its Tokio runtime (the gRPC
-    /// channel spawns its connection task there). Connects lazily.
-    pub(super) fn new(target: &OtlpTarget, timeout: Duration) -> Result<Self, ConfigError> {
-        let invalid = |err: &dyn std::fmt::Display| {
-            ConfigError::invalid(
-                "the OTLP metrics endpoint",
-                target.endpoint.clone(),
-                format!("a URL ({err})"),
-            )
-        };
-        Ok(match target.protocol {
-            Protocol::Grpc => {
-                let endpoint = tonic::transport::Endpoint::from_shared(target.endpoint.clone())
-                    .map_err(|err| invalid(&err))?
-                    .timeout(timeout)
-                    .connect_timeout(timeout);
-                MetricsClient::Grpc(MetricsServiceClient::new(endpoint.connect_lazy()))
-            }
-            Protocol::HttpProtobuf => MetricsClient::Http {
-                client: Box::new(
-                    opentelemetry_http::hyper::HyperClient::with_default_connector(timeout, None),
-                ),
-                uri: target
-                    .endpoint
-                    .parse::<http::Uri>()
-                    .map_err(|err| invalid(&err))?,
-            },
-        })
-    }
-
-    /// Sends one request, retrying retryable failures with backoff until
-    /// `deadline`; the number of points the collector rejected in a
-    /// `partial_success`, or the last failure.
-    pub(super) async fn send(
-        &mut self,
-        request: &ExportMetricsServiceRequest,
-        deadline: Instant,
-    ) -> Result<u64, Failure> {
-        let mut backoff = Backoff::new();
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(Failure::Permanent("the deadline passed".into()));
-            }
-            let failure = match tokio::time::timeout(remaining, self.export(request.clone())).await
-            {
-                Ok(Ok(rejected)) => return Ok(rejected),
-                Ok(Err(failure)) => failure,
-                Err(_) => return Err(Failure::Permanent("the deadline passed".into())),
-            };
-            match backoff.wait(&failure, deadline) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(failure),
-            }
-        }
-    }
-
-    /// One attempt; `Ok` with the number of points the collector rejected
-    /// in a `partial_success`.
-    async fn export(&mut self, request: ExportMetricsServiceRequest) -> Result<u64, Failure> {
-        let response = match self {
-            MetricsClient::Grpc(client) => client
-                .export(request)
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(|status| Failure::grpc(&status))?,
-            MetricsClient::Http { client, uri } => {
-                let request = http::Request::post(uri.clone())
-                    .header(http::header::CONTENT_TYPE, "application/x-protobuf")
-                    .body(Bytes::from(request.encode_to_vec()))
-                    .map_err(|err| Failure::Permanent(err.to_string()))?;
-                // A request that never got an answer (connection refused or
-                // reset) may succeed later.
-                let response =
-                    client
-                        .send_bytes(request)
-                        .await
-                        .map_err(|err| Failure::Retryable {
-                            after: None,
-                            reason: err.to_string(),
-                        })?;
-                if !response.status().is_success() {
-                    return Err(Failure::http(
-                        response.status(),
-                        response.headers().get(http::header::RETRY_AFTER),
-                    ));
-                }
-                // An empty or undecodable body is a full success.
-                ExportMetricsServiceResponse::decode(response.into_body()).unwrap_or_default()
-            }
-        };
-        let rejected = response
-            .partial_success
-            .map_or(0, |partial| partial.rejected_data_points);
-        Ok(u64::try_from(rejected).unwrap_or(0))
-    }
-}
 
 /// The resource as OTLP attributes.
 pub(super) fn resource_to_proto(resource: &opentelemetry_sdk::Resource) -> Resource {

@@ -1,14 +1,20 @@
 //! OTLP export of traces and metrics to an OpenTelemetry collector
-//! (feature `otlp`), over gRPC or HTTP/protobuf.
+//! (feature `otlp`, or `otlp-plaintext` without TLS), over gRPC or
+//! HTTP/protobuf.
 //!
 //! - Traces: spans finished by the OpenTelemetry SDK (fed by
 //!   `tracing-opentelemetry` from `#[traced]` and other `tracing` spans) go
-//!   through a bounded queue to the official `opentelemetry-otlp` exporter,
-//!   in batches.
+//!   through a bounded queue and leave in batches, as
+//!   `ExportTraceServiceRequest`s.
 //! - Metrics: on an interval, a snapshot of an obs registry becomes an OTLP
 //!   `ExportMetricsServiceRequest` (counters as cumulative monotonic sums,
-//!   gauges as gauges, histograms as explicit-bucket histograms), sent with
-//!   tonic or HTTP.
+//!   gauges as gauges, histograms as explicit-bucket histograms).
+//!
+//! Both signals are sent by one client (`transport.rs`): tonic for gRPC,
+//! hyper for HTTP/protobuf, with each target's headers, gzip compression
+//! and TLS (rustls: the system's roots or a CA file, client certificates),
+//! and one retry policy. The first failure of each signal is written on
+//! standard error, then at most once a minute while it lasts.
 //!
 //! Both run on one background thread with a small Tokio runtime of its own,
 //! so the application needs no async runtime, and a slow or unreachable
@@ -29,8 +35,8 @@
 //!
 //! let exporter = OtlpExporter::builder()
 //!     .service_name("checkout")
-//!     .traces(OtlpTarget { endpoint: "http://127.0.0.1:4317".into(), protocol: Protocol::Grpc })
-//!     .metrics(OtlpTarget { endpoint: "http://127.0.0.1:4317".into(), protocol: Protocol::Grpc })
+//!     .traces(OtlpTarget::new("http://127.0.0.1:4317", Protocol::Grpc))
+//!     .metrics(OtlpTarget::new("http://127.0.0.1:4317", Protocol::Grpc))
 //!     .start()?;
 //! let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
 //!     .with_resource(exporter.resource())
@@ -47,17 +53,20 @@
 mod builder;
 mod metrics;
 mod processor;
+mod report;
 mod request;
 mod retry;
 mod self_metrics;
+mod tls;
 mod trace;
+mod transport;
 mod worker;
 
 pub use builder::OtlpExporterBuilder;
 pub use processor::BoundedSpanProcessor;
 pub use self_metrics::{dropped_items, exported_items, Signal};
 
-pub(crate) use self_metrics::{DropReason, OtlpSelfMetrics};
+pub(crate) use self_metrics::DropReason;
 
 use crate::config::SHUTDOWN_TIMEOUT;
 use opentelemetry_sdk::Resource;

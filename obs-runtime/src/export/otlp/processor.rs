@@ -1,17 +1,18 @@
-//! Spans: a bounded, non-blocking span processor in front of the official
-//! `opentelemetry-otlp` span exporter.
+//! Spans: a bounded, non-blocking span processor in front of the export
+//! thread.
 //!
 //! Why not the SDK's `BatchSpanProcessor`: it counts spans dropped on a full
 //! queue only in a private field (reported once, in an internal log line at
 //! shutdown), does not count spans lost to failed or timed-out exports at
 //! all, and drives the exporter with a blocking executor on a bare thread,
-//! where the tonic exporter has no Tokio runtime. This processor does one
+//! where a tonic client has no Tokio runtime. This processor does one
 //! `try_send` per finished span into a bounded channel, counts what does not
 //! fit, and leaves batching, deadlines and the counting of failed exports to
 //! the export thread, which runs the exporter on its own Tokio runtime.
 
+use super::report::Losses;
 use super::worker::WorkerHandle;
-use super::{DropReason, OtlpSelfMetrics, Signal};
+use super::{DropReason, Signal};
 use crate::config::SHUTDOWN_TIMEOUT;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -29,7 +30,7 @@ use tokio::sync::mpsc;
 pub struct BoundedSpanProcessor {
     queue: mpsc::Sender<SpanData>,
     worker: Arc<WorkerHandle>,
-    metrics: &'static OtlpSelfMetrics,
+    losses: Arc<Losses>,
 }
 
 impl fmt::Debug for BoundedSpanProcessor {
@@ -42,11 +43,15 @@ impl fmt::Debug for BoundedSpanProcessor {
 }
 
 impl BoundedSpanProcessor {
-    pub(super) fn new(queue: mpsc::Sender<SpanData>, worker: Arc<WorkerHandle>) -> Self {
+    pub(super) fn new(
+        queue: mpsc::Sender<SpanData>,
+        worker: Arc<WorkerHandle>,
+        losses: Arc<Losses>,
+    ) -> Self {
         BoundedSpanProcessor {
             queue,
             worker,
-            metrics: OtlpSelfMetrics::get(),
+            losses,
         }
     }
 }
@@ -59,8 +64,8 @@ impl SpanProcessor for BoundedSpanProcessor {
             return;
         }
         if self.queue.try_send(span).is_err() {
-            self.metrics
-                .dropped(Signal::Traces, DropReason::QueueFull, 1);
+            self.losses
+                .drop_items(Signal::Traces, DropReason::QueueFull, 1);
         }
     }
 

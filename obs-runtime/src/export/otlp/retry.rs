@@ -1,7 +1,6 @@
-//! Retrying metric exports: which failures the OTLP specification calls
+//! Retrying exports: which failures the OTLP specification calls
 //! retryable, and exponential backoff with jitter that always ends before
-//! the export's deadline. (Spans are retried by the official exporter,
-//! with the same classification.)
+//! the export's deadline. Spans and metrics are retried alike.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
@@ -30,12 +29,31 @@ pub(super) enum Failure {
 }
 
 impl Failure {
+    /// What went wrong, for a report.
+    pub(super) fn reason(&self) -> &str {
+        match self {
+            Failure::Retryable { reason, .. } | Failure::Permanent(reason) => reason,
+        }
+    }
+
     /// A gRPC status, classified as the OTLP specification lists the codes.
     /// `RESOURCE_EXHAUSTED` is retryable only with a server's retry hint,
     /// which obs does not decode, so it is permanent here.
     pub(super) fn grpc(status: &tonic::Status) -> Failure {
         use tonic::Code;
-        let reason = status.to_string();
+        // A status with a source is a connection that failed (refused, a
+        // TLS handshake), not an answer.
+        let reason = match std::error::Error::source(status) {
+            Some(source) => format!("the connection failed: {}", error_chain(source)),
+            None if status.message().is_empty() => {
+                format!("the collector answered {:?}", status.code())
+            }
+            None => format!(
+                "the collector answered {:?}: {}",
+                status.code(),
+                status.message()
+            ),
+        };
         match status.code() {
             Code::Cancelled
             | Code::DeadlineExceeded
@@ -68,6 +86,24 @@ impl Failure {
             _ => Failure::Permanent(reason),
         }
     }
+}
+
+/// An error and its causes, `: `-separated (hyper's and tonic's own
+/// messages are only "client error (Connect)" or "transport error"; the
+/// cause, a refused connection or an unknown certificate issuer, is below).
+pub(super) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut reason = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors repeat their cause in their own message.
+        if !reason.ends_with(&cause_text) {
+            reason.push_str(": ");
+            reason.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    reason
 }
 
 /// The waits between the attempts at one request.

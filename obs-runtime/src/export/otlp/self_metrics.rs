@@ -14,6 +14,16 @@ pub enum Signal {
     Metrics,
 }
 
+impl Signal {
+    /// `traces` or `metrics`, as in the label and in the OTLP paths.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Metrics => "metrics",
+        }
+    }
+}
+
 /// Why items were dropped.
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum DropReason {
@@ -57,6 +67,22 @@ impl OtlpSelfMetrics {
         &METRICS
     }
 
+    /// Items of `signal` dropped so far, for every reason.
+    pub(crate) fn dropped_total(&self, signal: Signal) -> u64 {
+        [
+            DropReason::QueueFull,
+            DropReason::ExportFailed,
+            DropReason::Rejected,
+        ]
+        .map(|reason| {
+            self.dropped_items_total
+                .get(&DroppedLabels { signal, reason })
+                .get()
+        })
+        .iter()
+        .sum()
+    }
+
     pub(crate) fn dropped(&self, signal: Signal, reason: DropReason, items: usize) {
         self.dropped_items_total
             .get(&DroppedLabels { signal, reason })
@@ -79,20 +105,7 @@ impl OtlpSelfMetrics {
 /// assert!(dropped_items(Signal::Traces) >= before);
 /// ```
 pub fn dropped_items(signal: Signal) -> u64 {
-    let metrics = OtlpSelfMetrics::get();
-    [
-        DropReason::QueueFull,
-        DropReason::ExportFailed,
-        DropReason::Rejected,
-    ]
-    .map(|reason| {
-        metrics
-            .dropped_items_total
-            .get(&DroppedLabels { signal, reason })
-            .get()
-    })
-    .iter()
-    .sum()
+    OtlpSelfMetrics::get().dropped_total(signal)
 }
 
 /// Items exported so far for `signal`: the value of

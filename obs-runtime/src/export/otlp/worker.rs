@@ -2,14 +2,16 @@
 //! and answers flush and shutdown commands within their deadlines.
 
 use super::metrics;
+use super::report::{FailureLog, Losses};
 use super::request::{self, MAX_REQUEST_BYTES};
-use super::self_metrics::{DropReason, OtlpSelfMetrics, Signal};
-use super::trace;
+use super::self_metrics::Signal;
+use super::trace::TraceResource;
+use super::transport::Client;
 use crate::config::{ConfigError, ExportSettings, OtlpTarget, SHUTDOWN_TIMEOUT};
 use crate::registry::RegistrySource;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
+use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
-use std::sync::{mpsc as std_mpsc, Mutex, PoisonError};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -102,6 +104,8 @@ pub(super) struct Plan {
     pub(super) registry: RegistrySource,
     pub(super) settings: ExportSettings,
     pub(super) resource: Resource,
+    /// What this exporter lost, shared with its span processor.
+    pub(super) losses: Arc<Losses>,
 }
 
 pub(super) fn run(
@@ -144,37 +148,36 @@ fn run_silently(
     runtime.block_on(async move {
         // Built inside the runtime: tonic channels spawn their tasks on it.
         let settings = &plan.settings;
-        let span_exporter = match &plan.traces {
-            Some(target) => match trace::build_exporter(target, settings.timeout, &plan.resource) {
-                Ok(exporter) => Some(exporter),
-                Err(err) => {
-                    let _ = ready.send(Err(err));
-                    return;
-                }
-            },
-            None => None,
+        let client = |target: &Option<OtlpTarget>, signal| {
+            target
+                .as_ref()
+                .map(|target| Client::new(target, signal, settings.timeout))
+                .transpose()
         };
-        let metrics_client = match &plan.metrics {
-            Some(target) => match metrics::MetricsClient::new(target, settings.timeout) {
-                Ok(client) => Some(client),
-                Err(err) => {
-                    let _ = ready.send(Err(err));
-                    return;
-                }
-            },
-            None => None,
+        let (traces_client, metrics_client) = match (
+            client(&plan.traces, "traces"),
+            client(&plan.metrics, "metrics"),
+        ) {
+            (Ok(traces), Ok(metrics)) => (traces, metrics),
+            (Err(err), _) | (_, Err(err)) => {
+                let _ = ready.send(Err(err));
+                return;
+            }
         };
         let _ = ready.send(Ok(()));
         Worker {
             resource: metrics::resource_to_proto(&plan.resource),
+            trace_resource: TraceResource::new(&plan.resource),
             registry: plan.registry.clone(),
-            span_exporter,
+            traces_client,
             metrics_client,
+            traces_log: FailureLog::new(Signal::Traces),
+            metrics_log: FailureLog::new(Signal::Metrics),
+            losses: plan.losses.clone(),
             timeout: settings.timeout,
             metrics_interval: settings.metrics_interval,
             batch_size: settings.span_batch_size,
             schedule_delay: settings.span_schedule_delay,
-            self_metrics: OtlpSelfMetrics::get(),
         }
         .run(spans, commands)
         .await;
@@ -183,14 +186,17 @@ fn run_silently(
 
 struct Worker {
     resource: opentelemetry_proto::tonic::resource::v1::Resource,
+    trace_resource: TraceResource,
     registry: RegistrySource,
-    span_exporter: Option<opentelemetry_otlp::SpanExporter>,
-    metrics_client: Option<metrics::MetricsClient>,
+    traces_client: Option<Client>,
+    metrics_client: Option<Client>,
+    traces_log: FailureLog,
+    metrics_log: FailureLog,
+    losses: Arc<Losses>,
     timeout: Duration,
     metrics_interval: Duration,
     batch_size: usize,
     schedule_delay: Duration,
-    self_metrics: &'static OtlpSelfMetrics,
 }
 
 impl Worker {
@@ -200,7 +206,7 @@ impl Worker {
         mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
         let mut batch: Vec<SpanData> = Vec::with_capacity(self.batch_size);
-        let mut spans_open = self.span_exporter.is_some();
+        let mut spans_open = self.traces_client.is_some();
         let mut next_span_export = tokio::time::Instant::now();
         let now = tokio::time::Instant::now();
         let mut metrics_tick = tokio::time::interval_at(
@@ -233,9 +239,7 @@ impl Worker {
                         self.export_metrics(Some(deadline)).await;
                         let queued = spans.len();
                         self.drain(&mut spans, &mut batch, Some(deadline), queued).await;
-                        if let Some(exporter) = &self.span_exporter {
-                            let _ = exporter.shutdown();
-                        }
+                        self.report_shutdown();
                         let _ = done.send(());
                         return;
                     }
@@ -247,6 +251,7 @@ impl Worker {
                         self.export_metrics(Some(deadline)).await;
                         let queued = spans.len();
                         self.drain(&mut spans, &mut batch, Some(deadline), queued).await;
+                        self.report_shutdown();
                         return;
                     }
                 },
@@ -318,21 +323,20 @@ impl Worker {
         if count == 0 {
             return;
         }
-        let budget = self.budget(deadline);
-        let Some(exporter) = &self.span_exporter else {
+        let deadline = deadline_after(self.budget(deadline));
+        let Some(client) = &mut self.traces_client else {
             return;
         };
-        let exported = !budget.is_zero()
-            && matches!(
-                tokio::time::timeout(budget, exporter.export(spans)).await,
-                Ok(Ok(()))
-            );
-        if exported {
-            self.self_metrics.exported(Signal::Traces, count);
-        } else {
-            self.self_metrics
-                .dropped(Signal::Traces, DropReason::ExportFailed, count);
-        }
+        let request = self.trace_resource.request(spans);
+        let result = client.send(&request, deadline).await;
+        self.traces_log.record(&result, &client.endpoint);
+        self.losses.settle(Signal::Traces, count, &result);
+    }
+
+    /// On the way out: what could not be delivered, on obs's diagnostic
+    /// channel, when anything was lost.
+    fn report_shutdown(&self) {
+        self.losses.report_shutdown();
     }
 
     async fn export_metrics(&mut self, deadline: Option<Instant>) {
@@ -343,21 +347,9 @@ impl Worker {
         };
         let snapshot = self.registry.get().snapshot();
         for (request, points) in request::requests(&self.resource, &snapshot, MAX_REQUEST_BYTES) {
-            match client.send(&request, deadline).await {
-                Ok(rejected) => {
-                    let rejected = usize::try_from(rejected).unwrap_or(usize::MAX).min(points);
-                    self.self_metrics
-                        .exported(Signal::Metrics, points - rejected);
-                    if rejected > 0 {
-                        self.self_metrics
-                            .dropped(Signal::Metrics, DropReason::Rejected, rejected);
-                    }
-                }
-                Err(_) => {
-                    self.self_metrics
-                        .dropped(Signal::Metrics, DropReason::ExportFailed, points)
-                }
-            }
+            let result = client.send(&request, deadline).await;
+            self.metrics_log.record(&result, &client.endpoint);
+            self.losses.settle(Signal::Metrics, points, &result);
         }
     }
 }
