@@ -1,8 +1,8 @@
 //! OTLP export to a collector set up the way hosted collectors are: one that
 //! demands an `authorization` header, one that takes gzip bodies, one behind
 //! TLS with a throwaway CA, one that demands a client certificate. Every case
-//! runs over gRPC and HTTP/protobuf, for traces and metrics alike, against
-//! the receiver built on the official protobuf definitions.
+//! runs over gRPC and HTTP/protobuf, for traces, metrics and logs alike,
+//! against the receiver built on the official protobuf definitions.
 //!
 //! Nothing sleeps for a fixed time: each test flushes the pipeline, whose
 //! exports have deadlines, and then reads what the receiver holds.
@@ -27,12 +27,13 @@ struct CheckoutMetrics {
 
 #[traced(level = "info", name = "checkout.order.place")]
 fn place_order() -> u32 {
+    tracing::warn!(order_id = 7_u64, paid = true, "order placed");
     7
 }
 
-/// A pipeline exporting both signals to `endpoint` with `vars`, after one
-/// span and one counter increment; flushed before it is returned, so what
-/// could be delivered was.
+/// A pipeline exporting all three signals to `endpoint` with `vars`, after
+/// one span holding one event, and one counter increment; flushed before it
+/// is returned, so what could be delivered was.
 fn export_once(endpoint: &str, protocol: &str, vars: &[(&str, &str)]) -> (ObsGuard, bool) {
     let registry = Arc::new(Registry::new());
     let metrics = CheckoutMetrics::register(&registry).unwrap();
@@ -43,6 +44,7 @@ fn export_once(endpoint: &str, protocol: &str, vars: &[(&str, &str)]) -> (ObsGua
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         // Failures end quickly: 2 s per export, retries included.
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
+        ("OTEL_LOGS_EXPORTER", "otlp"),
         ("OBS_METRICS", "off"),
     ];
     all.extend_from_slice(vars);
@@ -57,20 +59,23 @@ fn export_once(endpoint: &str, protocol: &str, vars: &[(&str, &str)]) -> (ObsGua
     (guard, flushed)
 }
 
-/// Whether the receiver holds the span and the counter `export_once` sent.
-fn holds_both_signals(receiver: &Receiver) -> bool {
+/// Whether the receiver holds the span, the counter and the log record
+/// `export_once` sent.
+fn holds_all_signals(receiver: &Receiver) -> bool {
     let spans = receiver.spans();
     let metrics = receiver.metrics();
+    let logs = receiver.log_records();
     spans.iter().any(|s| s.name == "checkout.order.place")
         && metrics.iter().any(|m| m.metric.name == "checkout_orders")
+        && logs.iter().any(|l| l.body == "order placed")
 }
 
-/// Both signals arrived over a connection that got through, and the flush
-/// finished.
+/// All three signals arrived over a connection that got through, and the
+/// flush finished.
 fn assert_delivered(receiver: &Receiver, protocol: &str, flushed: bool) {
     assert!(flushed, "{protocol}");
     let received = receiver.received();
-    assert!(holds_both_signals(receiver), "{protocol}: {received:#?}");
+    assert!(holds_all_signals(receiver), "{protocol}: {received:#?}");
     assert_eq!(received.failed_handshakes, 0, "{protocol}");
     assert_eq!(received.unauthenticated, 0, "{protocol}");
 }
@@ -119,6 +124,7 @@ fn per_signal_headers_add_to_the_general_ones() {
                 ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=wrong"),
                 ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=acme"),
                 ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-tenant=acme"),
+                ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-tenant=acme"),
             ],
         );
         assert_delivered(&receiver, protocol, flushed);
@@ -139,12 +145,12 @@ fn without_the_header_both_signals_are_refused_counted_and_reported() {
         let (_guard, _) = export_once(&receiver.endpoint(), protocol, &[]);
         let received = receiver.received();
         // Refused once per signal: 401 and UNAUTHENTICATED are not retried.
-        assert_eq!(received.unauthenticated, 2, "{protocol}: {received:?}");
-        assert!(!holds_both_signals(&receiver));
+        assert_eq!(received.unauthenticated, 3, "{protocol}: {received:?}");
+        assert!(!holds_all_signals(&receiver));
         assert!(otlp::dropped_items(Signal::Traces) > dropped_before.0);
         assert!(otlp::dropped_items(Signal::Metrics) > dropped_before.1);
         let reports = reports_about(&receiver.endpoint());
-        for signal in ["traces", "metrics"] {
+        for signal in ["traces", "metrics", "logs"] {
             let failed: Vec<_> = reports
                 .iter()
                 .filter(|l| l.starts_with(&format!("OTLP {signal} export to ")))
@@ -162,6 +168,45 @@ fn without_the_header_both_signals_are_refused_counted_and_reported() {
 }
 
 #[test]
+fn log_records_carry_severity_body_attributes_and_the_ids_of_their_span() {
+    for protocol in PROTOCOLS {
+        let receiver = Receiver::start();
+        let (guard, flushed) = export_once(&receiver.endpoint(), protocol, &[]);
+        assert_delivered(&receiver, protocol, flushed);
+        // An event outside any span has no ids.
+        tracing::dispatcher::with_default(guard.dispatch(), || tracing::info!("idle"));
+        assert!(guard.force_flush(FLUSH));
+        let records = receiver.log_records();
+        let placed = records.iter().find(|l| l.body == "order placed").unwrap();
+        let span = otlp_receiver::span(&receiver.spans(), "checkout.order.place").clone();
+        assert_eq!(placed.trace_id, span.trace_id, "{protocol}");
+        assert_eq!(placed.span_id, span.span_id, "{protocol}");
+        assert_eq!(placed.record.flags & 0x01, 0x01, "sampled, {protocol}");
+        assert_eq!(placed.record.severity_number, 13, "WARN, {protocol}");
+        assert_eq!(placed.record.severity_text, "WARN");
+        assert!(placed.record.time_unix_nano > 0);
+        assert_eq!(placed.attributes["order_id"], "7");
+        assert_eq!(placed.attributes["paid"], "true");
+        assert!(!placed.attributes.contains_key("message"));
+        assert_eq!(placed.scope, "otlp_production");
+        // Within the same resource as the spans.
+        assert_eq!(placed.resource["service.name"], "checkout");
+        assert_eq!(placed.resource, span.resource, "{protocol}");
+        let idle = records.iter().find(|l| l.body == "idle").unwrap();
+        assert_eq!(idle.record.severity_number, 9, "INFO");
+        assert!(idle.trace_id.is_empty() && idle.span_id.is_empty());
+    }
+}
+
+#[test]
+fn log_records_are_off_unless_asked_for() {
+    let receiver = Receiver::start();
+    let config = Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())]).unwrap();
+    assert_eq!(config.logs_target().unwrap(), None);
+    assert!(config.traces_target().unwrap().is_some());
+}
+
+#[test]
 fn gzip_bodies_arrive_and_decode_over_both_protocols() {
     for protocol in PROTOCOLS {
         let receiver = Receiver::start();
@@ -172,7 +217,7 @@ fn gzip_bodies_arrive_and_decode_over_both_protocols() {
         );
         assert_delivered(&receiver, protocol, flushed);
         // One request per signal, each compressed.
-        assert_eq!(receiver.received().gzip_requests, 2, "{protocol}");
+        assert_eq!(receiver.received().gzip_requests, 3, "{protocol}");
     }
 }
 
@@ -230,14 +275,14 @@ fn tls_with_a_wrong_ca_fails_cleanly_counted_and_reported() {
                 wrong_file.to_str().unwrap(),
             )],
         );
-        assert!(!holds_both_signals(&receiver), "{protocol}");
+        assert!(!holds_all_signals(&receiver), "{protocol}");
         assert!(receiver.received().failed_handshakes > 0, "{protocol}");
         assert!(otlp::dropped_items(Signal::Metrics) > dropped_before);
         let reports = reports_about(&receiver.endpoint());
         let failed: Vec<_> = reports.iter().filter(|l| l.contains(" failed: ")).collect();
         assert_eq!(
             failed.len(),
-            2,
+            3,
             "one line per signal, {protocol}: {reports:#?}"
         );
         assert!(
@@ -262,7 +307,7 @@ fn mutual_tls_needs_the_client_certificate() {
             protocol,
             &[("OTEL_EXPORTER_OTLP_CERTIFICATE", ca_file.to_str().unwrap())],
         );
-        assert!(!holds_both_signals(&receiver), "{protocol}");
+        assert!(!holds_all_signals(&receiver), "{protocol}");
         assert!(receiver.received().failed_handshakes > 0, "{protocol}");
 
         // With it, both signals arrive.

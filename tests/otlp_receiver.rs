@@ -15,6 +15,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -28,6 +34,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
@@ -81,6 +88,7 @@ pub struct Received {
     pub user_agent: Option<String>,
     pub traces: Vec<(Transport, ExportTraceServiceRequest)>,
     pub metrics: Vec<(Transport, ExportMetricsServiceRequest)>,
+    pub logs: Vec<(Transport, ExportLogsServiceRequest)>,
     /// Data points each metrics answer reports as rejected (`partial_success`).
     pub reject_points: i64,
     /// The next metrics requests to refuse, and how.
@@ -110,6 +118,19 @@ pub struct ReceivedSpan {
     pub parent_span_id: String,
     pub span: Span,
     pub attributes: BTreeMap<String, String>,
+}
+
+/// One received log record with its resource and scope, ids in hex.
+#[derive(Clone, Debug)]
+pub struct ReceivedLog {
+    pub transport: Transport,
+    pub resource: BTreeMap<String, String>,
+    pub scope: String,
+    pub body: String,
+    pub attributes: BTreeMap<String, String>,
+    pub trace_id: String,
+    pub span_id: String,
+    pub record: LogRecord,
 }
 
 /// One received metric with its resource.
@@ -175,6 +196,18 @@ impl TraceService for Sink {
         let request = request.into_inner();
         self.record(|r| r.traces.push((Transport::Grpc, request)));
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Sink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        let request = request.into_inner();
+        self.record(|r| r.logs.push((Transport::Grpc, request)));
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
     }
 }
 
@@ -292,6 +325,35 @@ impl Receiver {
         spans
     }
 
+    /// Every log record received so far, with its resource and scope name.
+    pub fn log_records(&self) -> Vec<ReceivedLog> {
+        let mut records = Vec::new();
+        for (transport, request) in self.received().logs {
+            for resource_logs in request.resource_logs {
+                let resource = resource_logs
+                    .resource
+                    .map(|r| attributes(&r.attributes))
+                    .unwrap_or_default();
+                for scope in resource_logs.scope_logs {
+                    let scope_name = scope.scope.map(|s| s.name).unwrap_or_default();
+                    for record in scope.log_records {
+                        records.push(ReceivedLog {
+                            transport,
+                            resource: resource.clone(),
+                            scope: scope_name.clone(),
+                            body: value_text(record.body.as_ref()),
+                            attributes: attributes(&record.attributes),
+                            trace_id: hex(&record.trace_id),
+                            span_id: hex(&record.span_id),
+                            record,
+                        });
+                    }
+                }
+            }
+        }
+        records
+    }
+
     /// Every metric received so far, the latest export last.
     pub fn metrics(&self) -> Vec<ReceivedMetric> {
         let mut metrics = Vec::new();
@@ -391,6 +453,7 @@ async fn serve(
     let gzip = tonic::codec::CompressionEncoding::Gzip;
     let traces = TraceServiceServer::new(sink.clone()).accept_compressed(gzip);
     let metrics = MetricsServiceServer::new(sink.clone()).accept_compressed(gzip);
+    let logs = LogsServiceServer::new(sink.clone()).accept_compressed(gzip);
     let acceptor = options.tls.as_ref().map(tls_acceptor);
     let required = options.required_header.clone();
     let mut connections = tokio::task::JoinSet::new();
@@ -402,13 +465,18 @@ async fn serve(
                 Err(_) => continue,
             },
         };
-        let (sink, traces, metrics) = (sink.clone(), traces.clone(), metrics.clone());
+        let (sink, traces, metrics, logs) =
+            (sink.clone(), traces.clone(), metrics.clone(), logs.clone());
         let (acceptor, required) = (acceptor.clone(), required.clone());
         connections.spawn(async move {
             let service_sink = sink.clone();
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let (sink, mut traces, mut metrics) =
-                    (service_sink.clone(), traces.clone(), metrics.clone());
+                let (sink, mut traces, mut metrics, mut logs) = (
+                    service_sink.clone(),
+                    traces.clone(),
+                    metrics.clone(),
+                    logs.clone(),
+                );
                 let required = required.clone();
                 async move {
                     let path = request.uri().path().to_owned();
@@ -449,6 +517,10 @@ async fn serve(
                         .starts_with("/opentelemetry.proto.collector.metrics.v1.MetricsService/")
                     {
                         grpc(metrics.call(request).await)
+                    } else if path
+                        .starts_with("/opentelemetry.proto.collector.logs.v1.LogsService/")
+                    {
+                        grpc(logs.call(request).await)
                     } else {
                         http_protobuf(&sink, &path, request).await
                     };
@@ -532,6 +604,16 @@ async fn http_protobuf(sink: &Sink, path: &str, request: Request<Incoming>) -> R
                 Err(Refusal::Unavailable) => plain(StatusCode::SERVICE_UNAVAILABLE, Bytes::new()),
                 Err(Refusal::Invalid) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
             },
+            Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
+        },
+        "/v1/logs" => match ExportLogsServiceRequest::decode(body) {
+            Ok(request) => {
+                sink.record(|r| r.logs.push((Transport::Http, request)));
+                plain(
+                    StatusCode::OK,
+                    ExportLogsServiceResponse::default().encode_to_vec().into(),
+                )
+            }
             Err(_) => plain(StatusCode::BAD_REQUEST, Bytes::new()),
         },
         _ => plain(StatusCode::NOT_FOUND, Bytes::new()),

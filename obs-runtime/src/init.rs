@@ -104,12 +104,18 @@ impl Config {
             let builder = crate::export::otlp::OtlpExporterBuilder::from_config(&self)?;
             let traces = self.tracing && self.traces_target()?.is_some();
             let metrics = self.metrics_target()?.is_some();
+            let logs = self.logs_target()?.is_some();
             let builder = if traces {
                 builder
             } else {
                 builder.without_traces()
             };
-            if traces || metrics {
+            let builder = if logs {
+                builder
+            } else {
+                builder.without_logs()
+            };
+            if traces || metrics || logs {
                 Some(builder.start()?)
             } else {
                 None
@@ -166,14 +172,24 @@ impl Config {
                 std::io::stdout().is_terminal(),
             ),
         };
-        let installs_subscriber = self.logs || self.tracing;
+        // `tracing` events as OTLP log records; boxed for the same reason.
+        #[cfg(feature = "otlp-plaintext")]
+        let otlp_logs: Box<dyn Layer<_> + Send + Sync> =
+            match otlp.as_ref().and_then(|otlp| otlp.log_layer()) {
+                Some(layer) => Box::new(layer),
+                None => Box::new(Identity::new()),
+            };
+        #[cfg(not(feature = "otlp-plaintext"))]
+        let otlp_logs = Identity::new();
+        let installs_subscriber = self.logs || self.tracing || self.logs_target()?.is_some();
         let dispatch = if installs_subscriber {
             Dispatch::new(
                 tracing_subscriber::registry()
                     .with(env_filter)
                     .with(spans_off)
                     .with(otel)
-                    .with(log_lines),
+                    .with(log_lines)
+                    .with(otlp_logs),
             )
         } else {
             Dispatch::none()
@@ -182,7 +198,10 @@ impl Config {
         // An endpoint is set but this build cannot export: said once, in the
         // log, rather than ignored.
         #[cfg(not(feature = "otlp-plaintext"))]
-        if self.traces_target()?.is_some() || self.metrics_target()?.is_some() {
+        if self.traces_target()?.is_some()
+            || self.metrics_target()?.is_some()
+            || self.logs_target()?.is_some()
+        {
             tracing::dispatcher::with_default(&dispatch, || {
                 tracing::warn!(
                     "an OTLP endpoint is set, but obs-runtime was built without its `otlp` \

@@ -112,6 +112,8 @@ pub struct Config {
     pub otlp_traces: SignalSettings,
     /// Metric export settings.
     pub otlp_metrics: SignalSettings,
+    /// Log record export settings (off unless `OTEL_LOGS_EXPORTER=otlp`).
+    pub otlp_logs: SignalSettings,
     /// How OTLP export runs: deadlines, interval, span queue and batches.
     pub export: ExportSettings,
     /// The registry `/metrics` serves and OTLP exports (code only; default
@@ -150,6 +152,7 @@ impl Default for Config {
                 enabled: true,
                 ..SignalSettings::default()
             },
+            otlp_logs: SignalSettings::default(),
             export: ExportSettings::default(),
             registry: Registry::global().into(),
             log_writer: None,
@@ -252,6 +255,13 @@ impl Config {
         self
     }
 
+    /// Exports `tracing` events as OTLP log records (`OTEL_LOGS_EXPORTER`,
+    /// default off).
+    pub fn otlp_logs(mut self, on: bool) -> Self {
+        self.otlp_logs.enabled = on;
+        self
+    }
+
     /// How OTLP export runs.
     pub fn export(mut self, settings: ExportSettings) -> Self {
         self.export = settings;
@@ -299,6 +309,13 @@ impl Config {
     /// Where metrics go, or `None` when they are not exported over OTLP.
     pub fn metrics_target(&self) -> Result<Option<OtlpTarget>, ConfigError> {
         self.target(&self.otlp_metrics, "/v1/metrics", "otlp_metrics.endpoint")
+    }
+
+    /// Where log records go, when `OTEL_LOGS_EXPORTER=otlp` (or
+    /// `otlp_logs(true)`) and an endpoint is set: as for traces, with
+    /// `/v1/logs`.
+    pub fn logs_target(&self) -> Result<Option<OtlpTarget>, ConfigError> {
+        self.target(&self.otlp_logs, "/v1/logs", "otlp_logs.endpoint")
     }
 
     fn target(
@@ -360,6 +377,7 @@ impl Config {
         check_log_filter("log_filter", &self.log_filter)?;
         self.traces_target()?;
         self.metrics_target()?;
+        self.logs_target()?;
         match self.sampler {
             Sampler::TraceIdRatio(ratio) | Sampler::ParentBasedTraceIdRatio(ratio)
                 if !(0.0..=1.0).contains(&ratio) =>

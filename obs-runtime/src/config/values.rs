@@ -300,7 +300,8 @@ pub struct SignalSettings {
     pub endpoint: Option<String>,
     /// The signal's own protocol.
     pub protocol: Option<Protocol>,
-    /// `false` when `OTEL_{TRACES,METRICS}_EXPORTER=none`.
+    /// Whether the signal is exported when an endpoint is set:
+    /// `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` (`otlp` or `none`).
     pub enabled: bool,
     /// The signal's own headers, added to the general ones (a name given in
     /// both takes the signal's value).

@@ -69,6 +69,25 @@ pub(crate) const OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: &str =
 /// `OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY`: the same, for metrics.
 pub(crate) const OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: &str =
     "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY";
+/// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`: the full URL log records are sent to.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+/// `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`: the protocol for log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL";
+/// `OTEL_EXPORTER_OTLP_LOGS_HEADERS`: headers for log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_HEADERS: &str = "OTEL_EXPORTER_OTLP_LOGS_HEADERS";
+/// `OTEL_EXPORTER_OTLP_LOGS_COMPRESSION`: the compression of log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION";
+/// `OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE`: the CA file for log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE`: the client certificate for
+/// log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE";
+/// `OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY`: the client key for log records.
+pub(crate) const OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY";
+/// `OTEL_LOGS_EXPORTER`: `otlp` exports `tracing` events as OTLP log
+/// records; `none` (the default in obs) does not.
+pub(crate) const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
 /// `OTEL_SDK_DISABLED`: `true` turns every OpenTelemetry export off.
 pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the deadline of one export, in milliseconds.
@@ -129,6 +148,14 @@ pub(crate) const VARIABLES: &[&str] = &[
     OTEL_EXPORTER_OTLP_CLIENT_KEY,
     OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
     OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+    OTEL_EXPORTER_OTLP_LOGS_PROTOCOL,
+    OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+    OTEL_EXPORTER_OTLP_LOGS_COMPRESSION,
+    OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
+    OTEL_LOGS_EXPORTER,
     OTEL_SDK_DISABLED,
     OTEL_EXPORTER_OTLP_TIMEOUT,
     OTEL_TRACES_EXPORTER,
@@ -188,6 +215,16 @@ const METRICS: SignalVars = SignalVars {
     client_key: OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
 };
 
+const LOGS: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+    protocol: OTEL_EXPORTER_OTLP_LOGS_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_LOGS_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
+};
+
 /// The variables as read, one lookup per name, and the warnings about the
 /// values that were ignored.
 struct Vars {
@@ -234,17 +271,19 @@ impl Vars {
         }
     }
 
-    /// One signal's settings: its own variables and its exporter switch.
+    /// One signal's settings: its own variables and its exporter switch
+    /// (`enabled` when the switch is unset).
     fn signal(
         &mut self,
         names: &SignalVars,
         exporter: &'static str,
+        enabled: bool,
     ) -> Result<SignalSettings, ConfigError> {
         let read = self.read(names)?;
         Ok(SignalSettings {
             endpoint: read.endpoint,
             protocol: read.protocol,
-            enabled: self.choice(exporter, parse_exporter).unwrap_or(true),
+            enabled: self.choice(exporter, parse_exporter).unwrap_or(enabled),
             headers: read.headers,
             compression: read.compression,
             tls: read.tls,
@@ -406,13 +445,17 @@ impl Config {
             config.otlp_compression = compression;
         }
         config.otlp_tls = general.tls;
-        config.otlp_traces = vars.signal(&TRACES, OTEL_TRACES_EXPORTER)?;
-        config.otlp_metrics = vars.signal(&METRICS, OTEL_METRICS_EXPORTER)?;
+        config.otlp_traces = vars.signal(&TRACES, OTEL_TRACES_EXPORTER, true)?;
+        config.otlp_metrics = vars.signal(&METRICS, OTEL_METRICS_EXPORTER, true)?;
+        // Log records leave only when asked for: their volume is the
+        // application's to decide (the specification's default is `otlp`).
+        config.otlp_logs = vars.signal(&LOGS, OTEL_LOGS_EXPORTER, false)?;
         // `OTEL_SDK_DISABLED=true`: no OpenTelemetry export of any signal;
         // the `/metrics` endpoint and log lines are obs's own and stay.
         if vars.choice(OTEL_SDK_DISABLED, parse_bool) == Some(true) {
             config.otlp_traces.enabled = false;
             config.otlp_metrics.enabled = false;
+            config.otlp_logs.enabled = false;
         }
         if let Some(timeout) = vars.parse(OTEL_EXPORTER_OTLP_TIMEOUT, parse_millis)? {
             config.export.timeout = timeout;

@@ -2,13 +2,13 @@
 //! export thread starts.
 
 use super::processor::BoundedSpanProcessor;
+use super::processor::Item;
 use super::report::Losses;
 use super::worker::{self, Plan, WorkerHandle};
 use super::OtlpExporter;
 use crate::config::{Config, ConfigError, ExportSettings, OtlpTarget};
 use crate::registry::RegistrySource;
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -22,6 +22,7 @@ pub struct OtlpExporterBuilder {
     pub(super) attributes: Vec<(String, String)>,
     pub(super) traces: Option<OtlpTarget>,
     pub(super) metrics: Option<OtlpTarget>,
+    pub(super) logs: Option<OtlpTarget>,
     pub(super) registry: RegistrySource,
     pub(super) settings: ExportSettings,
 }
@@ -33,6 +34,7 @@ impl fmt::Debug for OtlpExporterBuilder {
             .field("attributes", &self.attributes)
             .field("traces", &self.traces)
             .field("metrics", &self.metrics)
+            .field("logs", &self.logs)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -46,6 +48,7 @@ impl Default for OtlpExporterBuilder {
             attributes: Vec::new(),
             traces: None,
             metrics: None,
+            logs: None,
             registry: config.registry.clone(),
             settings: config.export.clone(),
         }
@@ -61,6 +64,7 @@ impl OtlpExporterBuilder {
             attributes: config.resource_attributes.clone(),
             traces: config.traces_target()?,
             metrics: config.metrics_target()?,
+            logs: config.logs_target()?,
             registry: config.registry.clone(),
             settings: config.export.clone(),
         })
@@ -90,9 +94,22 @@ impl OtlpExporterBuilder {
         self
     }
 
+    /// Exports no log records (the default).
+    pub fn without_logs(mut self) -> Self {
+        self.logs = None;
+        self
+    }
+
     /// Exports the registry's metrics to `target`.
     pub fn metrics(mut self, target: OtlpTarget) -> Self {
         self.metrics = Some(target);
+        self
+    }
+
+    /// Exports log records to `target`: `tracing` events that reach the
+    /// layer [`OtlpExporter::log_layer`] returns.
+    pub fn logs(mut self, target: OtlpTarget) -> Self {
+        self.logs = Some(target);
         self
     }
 
@@ -138,15 +155,17 @@ impl OtlpExporterBuilder {
     pub fn start(self) -> Result<OtlpExporter, ConfigError> {
         self.settings.validate()?;
         let resource = self.resource();
-        let (spans_tx, spans_rx) = mpsc::channel::<SpanData>(self.settings.span_queue_size);
+        let (spans_tx, spans_rx) = mpsc::channel::<Item>(self.settings.span_queue_size);
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = std_mpsc::sync_channel(1);
         let traces = self.traces.is_some();
+        let logs = self.logs.is_some();
         let losses = Arc::new(Losses::default());
         let plan = Plan {
             losses: losses.clone(),
             traces: self.traces,
             metrics: self.metrics,
+            logs: self.logs,
             registry: self.registry,
             settings: self.settings,
             resource: resource.clone(),
@@ -173,10 +192,12 @@ impl OtlpExporterBuilder {
             }
         }
         let handle = Arc::new(WorkerHandle::new(commands_tx, thread));
+        let log_queue = logs.then(|| (spans_tx.clone(), losses.clone()));
         let span_processor =
             traces.then(|| BoundedSpanProcessor::new(spans_tx, handle.clone(), losses));
         Ok(OtlpExporter {
             span_processor,
+            log_queue,
             handle,
             resource,
         })

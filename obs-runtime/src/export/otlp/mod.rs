@@ -51,6 +51,7 @@
 //! ```
 
 mod builder;
+mod logs;
 mod metrics;
 mod processor;
 mod report;
@@ -63,6 +64,7 @@ mod transport;
 mod worker;
 
 pub use builder::OtlpExporterBuilder;
+pub use logs::OtlpLogLayer;
 pub use processor::BoundedSpanProcessor;
 pub use self_metrics::{dropped_items, exported_items, Signal};
 
@@ -81,6 +83,11 @@ use worker::WorkerHandle;
 /// exports metric snapshots. Flushes and stops, within 5 s, when dropped.
 pub struct OtlpExporter {
     span_processor: Option<BoundedSpanProcessor>,
+    /// The queue log records join, when logs are exported.
+    log_queue: Option<(
+        tokio::sync::mpsc::Sender<processor::Item>,
+        Arc<report::Losses>,
+    )>,
     handle: Arc<WorkerHandle>,
     resource: Resource,
 }
@@ -89,6 +96,7 @@ impl fmt::Debug for OtlpExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpExporter")
             .field("traces", &self.span_processor.is_some())
+            .field("logs", &self.log_queue.is_some())
             .field("resource", &self.resource)
             .finish_non_exhaustive()
     }
@@ -104,6 +112,15 @@ impl OtlpExporter {
     /// exported: it queues finished spans for this exporter.
     pub fn span_processor(&self) -> Option<BoundedSpanProcessor> {
         self.span_processor.clone()
+    }
+
+    /// A `tracing` layer exporting the events it sees as log records, when
+    /// logs are exported. Each call makes a new layer (one per subscriber);
+    /// all feed this exporter's queue.
+    pub fn log_layer(&self) -> Option<OtlpLogLayer> {
+        self.log_queue
+            .as_ref()
+            .map(|(queue, losses)| OtlpLogLayer::new(queue.clone(), losses.clone()))
     }
 
     /// The resource spans and metrics are exported with.

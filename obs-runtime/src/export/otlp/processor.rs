@@ -10,6 +10,7 @@
 //! fit, and leaves batching, deadlines and the counting of failed exports to
 //! the export thread, which runs the exporter on its own Tokio runtime.
 
+use super::logs::QueuedLog;
 use super::report::Losses;
 use super::worker::WorkerHandle;
 use super::{DropReason, Signal};
@@ -22,13 +23,20 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// What the export thread's queue holds: finished spans, and log records
+/// when logs are exported.
+pub(crate) enum Item {
+    Span(SpanData),
+    Log(QueuedLog),
+}
+
 /// Queues finished spans for an [`OtlpExporter`](super::OtlpExporter): a
 /// [`SpanProcessor`] that never blocks the thread ending a span. When the
 /// queue is full (the collector is slow or down), the span is dropped and
 /// counted in `obs_otlp_dropped_items_total{signal="traces"}`.
 #[derive(Clone)]
 pub struct BoundedSpanProcessor {
-    queue: mpsc::Sender<SpanData>,
+    queue: mpsc::Sender<Item>,
     worker: Arc<WorkerHandle>,
     losses: Arc<Losses>,
 }
@@ -44,7 +52,7 @@ impl fmt::Debug for BoundedSpanProcessor {
 
 impl BoundedSpanProcessor {
     pub(super) fn new(
-        queue: mpsc::Sender<SpanData>,
+        queue: mpsc::Sender<Item>,
         worker: Arc<WorkerHandle>,
         losses: Arc<Losses>,
     ) -> Self {
@@ -63,7 +71,7 @@ impl SpanProcessor for BoundedSpanProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
-        if self.queue.try_send(span).is_err() {
+        if self.queue.try_send(Item::Span(span)).is_err() {
             self.losses
                 .drop_items(Signal::Traces, DropReason::QueueFull, 1);
         }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 pub(super) struct Losses {
     traces: AtomicU64,
     metrics: AtomicU64,
+    logs: AtomicU64,
 }
 
 impl Losses {
@@ -46,6 +47,7 @@ impl Losses {
         match signal {
             Signal::Traces => &self.traces,
             Signal::Metrics => &self.metrics,
+            Signal::Logs => &self.logs,
         }
     }
 
@@ -53,12 +55,14 @@ impl Losses {
     pub(super) fn report_shutdown(&self) {
         let spans = self.traces.load(Ordering::Relaxed);
         let points = self.metrics.load(Ordering::Relaxed);
-        if spans > 0 || points > 0 {
+        let records = self.logs.load(Ordering::Relaxed);
+        if spans > 0 || points > 0 || records > 0 {
             diagnostics::emit(&format!(
                 "OTLP export shut down; never delivered: {spans} span{}, {points} metric data \
-                 point{} (obs_otlp_dropped_items_total has the reasons)",
+                 point{}, {records} log record{} (obs_otlp_dropped_items_total has the reasons)",
                 plural(spans),
-                plural(points)
+                plural(points),
+                plural(records)
             ));
         }
     }

@@ -12,6 +12,8 @@ pub enum Signal {
     Traces,
     /// Metric data points (`metrics`).
     Metrics,
+    /// Log records (`logs`).
+    Logs,
 }
 
 impl Signal {
@@ -20,6 +22,7 @@ impl Signal {
         match self {
             Signal::Traces => "traces",
             Signal::Metrics => "metrics",
+            Signal::Logs => "logs",
         }
     }
 }

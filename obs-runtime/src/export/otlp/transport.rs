@@ -9,6 +9,7 @@
 //! it is the same code whatever it carries.
 
 use super::retry::{error_chain, Backoff, Failure};
+use super::self_metrics::Signal;
 use super::tls::{self, Connector};
 use crate::config::{Compression, ConfigError, OtlpTarget, Protocol};
 use http::header::{
@@ -18,6 +19,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
@@ -54,6 +58,18 @@ impl ExportRequest for ExportTraceServiceRequest {
             .partial_success
             .as_ref()
             .map_or(0, |p| p.rejected_spans);
+        u64::try_from(rejected).unwrap_or(0)
+    }
+}
+
+impl ExportRequest for ExportLogsServiceRequest {
+    type Response = ExportLogsServiceResponse;
+    const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    fn rejected(response: &Self::Response) -> u64 {
+        let rejected = response
+            .partial_success
+            .as_ref()
+            .map_or(0, |p| p.rejected_log_records);
         u64::try_from(rejected).unwrap_or(0)
     }
 }
@@ -97,13 +113,13 @@ impl Client {
     /// sent.
     pub(super) fn new(
         target: &OtlpTarget,
-        signal: &'static str,
+        signal: Signal,
         timeout: Duration,
     ) -> Result<Self, ConfigError> {
         let what = match signal {
-            "traces" => "the OTLP traces endpoint",
-            "metrics" => "the OTLP metrics endpoint",
-            _ => "the OTLP endpoint",
+            Signal::Traces => "the OTLP traces endpoint",
+            Signal::Metrics => "the OTLP metrics endpoint",
+            Signal::Logs => "the OTLP logs endpoint",
         };
         let invalid = |err: &dyn std::fmt::Display| {
             ConfigError::invalid(what, target.endpoint.clone(), format!("a URL ({err})"))

@@ -1,7 +1,10 @@
-//! The export thread: batches spans, exports metric snapshots on schedule,
+//! The export thread: batches spans and log records, exports metric
+//! snapshots on schedule,
 //! and answers flush and shutdown commands within their deadlines.
 
+use super::logs::QueuedLog;
 use super::metrics;
+use super::processor::Item;
 use super::report::{FailureLog, Losses};
 use super::request::{self, MAX_REQUEST_BYTES};
 use super::self_metrics::Signal;
@@ -9,7 +12,9 @@ use super::trace::TraceResource;
 use super::transport::Client;
 use crate::config::{ConfigError, ExportSettings, OtlpTarget, SHUTDOWN_TIMEOUT};
 use crate::registry::RegistrySource;
-use opentelemetry_sdk::trace::SpanData;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+use opentelemetry_proto::tonic::logs::v1::{ResourceLogs, ScopeLogs};
 use opentelemetry_sdk::Resource;
 use std::sync::{mpsc as std_mpsc, Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -101,6 +106,7 @@ impl WorkerHandle {
 pub(super) struct Plan {
     pub(super) traces: Option<OtlpTarget>,
     pub(super) metrics: Option<OtlpTarget>,
+    pub(super) logs: Option<OtlpTarget>,
     pub(super) registry: RegistrySource,
     pub(super) settings: ExportSettings,
     pub(super) resource: Resource,
@@ -110,7 +116,7 @@ pub(super) struct Plan {
 
 pub(super) fn run(
     plan: Plan,
-    spans: mpsc::Receiver<SpanData>,
+    spans: mpsc::Receiver<Item>,
     commands: mpsc::UnboundedReceiver<Command>,
     ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
 ) {
@@ -127,7 +133,7 @@ pub(super) fn run(
 
 fn run_silently(
     plan: Plan,
-    spans: mpsc::Receiver<SpanData>,
+    spans: mpsc::Receiver<Item>,
     commands: mpsc::UnboundedReceiver<Command>,
     ready: std_mpsc::SyncSender<Result<(), ConfigError>>,
 ) {
@@ -154,12 +160,13 @@ fn run_silently(
                 .map(|target| Client::new(target, signal, settings.timeout))
                 .transpose()
         };
-        let (traces_client, metrics_client) = match (
-            client(&plan.traces, "traces"),
-            client(&plan.metrics, "metrics"),
+        let (traces_client, metrics_client, logs_client) = match (
+            client(&plan.traces, Signal::Traces),
+            client(&plan.metrics, Signal::Metrics),
+            client(&plan.logs, Signal::Logs),
         ) {
-            (Ok(traces), Ok(metrics)) => (traces, metrics),
-            (Err(err), _) | (_, Err(err)) => {
+            (Ok(traces), Ok(metrics), Ok(logs)) => (traces, metrics, logs),
+            (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
                 let _ = ready.send(Err(err));
                 return;
             }
@@ -171,8 +178,10 @@ fn run_silently(
             registry: plan.registry.clone(),
             traces_client,
             metrics_client,
+            logs_client,
             traces_log: FailureLog::new(Signal::Traces),
             metrics_log: FailureLog::new(Signal::Metrics),
+            logs_log: FailureLog::new(Signal::Logs),
             losses: plan.losses.clone(),
             timeout: settings.timeout,
             metrics_interval: settings.metrics_interval,
@@ -190,8 +199,10 @@ struct Worker {
     registry: RegistrySource,
     traces_client: Option<Client>,
     metrics_client: Option<Client>,
+    logs_client: Option<Client>,
     traces_log: FailureLog,
     metrics_log: FailureLog,
+    logs_log: FailureLog,
     losses: Arc<Losses>,
     timeout: Duration,
     metrics_interval: Duration,
@@ -202,11 +213,11 @@ struct Worker {
 impl Worker {
     async fn run(
         mut self,
-        mut spans: mpsc::Receiver<SpanData>,
+        mut spans: mpsc::Receiver<Item>,
         mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
-        let mut batch: Vec<SpanData> = Vec::with_capacity(self.batch_size);
-        let mut spans_open = self.traces_client.is_some();
+        let mut batch: Vec<Item> = Vec::with_capacity(self.batch_size);
+        let mut spans_open = self.traces_client.is_some() || self.logs_client.is_some();
         let mut next_span_export = tokio::time::Instant::now();
         let now = tokio::time::Instant::now();
         let mut metrics_tick = tokio::time::interval_at(
@@ -285,8 +296,8 @@ impl Worker {
     /// counted.
     async fn drain(
         &mut self,
-        spans: &mut mpsc::Receiver<SpanData>,
-        batch: &mut Vec<SpanData>,
+        spans: &mut mpsc::Receiver<Item>,
+        batch: &mut Vec<Item>,
         deadline: Option<Instant>,
         mut queued: usize,
     ) {
@@ -317,20 +328,35 @@ impl Worker {
         }
     }
 
-    async fn export_spans(&mut self, batch: &mut Vec<SpanData>, deadline: Option<Instant>) {
-        let spans = std::mem::take(batch);
-        let count = spans.len();
-        if count == 0 {
+    /// Exports a batch: its spans in one request, its log records in
+    /// another, sharing one deadline.
+    async fn export_spans(&mut self, batch: &mut Vec<Item>, deadline: Option<Instant>) {
+        if batch.is_empty() {
             return;
         }
         let deadline = deadline_after(self.budget(deadline));
-        let Some(client) = &mut self.traces_client else {
-            return;
-        };
-        let request = self.trace_resource.request(spans);
-        let result = client.send(&request, deadline).await;
-        self.traces_log.record(&result, &client.endpoint);
-        self.losses.settle(Signal::Traces, count, &result);
+        let mut spans = Vec::new();
+        let mut logs = Vec::new();
+        for item in batch.drain(..) {
+            match item {
+                Item::Span(span) => spans.push(span),
+                Item::Log(log) => logs.push(log),
+            }
+        }
+        if let (false, Some(client)) = (spans.is_empty(), &mut self.traces_client) {
+            let count = spans.len();
+            let request = self.trace_resource.request(spans);
+            let result = client.send(&request, deadline).await;
+            self.traces_log.record(&result, &client.endpoint);
+            self.losses.settle(Signal::Traces, count, &result);
+        }
+        if let (false, Some(client)) = (logs.is_empty(), &mut self.logs_client) {
+            let count = logs.len();
+            let request = logs_request(&self.resource, logs);
+            let result = client.send(&request, deadline).await;
+            self.logs_log.record(&result, &client.endpoint);
+            self.losses.settle(Signal::Logs, count, &result);
+        }
     }
 
     /// On the way out: what could not be delivered, on obs's diagnostic
@@ -351,5 +377,42 @@ impl Worker {
             self.metrics_log.record(&result, &client.endpoint);
             self.losses.settle(Signal::Metrics, points, &result);
         }
+    }
+}
+
+/// One request holding `logs`, grouped by target (each target an
+/// instrumentation scope), under `resource`.
+fn logs_request(
+    resource: &opentelemetry_proto::tonic::resource::v1::Resource,
+    logs: Vec<QueuedLog>,
+) -> ExportLogsServiceRequest {
+    let mut scopes: Vec<ScopeLogs> = Vec::new();
+    for log in logs {
+        let scope = match scopes
+            .iter_mut()
+            .position(|s| s.scope.as_ref().is_some_and(|s| s.name == log.target))
+        {
+            Some(index) => &mut scopes[index],
+            None => {
+                scopes.push(ScopeLogs {
+                    scope: Some(InstrumentationScope {
+                        name: log.target.to_owned(),
+                        ..InstrumentationScope::default()
+                    }),
+                    log_records: Vec::new(),
+                    schema_url: String::new(),
+                });
+                let last = scopes.len() - 1;
+                &mut scopes[last]
+            }
+        };
+        scope.log_records.push(log.record);
+    }
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(resource.clone()),
+            scope_logs: scopes,
+            schema_url: String::new(),
+        }],
     }
 }
