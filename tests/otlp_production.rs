@@ -35,6 +35,16 @@ fn place_order() -> u32 {
 /// one span holding one event, and one counter increment; flushed before it
 /// is returned, so what could be delivered was.
 fn export_once(endpoint: &str, protocol: &str, vars: &[(&str, &str)]) -> (ObsGuard, bool) {
+    let (guard, flushed, _) = export_once_keeping_metrics(endpoint, protocol, vars);
+    (guard, flushed)
+}
+
+/// `export_once`, also returning the metrics, to record more.
+fn export_once_keeping_metrics(
+    endpoint: &str,
+    protocol: &str,
+    vars: &[(&str, &str)],
+) -> (ObsGuard, bool, Arc<CheckoutMetrics>) {
     let registry = Arc::new(Registry::new());
     let metrics = CheckoutMetrics::register(&registry).unwrap();
     metrics.orders_total.inc();
@@ -56,7 +66,7 @@ fn export_once(endpoint: &str, protocol: &str, vars: &[(&str, &str)]) -> (ObsGua
         .unwrap();
     tracing::dispatcher::with_default(guard.dispatch(), || assert_eq!(place_order(), 7));
     let flushed = guard.force_flush(FLUSH);
-    (guard, flushed)
+    (guard, flushed, metrics)
 }
 
 /// Whether the receiver holds the span, the counter and the log record
@@ -204,6 +214,52 @@ fn log_records_are_off_unless_asked_for() {
     let config = Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())]).unwrap();
     assert_eq!(config.logs_target().unwrap(), None);
     assert!(config.traces_target().unwrap().is_some());
+}
+
+/// The values of the `checkout_orders` sum in each export received, with
+/// its temporality (1 delta, 2 cumulative).
+fn order_sums(receiver: &Receiver) -> Vec<(i64, i32)> {
+    use opentelemetry_proto::tonic::metrics::v1::{metric::Data, number_data_point::Value};
+    receiver
+        .metrics()
+        .into_iter()
+        .filter(|m| m.metric.name == "checkout_orders")
+        .filter_map(|m| match m.metric.data {
+            Some(Data::Sum(sum)) => match sum.data_points[0].value {
+                Some(Value::AsInt(n)) => Some((n, sum.aggregation_temporality)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn delta_temporality_resets_between_exports() {
+    for (preference, expected) in [
+        ("delta", [(1, 1), (2, 1), (0, 1)]),
+        ("LowMemory", [(1, 1), (2, 1), (0, 1)]),
+        ("cumulative", [(1, 2), (3, 2), (3, 2)]),
+    ] {
+        for protocol in PROTOCOLS {
+            let receiver = Receiver::start();
+            let (guard, flushed, metrics) = export_once_keeping_metrics(
+                &receiver.endpoint(),
+                protocol,
+                &[(
+                    "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                    preference,
+                )],
+            );
+            assert!(flushed);
+            // Two more orders, then none: each export says what changed.
+            metrics.orders_total.inc_by(2);
+            assert!(guard.force_flush(FLUSH));
+            assert!(guard.force_flush(FLUSH));
+            let sums: Vec<(i64, i32)> = order_sums(&receiver);
+            assert_eq!(sums, expected, "{preference} over {protocol}");
+        }
+    }
 }
 
 #[test]

@@ -98,7 +98,7 @@ mod trace;
 
 pub use config::{
     Compression, Config, ConfigError, ConfigWarning, ExportSettings, LogFormat, LogWriter,
-    OtlpTarget, Protocol, Sampler, SignalSettings, TlsFiles,
+    OtlpTarget, Protocol, Sampler, SignalSettings, Temporality, TlsFiles,
 };
 pub use descriptor::{MetricDescriptor, MetricType};
 pub use encoding::Format;

@@ -59,6 +59,8 @@ fn ignored(var: &str, value: &str) -> ConfigWarning {
     assert_eq!(config.otlp_traces, defaults.otlp_traces);
     assert_eq!(config.otlp_metrics, defaults.otlp_metrics);
     assert_eq!(config.otlp_compression, defaults.otlp_compression);
+    assert_eq!(config.export, defaults.export);
+    assert_eq!(config.otlp_logs, defaults.otlp_logs);
     warning
 }
 
@@ -577,6 +579,24 @@ fn compression_and_tls_files_for_every_signal_and_per_signal() {
     );
     ignored("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli");
     ignored("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd");
+}
+
+#[test]
+fn metrics_temporality_preference() {
+    use obs_runtime::Temporality;
+    let var = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+    for (value, expected) in [
+        ("cumulative", Temporality::Cumulative),
+        ("DELTA", Temporality::Delta),
+        ("LowMemory", Temporality::LowMemory),
+    ] {
+        assert_eq!(parse(&[(var, value)]).export.metrics_temporality, expected);
+    }
+    assert_eq!(
+        Config::new().export.metrics_temporality,
+        Temporality::Cumulative
+    );
+    ignored(var, "sometimes");
 }
 
 #[test]

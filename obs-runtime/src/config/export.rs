@@ -49,6 +49,57 @@ pub struct ExportSettings {
     /// The longest a finished span waits before it is exported
     /// (`OTEL_BSP_SCHEDULE_DELAY`, default 5 s; 0 exports at once).
     pub span_schedule_delay: Duration,
+    /// The temporality of exported counters and histograms
+    /// (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, default
+    /// cumulative).
+    pub metrics_temporality: Temporality,
+}
+
+/// The aggregation temporality of exported counters and histograms, as
+/// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` names it. Gauges are
+/// gauges whatever it says.
+///
+/// ```
+/// use obs_runtime::{Config, Temporality};
+///
+/// let config = Config::from_vars([("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta")])?;
+/// assert_eq!(config.export.metrics_temporality, Temporality::Delta);
+/// # Ok::<(), obs_runtime::ConfigError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Temporality {
+    /// Totals since the metric was registered (`cumulative`), as Prometheus
+    /// reads them.
+    #[default]
+    Cumulative,
+    /// What happened since the previous export (`delta`): each point starts
+    /// where the last one ended.
+    Delta,
+    /// `lowmemory`: delta for synchronous counters and histograms,
+    /// cumulative for the rest. Every obs counter and histogram is
+    /// synchronous, so this is [`Temporality::Delta`] in effect.
+    LowMemory,
+}
+
+impl Temporality {
+    /// Whether counters and histograms are exported as deltas.
+    pub const fn is_delta(self) -> bool {
+        matches!(self, Temporality::Delta | Temporality::LowMemory)
+    }
+}
+
+impl std::str::FromStr for Temporality {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cumulative" => Ok(Temporality::Cumulative),
+            "delta" => Ok(Temporality::Delta),
+            "lowmemory" => Ok(Temporality::LowMemory),
+            _ => Err("`cumulative`, `delta` or `lowmemory`"),
+        }
+    }
 }
 
 impl Default for ExportSettings {
@@ -59,6 +110,7 @@ impl Default for ExportSettings {
             span_queue_size: 2048,
             span_batch_size: 512,
             span_schedule_delay: Duration::from_secs(5),
+            metrics_temporality: Temporality::Cumulative,
         }
     }
 }
@@ -91,6 +143,12 @@ impl ExportSettings {
     /// The longest a finished span waits before it is exported.
     pub fn span_schedule_delay(mut self, delay: Duration) -> Self {
         self.span_schedule_delay = delay;
+        self
+    }
+
+    /// The temporality of exported counters and histograms.
+    pub fn metrics_temporality(mut self, temporality: Temporality) -> Self {
+        self.metrics_temporality = temporality;
         self
     }
 

@@ -40,7 +40,7 @@ mod values;
 mod vars;
 
 pub use error::ConfigError;
-pub use export::ExportSettings;
+pub use export::{ExportSettings, Temporality};
 // Used by `init` and the OTLP exporter, when built.
 pub use error::ConfigWarning;
 #[cfg_attr(

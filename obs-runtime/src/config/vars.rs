@@ -8,7 +8,7 @@ use super::parse::{
 };
 use super::{
     Compression, Config, ConfigError, ConfigWarning, LogFormat, Protocol, Sampler, SignalSettings,
-    TlsFiles,
+    Temporality, TlsFiles,
 };
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -88,6 +88,10 @@ pub(crate) const OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_
 /// `OTEL_LOGS_EXPORTER`: `otlp` exports `tracing` events as OTLP log
 /// records; `none` (the default in obs) does not.
 pub(crate) const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
+/// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`: `cumulative`,
+/// `delta` or `lowmemory`.
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
 /// `OTEL_SDK_DISABLED`: `true` turns every OpenTelemetry export off.
 pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`: the deadline of one export, in milliseconds.
@@ -156,6 +160,7 @@ pub(crate) const VARIABLES: &[&str] = &[
     OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
     OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
     OTEL_LOGS_EXPORTER,
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
     OTEL_SDK_DISABLED,
     OTEL_EXPORTER_OTLP_TIMEOUT,
     OTEL_TRACES_EXPORTER,
@@ -456,6 +461,12 @@ impl Config {
             config.otlp_traces.enabled = false;
             config.otlp_metrics.enabled = false;
             config.otlp_logs.enabled = false;
+        }
+        if let Some(temporality) = vars.choice(
+            OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+            Temporality::from_str,
+        ) {
+            config.export.metrics_temporality = temporality;
         }
         if let Some(timeout) = vars.parse(OTEL_EXPORTER_OTLP_TIMEOUT, parse_millis)? {
             config.export.timeout = timeout;

@@ -7,6 +7,7 @@
 //! the bounds and per-bucket (not cumulative) counts. Counters and
 //! histograms start at the time the metric was registered.
 
+use crate::config::Temporality;
 use crate::snapshot::{MetricSnapshot, SeriesValue};
 use crate::MetricType;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
@@ -31,10 +32,20 @@ pub(super) fn resource_to_proto(resource: &opentelemetry_sdk::Resource) -> Resou
 }
 
 /// One metric family; `None` when it has no series yet.
-pub(super) fn convert(metric: &MetricSnapshot, now: u64) -> Option<Metric> {
+pub(super) fn convert(
+    metric: &MetricSnapshot,
+    now: u64,
+    temporality: Temporality,
+) -> Option<Metric> {
     if metric.series.is_empty() {
         return None;
     }
+    // A delta snapshot's values are already deltas (see `delta.rs`).
+    let temporality = if temporality.is_delta() {
+        AggregationTemporality::Delta
+    } else {
+        AggregationTemporality::Cumulative
+    } as i32;
     let descriptor = &metric.descriptor;
     let start = (metric.created * 1e9) as u64;
     let data = match descriptor.metric_type {
@@ -44,7 +55,7 @@ pub(super) fn convert(metric: &MetricSnapshot, now: u64) -> Option<Metric> {
                 .iter()
                 .map(|series| number_point(&series.labels, &series.value, start, now))
                 .collect(),
-            aggregation_temporality: AggregationTemporality::Cumulative as i32,
+            aggregation_temporality: temporality,
             is_monotonic: true,
         }),
         MetricType::Gauge => metric::Data::Gauge(Gauge {
@@ -60,7 +71,7 @@ pub(super) fn convert(metric: &MetricSnapshot, now: u64) -> Option<Metric> {
                 .iter()
                 .filter_map(|series| histogram_point(&series.labels, &series.value, start, now))
                 .collect(),
-            aggregation_temporality: AggregationTemporality::Cumulative as i32,
+            aggregation_temporality: temporality,
         }),
     };
     Some(Metric {
@@ -235,8 +246,12 @@ mod tests {
             0x4bf92f3577b34da6a3ce929d0e0e4736,
             0x00f067aa0ba902b7,
         );
-        let requests =
-            super::super::request::requests(&Resource::default(), &registry.snapshot(), usize::MAX);
+        let requests = super::super::request::requests(
+            &Resource::default(),
+            &registry.snapshot(),
+            usize::MAX,
+            Temporality::Cumulative,
+        );
         let (request, points) = &requests[0];
         let points = *points;
         // Both series of the fixed family, one each for the others.

@@ -51,6 +51,7 @@
 //! ```
 
 mod builder;
+mod delta;
 mod logs;
 mod metrics;
 mod processor;

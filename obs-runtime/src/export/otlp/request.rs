@@ -9,6 +9,7 @@
 //! metric's name, description and unit.
 
 use super::metrics::convert;
+use crate::config::Temporality;
 use crate::snapshot::MetricSnapshot;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
@@ -29,6 +30,7 @@ pub(super) fn requests(
     resource: &Resource,
     snapshot: &[MetricSnapshot],
     max_bytes: usize,
+    temporality: Temporality,
 ) -> Vec<(ExportMetricsServiceRequest, usize)> {
     let now = crate::clock::unix_nanos();
     let budget = max_bytes
@@ -37,7 +39,10 @@ pub(super) fn requests(
     let mut requests = Vec::new();
     let mut metrics = Vec::new();
     let (mut bytes, mut points) = (0, 0);
-    for metric in snapshot.iter().filter_map(|metric| convert(metric, now)) {
+    for metric in snapshot
+        .iter()
+        .filter_map(|metric| convert(metric, now, temporality))
+    {
         for part in split(metric, budget) {
             let size = field_size(part.encoded_len());
             if bytes + size > budget && !metrics.is_empty() {
@@ -211,12 +216,12 @@ mod tests {
         let snapshot = registry.snapshot();
         let resource = Resource::default();
 
-        let whole = requests(&resource, &snapshot, usize::MAX);
+        let whole = requests(&resource, &snapshot, usize::MAX, Temporality::Cumulative);
         assert_eq!(whole.len(), 1);
         assert_eq!(whole[0].1, 3_001);
 
         let max = 64 * 1024;
-        let parts = requests(&resource, &snapshot, max);
+        let parts = requests(&resource, &snapshot, max, Temporality::Cumulative);
         assert!(parts.len() > 5, "{} requests", parts.len());
         for (request, _) in &parts {
             assert!(request.encoded_len() <= max, "{}", request.encoded_len());
@@ -239,7 +244,12 @@ mod tests {
                 })
                 .inc();
         }
-        let parts = requests(&Resource::default(), &registry.snapshot(), 10);
+        let parts = requests(
+            &Resource::default(),
+            &registry.snapshot(),
+            10,
+            Temporality::Cumulative,
+        );
         // Two counter points and the gauge's, one per request.
         assert_eq!(parts.len(), 3);
         assert!(parts.iter().all(|(_, points)| *points == 1));

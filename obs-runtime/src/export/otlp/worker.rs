@@ -2,6 +2,7 @@
 //! snapshots on schedule,
 //! and answers flush and shutdown commands within their deadlines.
 
+use super::delta::Deltas;
 use super::logs::QueuedLog;
 use super::metrics;
 use super::processor::Item;
@@ -10,7 +11,7 @@ use super::request::{self, MAX_REQUEST_BYTES};
 use super::self_metrics::Signal;
 use super::trace::TraceResource;
 use super::transport::Client;
-use crate::config::{ConfigError, ExportSettings, OtlpTarget, SHUTDOWN_TIMEOUT};
+use crate::config::{ConfigError, ExportSettings, OtlpTarget, Temporality, SHUTDOWN_TIMEOUT};
 use crate::registry::RegistrySource;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
@@ -179,6 +180,11 @@ fn run_silently(
             traces_client,
             metrics_client,
             logs_client,
+            temporality: settings.metrics_temporality,
+            deltas: settings
+                .metrics_temporality
+                .is_delta()
+                .then(Deltas::default),
             traces_log: FailureLog::new(Signal::Traces),
             metrics_log: FailureLog::new(Signal::Metrics),
             logs_log: FailureLog::new(Signal::Logs),
@@ -200,6 +206,10 @@ struct Worker {
     traces_client: Option<Client>,
     metrics_client: Option<Client>,
     logs_client: Option<Client>,
+    temporality: Temporality,
+    /// The previous export's totals, when counters and histograms are sent
+    /// as deltas.
+    deltas: Option<Deltas>,
     traces_log: FailureLog,
     metrics_log: FailureLog,
     logs_log: FailureLog,
@@ -371,8 +381,14 @@ impl Worker {
         let Some(client) = &mut self.metrics_client else {
             return;
         };
-        let snapshot = self.registry.get().snapshot();
-        for (request, points) in request::requests(&self.resource, &snapshot, MAX_REQUEST_BYTES) {
+        let mut snapshot = self.registry.get().snapshot();
+        if let Some(deltas) = &mut self.deltas {
+            deltas.apply(&mut snapshot, crate::clock::unix_seconds());
+        }
+        let temporality = self.temporality;
+        for (request, points) in
+            request::requests(&self.resource, &snapshot, MAX_REQUEST_BYTES, temporality)
+        {
             let result = client.send(&request, deadline).await;
             self.metrics_log.record(&result, &client.endpoint);
             self.losses.settle(Signal::Metrics, points, &result);
