@@ -185,6 +185,8 @@ fn exports_traces(protocol: &str, flush_by_dropping: bool) {
     );
     let status = failed.span.status.clone().unwrap();
     assert_eq!(status.code, StatusCode::Error as i32);
+    // The status says why, in the error's own words.
+    assert_eq!(status.message, "item 7 is out of stock");
     assert_eq!(failed.attributes["error.type"], "OutOfStock");
     assert_eq!(
         failed.attributes["exception.message"],

@@ -115,6 +115,14 @@ fn a_collector_that_demands_a_header_gets_it_on_every_signal() {
             )],
         );
         assert_delivered(&receiver, protocol, flushed);
+        // Spans are exported under obs's scope, with its version.
+        let request = &receiver.received().traces[0].1;
+        let scope = request.resource_spans[0].scope_spans[0]
+            .scope
+            .clone()
+            .unwrap();
+        assert_eq!(scope.name, "obs");
+        assert_eq!(scope.version, env!("CARGO_PKG_VERSION"));
         let agent = receiver.received().user_agent.unwrap_or_default();
         assert!(agent.contains("obs/"), "{protocol}: user agent {agent:?}");
     }

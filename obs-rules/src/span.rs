@@ -191,11 +191,16 @@ pub const SPAN_LEVELS: [&str; 5] = [
 pub const DEFAULT_SPAN_LEVEL: &str = SpanLevel::Info.as_str();
 
 /// The fields a `#[traced]` span records itself: its kind, and, with `err`,
-/// the error status, the error's type and its message (OpenTelemetry's
-/// names). A span's own fields may not use them.
+/// the error status and its description, the error's type and its message
+/// (OpenTelemetry's names). A span's own fields may not use them.
 pub const TRACED_KIND_FIELD: &str = "otel.kind";
 /// See [`TRACED_KIND_FIELD`]: the fields `err` records.
-pub const TRACED_ERROR_FIELDS: [&str; 3] = ["otel.status_code", "error.type", "exception.message"];
+pub const TRACED_ERROR_FIELDS: [&str; 4] = [
+    "otel.status_code",
+    "otel.status_description",
+    "error.type",
+    "exception.message",
+];
 /// See [`TRACED_KIND_FIELD`]: the field `ret` records.
 pub const TRACED_RETURN_FIELD: &str = "ret";
 

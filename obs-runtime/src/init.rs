@@ -155,9 +155,14 @@ impl Config {
         // With tracing off, spans are refused by a global filter: every span
         // callsite gets `Interest::never`, the cost of a disabled span.
         let spans_off = (!self.tracing).then(|| filter_fn(|metadata| !metadata.is_span()));
-        let otel = tracer_provider
-            .as_ref()
-            .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("obs")));
+        let otel = tracer_provider.as_ref().map(|provider| {
+            // The scope every `tracing` span is exported under: obs, and
+            // its version.
+            let scope = opentelemetry::InstrumentationScope::builder("obs")
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .build();
+            tracing_opentelemetry::layer().with_tracer(provider.tracer_with_scope(scope))
+        });
         // Not an `Option`: the log layer must see `on_register_dispatch`,
         // which `Option<Layer>` does not pass on.
         let log_lines: Box<dyn Layer<_> + Send + Sync> = match (&self.log_writer, self.logs) {

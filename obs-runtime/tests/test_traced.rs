@@ -221,6 +221,7 @@ fn every_traced_function_has_a_descriptor() {
             "backend",
             "clause",
             "otel.status_code",
+            "otel.status_description",
             "error.type",
             "exception.message"
         ]

@@ -193,8 +193,9 @@ fn check_fields(cx: &Ctxt, traced: &Traced<'_>) {
 }
 
 // `#[traced]` records `otel.kind` on every span, and `otel.status_code`,
-// `error.type`, `exception.message` (`err`) and `ret` (`ret`): a field of the
-// same name would be recorded twice, one value hiding the other.
+// `otel.status_description`, `error.type`, `exception.message` (`err`) and
+// `ret` (`ret`): a field of the same name would be recorded twice, one value
+// hiding the other.
 fn check_reserved_fields(cx: &Ctxt, traced: &Traced<'_>) {
     for field in &traced.fields {
         let (tokens, name) = &field.name;
@@ -208,11 +209,12 @@ fn check_reserved_fields(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-const RESERVED_FIELDS: [&str; 5] = [
+const RESERVED_FIELDS: [&str; 6] = [
     obs_rules::TRACED_KIND_FIELD,
     obs_rules::TRACED_ERROR_FIELDS[0],
     obs_rules::TRACED_ERROR_FIELDS[1],
     obs_rules::TRACED_ERROR_FIELDS[2],
+    obs_rules::TRACED_ERROR_FIELDS[3],
     obs_rules::TRACED_RETURN_FIELD,
 ];
 

@@ -223,6 +223,7 @@ fn span_fields(
         field_names.extend(obs_rules::TRACED_ERROR_FIELDS.map(String::from));
         fields.push(quote_mixed! {
             otel.status_code = #private::tracing::field::Empty,
+            otel.status_description = #private::tracing::field::Empty,
             error.type = #private::tracing::field::Empty,
             exception.message = #private::tracing::field::Empty
         });

@@ -56,36 +56,46 @@ pub fn span_descriptors() -> &'static [SpanDescriptor] {
 }
 
 /// Marks `span` as failed with OpenTelemetry's conventions:
-/// `otel.status_code = "ERROR"`, `error.type` (the error's type name) and
-/// `exception.message` (its `Display`).
+/// `otel.status_code = "ERROR"`, `error.type` (the error's type name), and
+/// its `Display` as `exception.message` and as the status description
+/// (`otel.status_description`).
 #[doc(hidden)]
 pub fn record_error_display<E: fmt::Display + ?Sized>(span: &tracing::Span, error: &E) {
-    record_error::<E>(span, tracing::field::display(error));
+    record_error::<E>(span, Some(&tracing::field::display(error)));
 }
 
 /// As [`record_error_display`], with the error's `Debug` as the message
 /// (`#[traced(err(Debug))]`).
 #[doc(hidden)]
 pub fn record_error_debug<E: fmt::Debug + ?Sized>(span: &tracing::Span, error: &E) {
-    record_error::<E>(span, tracing::field::debug(error));
+    record_error::<E>(span, Some(&tracing::field::debug(error)));
 }
 
-/// As [`record_error_display`], without `exception.message`: only the
-/// error's type name is recorded (`#[traced(err(type_only))]`), for errors
-/// whose message may carry credentials.
+/// As [`record_error_display`], without the message: only the error's type
+/// name is recorded, as `error.type` and as the status description
+/// (`#[traced(err(type_only))]`), for errors whose message may carry
+/// credentials.
 #[doc(hidden)]
 pub fn record_error_type<E: ?Sized>(span: &tracing::Span, _error: &E) {
-    record_error::<E>(span, None::<&str>);
+    record_error::<E>(span, None);
 }
 
-fn record_error<E: ?Sized>(span: &tracing::Span, message: impl tracing::Value) {
+fn record_error<E: ?Sized>(span: &tracing::Span, message: Option<&dyn tracing::Value>) {
     if span.is_disabled() {
         return;
     }
-    let [status, error_type, exception_message] = obs_rules::TRACED_ERROR_FIELDS;
+    let [status, description, error_type, exception_message] = obs_rules::TRACED_ERROR_FIELDS;
     span.record(status, "ERROR");
     span.record(error_type, short_type_name::<E>());
-    span.record(exception_message, message);
+    match message {
+        Some(message) => {
+            span.record(exception_message, message);
+            span.record(description, message);
+        }
+        None => {
+            span.record(description, short_type_name::<E>());
+        }
+    }
 }
 
 /// The last path segment of a type's name, generics kept: `io::Error` → `Error`.

@@ -133,6 +133,8 @@ fn main() {
     assert!(span.is_error());
     assert_eq!(span.field("error.type"), Some("ConnectError"));
     assert_eq!(span.field("exception.message"), None);
+    // The status description is the type name alone, never the message.
+    assert_eq!(span.field("otel.status_description"), Some("ConnectError"));
     assert!(!format!("{spans:?}").contains("hunter2"));
 
     let (_, spans) = capture(|| policy("min8", "bearer"));
