@@ -754,6 +754,7 @@ fn correlates_logs(format: &str) {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OBS_LOG_FORMAT", format),
         ("OBS_METRICS", "off"),
+        ("OTEL_SERVICE_NAME", "shop-logs"),
     ])
     .log_writer(writer)
     .build()
@@ -761,6 +762,14 @@ fn correlates_logs(format: &str) {
     tracing::dispatcher::with_default(guard.dispatch(), || {
         tracing::info!("before any span");
         assert_eq!(place_order(4).unwrap(), 4);
+        let _request = tracing::info_span!(
+            "http.request",
+            http.route = "/orders/{id}",
+            otel.kind = "server"
+        )
+        .entered();
+        let _query = tracing::info_span!("db.query", otel.kind = "client").entered();
+        tracing::info!(rows = 3, "queried");
     });
     drop(guard);
     let spans = receiver.spans();
@@ -786,6 +795,16 @@ fn correlates_logs(format: &str) {
             assert_eq!(placed["reserved"], 4);
             assert_eq!(placed["level"], "INFO");
             assert_eq!(placed["span"]["name"], "shop.order.place");
+            assert_eq!(placed["service.name"], "shop-logs", "{placed}");
+            // An event deep in a request keeps every enclosing span's
+            // fields, root first; obs's internal `otel.*` fields stay out.
+            let deep = lines.iter().find(|l| l["message"] == "queried").unwrap();
+            let spans = deep["spans"].as_array().unwrap();
+            let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+            assert_eq!(names, ["http.request", "db.query"], "{deep}");
+            assert_eq!(spans[0]["http.route"], "/orders/{id}", "{deep}");
+            assert_eq!(deep["span"]["name"], "db.query");
+            assert!(!deep.to_string().contains("otel."), "{deep}");
         }
         _ => {
             let placed = output

@@ -165,13 +165,15 @@ impl Config {
         });
         // Not an `Option`: the log layer must see `on_register_dispatch`,
         // which `Option<Layer>` does not pass on.
+        let service = self.effective_service_name();
         let log_lines: Box<dyn Layer<_> + Send + Sync> = match (&self.log_writer, self.logs) {
             (_, false) => Box::new(Identity::new()),
             (Some(writer), true) => {
                 let writer = writer.0.clone();
-                logs::layer_with_writer(self.log_format, move || writer(), false)
+                logs::layer_for_service(&service, self.log_format, move || writer(), false)
             }
-            (None, true) => logs::layer_with_writer(
+            (None, true) => logs::layer_for_service(
+                &service,
                 self.log_format,
                 std::io::stdout,
                 std::io::stdout().is_terminal(),

@@ -32,7 +32,9 @@ use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
 use tracing::dispatcher::WeakDispatch;
 use tracing::{Dispatch, Event, Subscriber};
-use tracing_subscriber::fmt::format::{DefaultFields, JsonFields, Writer};
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::format::{DefaultFields, Writer};
+use tracing_subscriber::fmt::FormattedFields;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
@@ -58,6 +60,64 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    build(format, writer, ansi, None)
+}
+
+/// As [`layer_with_writer`], with every JSON line carrying `service.name`,
+/// as [`init`](crate::init) writes them:
+///
+/// ```
+/// use obs_runtime::{logs, LogFormat};
+/// use std::sync::{Arc, Mutex};
+/// use tracing_subscriber::layer::SubscriberExt;
+///
+/// let buffer = Arc::new(Mutex::new(Vec::new()));
+/// let sink = buffer.clone();
+/// let writer = move || Writer(sink.clone());
+/// let subscriber = tracing_subscriber::registry()
+///     .with(logs::layer_for_service("checkout", LogFormat::Json, writer, false));
+/// tracing::subscriber::with_default(subscriber, || tracing::info!("paid"));
+/// let line = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+/// assert!(line.contains(r#""service.name":"checkout""#), "{line}");
+///
+/// struct Writer(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for Writer {
+///     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().extend_from_slice(bytes);
+///         Ok(bytes.len())
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> {
+///         Ok(())
+///     }
+/// }
+/// ```
+pub fn layer_for_service<S, W>(
+    service_name: &str,
+    format: LogFormat,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    build(format, writer, ansi, Some(service_name))
+}
+
+fn build<S, W>(
+    format: LogFormat,
+    writer: W,
+    ansi: bool,
+    service_name: Option<&str>,
+) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    // `"service.name":"…",` ready to go into every JSON line.
+    let service = service_name
+        .map(|name| format!("\"service.name\":{},", serde_json::Value::from(name)))
+        .unwrap_or_default();
     let dispatch = DispatchCell::default();
     let register = RegisterDispatch(dispatch.clone());
     match format {
@@ -69,6 +129,7 @@ where
                     inner: tracing_subscriber::fmt::format().with_ansi(ansi),
                     shape: Shape::Text,
                     dispatch,
+                    service,
                 })
                 .fmt_fields(DefaultFields::new())
                 .and_then(register),
@@ -82,11 +143,14 @@ where
                         .json()
                         .flatten_event(true)
                         .with_current_span(true)
-                        .with_span_list(false),
+                        // Every enclosing span, root first: an event deep in
+                        // a request keeps the request's `http.route`.
+                        .with_span_list(true),
                     shape: Shape::Json,
                     dispatch,
+                    service,
                 })
-                .fmt_fields(JsonFields::new())
+                .fmt_fields(SpanFields)
                 .and_then(register),
         ),
     }
@@ -110,6 +174,8 @@ struct Correlated<F> {
     inner: F,
     shape: Shape,
     dispatch: DispatchCell,
+    /// `"service.name":"…",` for JSON lines, or empty.
+    service: String,
 }
 
 #[derive(Clone, Copy)]
@@ -132,9 +198,10 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let Some(ids) = event_span_context(ctx, &self.dispatch) else {
+        let ids = event_span_context(ctx, &self.dispatch);
+        if ids.is_none() && (self.service.is_empty() || !matches!(self.shape, Shape::Json)) {
             return self.inner.format_event(ctx, writer, event);
-        };
+        }
         // Formatted into a buffer so the ids join the line the inner format
         // wrote (before its newline, inside its JSON object). The inner
         // format carries its own ANSI setting, which the buffer keeps.
@@ -143,23 +210,38 @@ where
             .format_event(ctx, Writer::new(&mut line), event)?;
         let had_newline = line.ends_with('\n');
         let body = line.trim_end_matches('\n');
-        let trace_id = ids.trace_id();
-        let span_id = ids.span_id();
-        match self.shape {
-            Shape::Json => match body.strip_suffix('}') {
+        match (self.shape, ids) {
+            (Shape::Json, ids) => match body.strip_prefix('{') {
+                // `{"service.name":"…",…,"trace_id":"…","span_id":"…"}`
                 Some(object) => {
+                    writer.write_char('{')?;
+                    writer.write_str(&self.service)?;
+                    let object = match &ids {
+                        Some(_) => object.strip_suffix('}').unwrap_or(object),
+                        None => object,
+                    };
                     writer.write_str(object)?;
-                    if !object.ends_with('{') {
-                        writer.write_char(',')?;
+                    if let Some(ids) = ids {
+                        if !object.is_empty() {
+                            writer.write_char(',')?;
+                        }
+                        write!(
+                            writer,
+                            "\"trace_id\":\"{}\",\"span_id\":\"{}\"}}",
+                            ids.trace_id(),
+                            ids.span_id()
+                        )?;
                     }
-                    write!(
-                        writer,
-                        "\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\"}}"
-                    )?;
                 }
                 None => writer.write_str(body)?,
             },
-            Shape::Text => write!(writer, "{body} trace_id={trace_id} span_id={span_id}")?,
+            (Shape::Text, Some(ids)) => write!(
+                writer,
+                "{body} trace_id={} span_id={}",
+                ids.trace_id(),
+                ids.span_id()
+            )?,
+            (Shape::Text, None) => writer.write_str(body)?,
         }
         if had_newline {
             writer.write_char('\n')?;
@@ -185,4 +267,72 @@ where
     let cx = tracing_opentelemetry::get_otel_context(&id, &dispatch)?;
     let span_context = cx.span().span_context().clone();
     span_context.is_valid().then_some(span_context)
+}
+
+/// The fields of a span in JSON lines, as a JSON object, leaving out the
+/// `otel.*` fields `#[traced]` and `tracing-opentelemetry` use to talk to
+/// each other (the span kind, the status): they are for the exported span,
+/// not for someone reading a log line.
+struct SpanFields;
+
+impl<'writer> FormatFields<'writer> for SpanFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        let mut object = serde_json::Map::new();
+        fields.record(&mut JsonFields(&mut object));
+        write!(writer, "{}", serde_json::Value::Object(object))
+    }
+
+    fn add_fields(
+        &self,
+        current: &'writer mut FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> fmt::Result {
+        let mut object = match serde_json::from_str(&current.fields) {
+            Ok(serde_json::Value::Object(object)) => object,
+            _ => serde_json::Map::new(),
+        };
+        fields.record(&mut JsonFields(&mut object));
+        current.fields = serde_json::Value::Object(object).to_string();
+        Ok(())
+    }
+}
+
+struct JsonFields<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
+
+impl JsonFields<'_> {
+    fn insert(&mut self, field: &tracing::field::Field, value: serde_json::Value) {
+        if !field.name().starts_with("otel.") {
+            self.0.insert(field.name().to_owned(), value);
+        }
+    }
+}
+
+impl tracing::field::Visit for JsonFields<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.insert(field, value.into());
+    }
+
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.insert(field, value.into());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        self.insert(field, format!("{value:?}").into());
+    }
 }
