@@ -744,6 +744,55 @@ fn an_unknown_value_is_reported_and_the_service_starts() {
     assert!(!tracing::dispatcher::with_default(guard.dispatch(), probe));
 }
 
+#[test]
+fn console_exporters_write_spans_and_metrics_instead_of_otlp() {
+    let receiver = Receiver::start();
+    let registry = Arc::new(Registry::new());
+    let metrics = ShopMetrics::register(&registry).unwrap();
+    metrics.bundle_size_bytes.set(4096);
+    let (writer, output) = capture_logs();
+    let guard = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_TRACES_EXPORTER", "console"),
+        ("OTEL_METRICS_EXPORTER", "CONSOLE"),
+        ("OBS_METRICS", "off"),
+        ("RUST_LOG", "debug"),
+    ])
+    .registry(registry)
+    .log_writer(writer)
+    .logs(false)
+    .build()
+    .unwrap();
+    tracing::dispatcher::with_default(guard.dispatch(), || {
+        assert!(place_order(9).is_err());
+    });
+    // Stopping writes the last metrics and ends the writer.
+    drop(guard);
+    let text = lines(&output);
+    let placed = text
+        .lines()
+        .find(|l| l.starts_with("span shop.order.place "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        placed.contains(" kind=server status=error(\"item 7 is out of stock\") "),
+        "{placed}"
+    );
+    assert!(placed.contains(" quantity=9"), "{placed}");
+    let reserve = text
+        .lines()
+        .find(|l| l.starts_with("span shop.stock.reserve "))
+        .unwrap();
+    assert!(reserve.contains(" kind=client status=unset "), "{reserve}");
+    assert!(reserve.contains(" parent_span_id="), "{reserve}");
+    assert!(
+        text.lines().any(|l| l == "otlp_e2e_bundle_size_bytes 4096"),
+        "{text}"
+    );
+    // Nothing went over OTLP.
+    let received = receiver.received();
+    assert!(received.traces.is_empty() && received.metrics.is_empty());
+}
+
 // === log correlation ===
 
 fn correlates_logs(format: &str) {

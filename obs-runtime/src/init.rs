@@ -122,8 +122,14 @@ impl Config {
             }
         };
 
+        let console = crate::console::Console::new(self.log_writer.clone());
         let tracer_provider = self.tracing.then(|| {
             let builder = SdkTracerProvider::builder().with_sampler(self.sampler.to_sdk());
+            let builder = if self.otlp_traces.console {
+                builder.with_span_processor(crate::console::ConsoleSpanProcessor(console.clone()))
+            } else {
+                builder
+            };
             #[cfg(feature = "otlp-plaintext")]
             let builder = match &otlp {
                 Some(otlp) => {
@@ -137,6 +143,21 @@ impl Config {
             };
             builder.build()
         });
+
+        let console_metrics = if self.otlp_metrics.console {
+            let metrics = crate::console::ConsoleMetrics::start(
+                self.registry.clone(),
+                self.export.metrics_interval,
+                console,
+            )
+            .map_err(|err| ConfigError::Start {
+                what: "the console metrics writer",
+                reason: err.to_string(),
+            })?;
+            Some(metrics)
+        } else {
+            None
+        };
 
         let metrics_server = if self.metrics {
             let server = MetricsServer::builder()
@@ -224,6 +245,7 @@ impl Config {
             tracer_provider,
             #[cfg(feature = "otlp-plaintext")]
             otlp,
+            console_metrics,
             stopped: false,
         })
     }
@@ -238,6 +260,7 @@ pub struct ObsGuard {
     tracer_provider: Option<SdkTracerProvider>,
     #[cfg(feature = "otlp-plaintext")]
     otlp: Option<crate::export::otlp::OtlpExporter>,
+    console_metrics: Option<crate::console::ConsoleMetrics>,
     stopped: bool,
 }
 
@@ -299,6 +322,9 @@ impl ObsGuard {
         #[cfg(feature = "otlp-plaintext")]
         if let Some(otlp) = &self.otlp {
             otlp.shutdown(remaining());
+        }
+        if let Some(mut console) = self.console_metrics.take() {
+            console.stop();
         }
         if let Some(server) = self.metrics_server.take() {
             server.shutdown();

@@ -73,6 +73,8 @@ extern crate self as obs_runtime;
 
 mod clock;
 mod config;
+#[cfg(feature = "init")]
+mod console;
 mod descriptor;
 #[cfg(any(feature = "init", feature = "otlp-plaintext", feature = "testing"))]
 mod diagnostics;

@@ -401,7 +401,16 @@ fn invalid_endpoints_and_protocols() {
     }
     for var in ["OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER"] {
         ignored(var, "jaeger");
-        ignored(var, "console");
+        let console = parse(&[
+            (var, "Console"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+        ]);
+        let signal = if var == "OTEL_TRACES_EXPORTER" {
+            &console.otlp_traces
+        } else {
+            &console.otlp_metrics
+        };
+        assert!(signal.console && !signal.enabled, "{var}");
         let config = parse(&[(var, "NONE")]);
         assert!(
             !config.otlp_traces.enabled || !config.otlp_metrics.enabled,

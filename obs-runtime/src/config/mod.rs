@@ -255,6 +255,28 @@ impl Config {
         self
     }
 
+    /// Writes every finished span to standard output (or the log writer),
+    /// one line each, instead of exporting traces over OTLP
+    /// (`OTEL_TRACES_EXPORTER=console`).
+    pub fn console_traces(mut self, on: bool) -> Self {
+        self.otlp_traces.console = on;
+        if on {
+            self.otlp_traces.enabled = false;
+        }
+        self
+    }
+
+    /// Writes the registry to standard output (or the log writer) in the
+    /// Prometheus text format on every export interval, instead of exporting
+    /// metrics over OTLP (`OTEL_METRICS_EXPORTER=console`).
+    pub fn console_metrics(mut self, on: bool) -> Self {
+        self.otlp_metrics.console = on;
+        if on {
+            self.otlp_metrics.enabled = false;
+        }
+        self
+    }
+
     /// Exports `tracing` events as OTLP log records (`OTEL_LOGS_EXPORTER`,
     /// default off).
     pub fn otlp_logs(mut self, on: bool) -> Self {

@@ -34,11 +34,20 @@ pub(super) fn parse_switch(value: &str) -> Result<bool, &'static str> {
     }
 }
 
-pub(super) fn parse_exporter(value: &str) -> Result<bool, &'static str> {
+/// An `OTEL_*_EXPORTER` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Exporter {
+    Otlp,
+    Console,
+    None,
+}
+
+pub(super) fn parse_exporter(value: &str) -> Result<Exporter, &'static str> {
     match value.trim().to_ascii_lowercase().as_str() {
-        "otlp" => Ok(true),
-        "none" => Ok(false),
-        _ => Err("`otlp` or `none`"),
+        "otlp" => Ok(Exporter::Otlp),
+        "console" => Ok(Exporter::Console),
+        "none" => Ok(Exporter::None),
+        _ => Err("`otlp`, `console` or `none`"),
     }
 }
 

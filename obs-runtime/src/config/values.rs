@@ -301,8 +301,14 @@ pub struct SignalSettings {
     /// The signal's own protocol.
     pub protocol: Option<Protocol>,
     /// Whether the signal is exported when an endpoint is set:
-    /// `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` (`otlp` or `none`).
+    /// `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` is `otlp` (or unset, for traces
+    /// and metrics).
     pub enabled: bool,
+    /// Whether the signal is written to standard output instead, for
+    /// development: `OTEL_{TRACES,METRICS}_EXPORTER=console`. (Log lines go
+    /// to standard output anyway; `OTEL_LOGS_EXPORTER=console` only keeps
+    /// them from OTLP.)
+    pub console: bool,
     /// The signal's own headers, added to the general ones (a name given in
     /// both takes the signal's value).
     pub headers: Vec<(String, String)>,

@@ -4,7 +4,7 @@
 use super::parse::{
     check_endpoint, check_log_filter, parse_bool, parse_compression, parse_count, parse_delay,
     parse_duration, parse_exporter, parse_headers, parse_millis, parse_resource_attributes,
-    parse_switch,
+    parse_switch, Exporter,
 };
 use super::{
     Compression, Config, ConfigError, ConfigWarning, LogFormat, Protocol, Sampler, SignalSettings,
@@ -285,10 +285,12 @@ impl Vars {
         enabled: bool,
     ) -> Result<SignalSettings, ConfigError> {
         let read = self.read(names)?;
+        let exporter = self.choice(exporter, parse_exporter);
         Ok(SignalSettings {
             endpoint: read.endpoint,
             protocol: read.protocol,
-            enabled: self.choice(exporter, parse_exporter).unwrap_or(enabled),
+            enabled: exporter.map_or(enabled, |e| e == Exporter::Otlp),
+            console: exporter == Some(Exporter::Console),
             headers: read.headers,
             compression: read.compression,
             tls: read.tls,
@@ -458,9 +460,14 @@ impl Config {
         // `OTEL_SDK_DISABLED=true`: no OpenTelemetry export of any signal;
         // the `/metrics` endpoint and log lines are obs's own and stay.
         if vars.choice(OTEL_SDK_DISABLED, parse_bool) == Some(true) {
-            config.otlp_traces.enabled = false;
-            config.otlp_metrics.enabled = false;
-            config.otlp_logs.enabled = false;
+            for signal in [
+                &mut config.otlp_traces,
+                &mut config.otlp_metrics,
+                &mut config.otlp_logs,
+            ] {
+                signal.enabled = false;
+                signal.console = false;
+            }
         }
         if let Some(temporality) = vars.choice(
             OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
