@@ -871,6 +871,9 @@ fn correlates_logs(format: &str) {
                 !placed.contains('\u{1b}'),
                 "no colours when not a terminal: {placed}"
             );
+            // Span fields are there, obs's internal `otel.*` ones are not.
+            assert!(placed.contains("shop.order.place{quantity=4}"), "{placed}");
+            assert!(!output.contains("otel."), "{output}");
             let before = output
                 .lines()
                 .find(|l| l.contains("before any span"))

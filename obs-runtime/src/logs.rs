@@ -33,7 +33,7 @@ use std::sync::{Arc, OnceLock};
 use tracing::dispatcher::WeakDispatch;
 use tracing::{Dispatch, Event, Subscriber};
 use tracing_subscriber::field::RecordFields;
-use tracing_subscriber::fmt::format::{DefaultFields, Writer};
+use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::FormattedFields;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
@@ -131,7 +131,7 @@ where
                     dispatch,
                     service,
                 })
-                .fmt_fields(DefaultFields::new())
+                .fmt_fields(TextFields)
                 .and_then(register),
         ),
         LogFormat::Json => Box::new(
@@ -267,6 +267,49 @@ where
     let cx = tracing_opentelemetry::get_otel_context(&id, &dispatch)?;
     let span_context = cx.span().span_context().clone();
     span_context.is_valid().then_some(span_context)
+}
+
+/// Fields in pretty lines, as `tracing-subscriber`'s default writes them
+/// (`message`, then `name=value` with strings quoted), leaving out the
+/// `otel.*` fields, as [`SpanFields`] does for JSON lines.
+struct TextFields;
+
+impl<'writer> FormatFields<'writer> for TextFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        let mut visitor = TextVisitor {
+            writer,
+            empty: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct TextVisitor<'writer> {
+    writer: Writer<'writer>,
+    empty: bool,
+    result: fmt::Result,
+}
+
+impl tracing::field::Visit for TextVisitor<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.record_debug(field, &value);
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        if self.result.is_err() || field.name().starts_with("otel.") {
+            return;
+        }
+        if !self.empty {
+            self.result = self.writer.write_char(' ');
+        }
+        self.empty = false;
+        self.result = self.result.and_then(|()| match field.name() {
+            "message" => write!(self.writer, "{value:?}"),
+            name => write!(self.writer, "{name}={value:?}"),
+        });
+    }
 }
 
 /// The fields of a span in JSON lines, as a JSON object, leaving out the
