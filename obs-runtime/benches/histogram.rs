@@ -46,9 +46,26 @@ fn observe_benches(group: &mut Group<'_>, spread: bool) {
         }
     }
 
-    let obs = Histogram::with_buckets(Buckets::new(BOUNDS.to_vec()).expect("valid buckets"));
-    group.bench_timed("obs", || {}, timed(spread, |v| black_box(&obs).observe(v)));
-    group.target("obs", Target::FloorRatio(2.5));
+    // As users get it from `#[derive(Metrics)]` or `MetricDef`: a
+    // `_seconds` histogram, whose sum is integer nanoseconds.
+    let registry = obs_runtime::Registry::new();
+    let obs = registry
+        .register_metric::<Histogram>(
+            obs_runtime::MetricDef::new("latency_seconds", "Latency.")
+                .buckets(Buckets::new(BOUNDS.to_vec()).expect("valid buckets")),
+        )
+        .expect("valid metric");
+    group.bench_timed("obs", || {}, timed(spread, |v| black_box(&*obs).observe(v)));
+    group.target("obs", Target::FloorRatio(1.8));
+
+    // A histogram of no known unit: its sum is an `f64`, added with a
+    // compare-and-swap loop.
+    let unitless = Histogram::with_buckets(Buckets::new(BOUNDS.to_vec()).expect("valid buckets"));
+    group.bench_timed(
+        "obs (no unit, f64 sum)",
+        || {},
+        timed(spread, |v| black_box(&unitless).observe(v)),
+    );
 
     let prometheus = prometheus::Histogram::with_opts(
         prometheus::HistogramOpts::new("latency_seconds", "Latency.").buckets(BOUNDS.to_vec()),

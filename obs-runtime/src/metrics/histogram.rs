@@ -87,19 +87,64 @@ pub struct Histogram {
 /// (not cumulative), the sum, and the exemplars. Shared by [`Histogram`]
 /// and the `static` RED callsites of `#[traced(metrics)]`, whose counts are
 /// a fixed array.
+///
+/// The sum of a histogram whose unit is known to be seconds or bytes is an
+/// integer count of nanoseconds or bytes, added with one `fetch_add`: exact,
+/// and cheaper than the compare-and-swap loop an `f64` sum needs. Each
+/// observation is rounded to the nearest nanosecond (or byte) first. Values
+/// that do not fit (negative ones, or one over 2^63 units) go to the `f64`
+/// sum, as every value of a histogram of another unit does; a snapshot adds
+/// the two.
 #[derive(Debug)]
 pub(crate) struct HistogramCells<C> {
     counts: C,
+    /// Observations in `1 / scale` units, when `scale` is not 0.
+    fixed_sum: AtomicU64,
+    /// The other observations, as `f64` bits.
     sum: AtomicU64,
+    /// Units per observed unit: 1e9 for seconds, 1 for bytes, 0 for none.
+    scale: f64,
     exemplars: ExemplarCells,
 }
 
+/// The scale of a histogram's integer sum for its unit (see
+/// [`HistogramCells`]): nanoseconds for seconds, bytes for bytes.
+pub(crate) const fn sum_scale(unit: Option<&str>) -> f64 {
+    match unit {
+        Some(unit) if const_eq(unit, "seconds") => 1e9,
+        Some(unit) if const_eq(unit, "bytes") => 1.0,
+        _ => 0.0,
+    }
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The largest scaled observation added to the integer sum: 2^63, so that
+/// a few of them cannot wrap it.
+const MAX_FIXED: f64 = 9.223_372_036_854_775_807e18;
+
 impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
-    /// Cells over `counts`, one more than the bounds; usable in a `static`.
-    pub(crate) const fn new(counts: C) -> Self {
+    /// Cells over `counts`, one more than the bounds, with the integer sum
+    /// of `scale` (see [`sum_scale`]); usable in a `static`.
+    pub(crate) const fn new(counts: C, scale: f64) -> Self {
         HistogramCells {
             counts,
+            fixed_sum: AtomicU64::new(0),
             sum: AtomicU64::new(0),
+            scale,
             exemplars: ExemplarCells::new(),
         }
     }
@@ -125,7 +170,14 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
         // would make `_sum` NaN for good, and OpenMetrics then drops the
         // series' `_sum` and `_count`.
         if !value.is_nan() {
-            add_f64(&self.sum, value);
+            let scaled = value * self.scale;
+            if self.scale > 0.0 && (0.0..MAX_FIXED).contains(&scaled) {
+                // Rounded to the nearest unit; `as` saturates, never wraps.
+                self.fixed_sum
+                    .fetch_add((scaled + 0.5) as u64, Ordering::Relaxed);
+            } else {
+                add_f64(&self.sum, value);
+            }
         }
         (index, seen)
     }
@@ -145,6 +197,17 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
         }
     }
 
+    /// The sum of the observations: the integer part scaled back, plus the
+    /// `f64` part.
+    fn sum(&self) -> f64 {
+        let float = f64::from_bits(self.sum.load(Ordering::Relaxed));
+        if self.scale > 0.0 {
+            float + self.fixed_sum.load(Ordering::Relaxed) as f64 / self.scale
+        } else {
+            float
+        }
+    }
+
     /// Reads the current state.
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
         let mut total = 0;
@@ -160,7 +223,7 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
         HistogramSnapshot {
             cumulative_counts,
             count: total,
-            sum: f64::from_bits(self.sum.load(Ordering::Relaxed)),
+            sum: self.sum(),
             exemplars: self.exemplars.snapshot(),
         }
     }
@@ -180,10 +243,14 @@ impl Histogram {
 
     /// A histogram with the given buckets.
     pub fn with_buckets(buckets: Buckets) -> Self {
+        Histogram::with_buckets_and_scale(buckets, 0.0)
+    }
+
+    fn with_buckets_and_scale(buckets: Buckets, scale: f64) -> Self {
         let counts = (0..=buckets.0.len()).map(|_| AtomicU64::new(0)).collect();
         Histogram {
             buckets,
-            cells: HistogramCells::new(counts),
+            cells: HistogramCells::new(counts, scale),
         }
     }
 
@@ -291,6 +358,51 @@ impl Metric for Histogram {
             .as_deref()
             .and_then(|bounds| Buckets::new(bounds.to_vec()).ok())
             .unwrap_or_default();
-        Histogram::with_buckets(buckets)
+        // A `_seconds` or `_bytes` histogram sums in integer nanoseconds
+        // or bytes (see `HistogramCells`).
+        Histogram::with_buckets_and_scale(buckets, sum_scale(descriptor.unit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_unit(unit: &str) -> Histogram {
+        Histogram::with_buckets_and_scale(Buckets::default(), sum_scale(Some(unit)))
+    }
+
+    #[test]
+    fn a_seconds_histogram_sums_exactly_in_nanoseconds() {
+        let seconds = with_unit("seconds");
+        let plain = Histogram::with_buckets(Buckets::default());
+        for _ in 0..10 {
+            seconds.observe(0.1);
+            plain.observe(0.1);
+        }
+        // Ten 100 ms observations are exactly one second; an `f64` sum
+        // drifts below it.
+        assert_eq!(seconds.snapshot().sum, 1.0);
+        assert_ne!(plain.snapshot().sum, 1.0);
+        // What does not fit the integer sum is kept in the `f64` one; NaN
+        // is counted, not summed.
+        seconds.observe(-0.25);
+        seconds.observe(1e12);
+        seconds.observe(f64::NAN);
+        let snapshot = seconds.snapshot();
+        assert_eq!(snapshot.sum, -0.25 + 1e12 + 1.0);
+        assert_eq!(snapshot.count, 13);
+        // Observations round to the nearest nanosecond.
+        let rounded = with_unit("seconds");
+        rounded.observe(1.4e-9);
+        rounded.observe(1.6e-9);
+        assert_eq!(rounded.snapshot().sum, 3e-9);
+        let bytes = with_unit("bytes");
+        bytes.observe(1500.0);
+        bytes.observe(0.4);
+        assert_eq!(bytes.snapshot().sum, 1500.0);
+        // Another unit keeps an `f64` sum.
+        assert_eq!(sum_scale(Some("ratio")), 0.0);
+        assert_eq!(sum_scale(None), 0.0);
     }
 }
