@@ -134,7 +134,7 @@ const fn const_eq(a: &str, b: &str) -> bool {
 
 /// The largest scaled observation added to the integer sum: 2^63, so that
 /// a few of them cannot wrap it.
-const MAX_FIXED: f64 = 9.223_372_036_854_775_807e18;
+const MAX_FIXED: f64 = 9_223_372_036_854_775_808.0;
 
 impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
     /// Cells over `counts`, one more than the bounds, with the integer sum
