@@ -123,7 +123,7 @@ fn fixed_labels(c: &mut Criterion) {
             .get(black_box(&ObsFixed { method, status }))
             .inc();
     });
-    group.target("obs", Target::FloorRatio(1.2));
+    group.target("obs", Target::FloorRatio(1.1));
 
     let prometheus = prometheus::IntCounterVec::new(
         prometheus::Opts::new("requests_total", "Requests."),

@@ -177,15 +177,31 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// reference to skip the lookup on later calls.
     #[inline]
     pub fn get(&self, labels: &L) -> &M {
-        let series = match &self.storage {
-            Storage::Dense(slots) => slots.get(labels.index()),
+        // The path is chosen from the label set's compile-time cardinality,
+        // so each monomorphised `get` holds one of them: a fixed family's is
+        // an index and a bounds check, small enough to inline.
+        if L::CARDINALITY.is_some() {
+            if let Storage::Dense(slots) = &self.storage {
+                if let Some(slot) = slots.get(labels.index()) {
+                    return &slot.series;
+                }
+            }
+            return self.overflowed();
+        }
+        self.get_sparse(labels)
+    }
+
+    /// The lookup of an unbounded family: one probe of its map.
+    fn get_sparse(&self, labels: &L) -> &M {
+        let found = match &self.storage {
             Storage::Sparse(map) => map.get_or_insert(
                 labels,
                 |labels| self.admits(labels),
                 |labels| (labels.clone(), Slot::new((self.new_series)())),
             ),
+            Storage::Dense(_) => None,
         };
-        match series {
+        match found {
             Some(slot) => &slot.series,
             None => self.overflowed(),
         }
