@@ -257,6 +257,54 @@ fn encode(c: &mut Criterion) {
     }
     group.note(format!("Output: {}.", sizes.join("; ")));
     group.finish();
+
+    // 5b. The same series in OpenMetrics, what Prometheus asks for by
+    // default: obs writes a `_created` line per counter series (one more
+    // line each) unless turned off; prometheus-client writes none.
+    let mut group = Group::new(c, "encode_10k_series_openmetrics");
+    group.floor();
+    let mut sizes = Vec::new();
+    for (id, registry, created) in [
+        ("obs (enum labels)", &obs_dense, true),
+        ("obs (enum labels, no _created)", &obs_dense, false),
+        ("obs (&'static str labels)", &obs_str, true),
+    ] {
+        registry.set_created_series(created);
+        out.clear();
+        registry.encode_to(Format::OPENMETRICS, &mut out);
+        let lines = out
+            .lines()
+            .filter(|l| l.ends_with("_created") || l.contains("_created{"))
+            .count();
+        assert_eq!(
+            lines,
+            if created { FAMILIES * 100 } else { 0 },
+            "{id}: _created lines"
+        );
+        sizes.push(format!("{id}: {} bytes", out.len()));
+        // Each case gets its own registry setting; the closure keeps it.
+        group.bench(id, || {
+            registry.set_created_series(created);
+            out.clear();
+            black_box(registry).encode_to(Format::OPENMETRICS, &mut out);
+            black_box(&out);
+        });
+    }
+    obs_dense.set_created_series(true);
+    obs_str.set_created_series(true);
+    out.clear();
+    prometheus_client::encoding::text::encode(&mut out, &client).expect("encodes");
+    sizes.push(format!("prometheus-client: {} bytes", out.len()));
+    group.bench("prometheus-client", || {
+        out.clear();
+        prometheus_client::encoding::text::encode(&mut out, black_box(&client)).expect("encodes");
+        black_box(&out);
+    });
+    for id in ["obs (enum labels)", "obs (&'static str labels)"] {
+        group.target(id, Target::MaxNanos(250_000.0));
+    }
+    group.note(format!("Output: {}.", sizes.join("; ")));
+    group.finish();
 }
 
 criterion_group!(benches, encode);

@@ -25,7 +25,32 @@ pub(super) struct TextWriter<'a> {
     // When the metric was registered (seconds since the Unix epoch), for the
     // `_created` samples of counters and histograms; `None` when none are
     // written (the text format, or turned off).
-    created: Option<f64>,
+    created: Option<Created>,
+}
+
+/// A `_created` value, rendered once per family: every series of a family
+/// has the same one, so formatting it per series would repeat the same
+/// float-to-text work thousands of times.
+#[derive(Clone, Copy)]
+struct Created {
+    text: [u8; 32],
+    len: usize,
+}
+
+impl Created {
+    fn new(seconds: f64) -> Self {
+        let mut rendered = String::with_capacity(32);
+        write_f64(&mut rendered, seconds);
+        let mut text = [0; 32];
+        let len = rendered.len().min(text.len());
+        text[..len].copy_from_slice(&rendered.as_bytes()[..len]);
+        Created { text, len }
+    }
+
+    fn as_str(&self) -> &str {
+        // Written from a `str` of ASCII digits, a sign, `.`, `e`: valid.
+        std::str::from_utf8(&self.text[..self.len]).unwrap_or("0")
+    }
 }
 
 impl<'a> TextWriter<'a> {
@@ -41,7 +66,9 @@ impl<'a> TextWriter<'a> {
             format,
             labels,
             label_text: None,
-            created: created.filter(|_| format == Format::OPENMETRICS),
+            created: created
+                .filter(|_| format == Format::OPENMETRICS)
+                .map(Created::new),
         }
     }
 
@@ -109,7 +136,7 @@ impl<'a> TextWriter<'a> {
                 descriptor.family_name(),
                 openmetrics::CREATED,
                 None,
-                Value::F64(created),
+                Value::Text(created.as_str()),
             );
         }
     }
@@ -142,7 +169,12 @@ impl<'a> TextWriter<'a> {
             self.sample(name, "_sum", None, Value::F64(snapshot.sum));
         }
         if let Some(created) = self.created {
-            self.sample(name, openmetrics::CREATED, None, Value::F64(created));
+            self.sample(
+                name,
+                openmetrics::CREATED,
+                None,
+                Value::Text(created.as_str()),
+            );
         }
     }
 
@@ -179,6 +211,7 @@ impl<'a> TextWriter<'a> {
             Value::U64(n) => out.push_str(itoa::Buffer::new().format(n)),
             Value::I64(n) => out.push_str(itoa::Buffer::new().format(n)),
             Value::F64(x) => write_f64(out, x),
+            Value::Text(text) => out.push_str(text),
         }
     }
 }
@@ -212,10 +245,12 @@ enum Bound {
 }
 
 #[derive(Clone, Copy)]
-enum Value {
+enum Value<'a> {
     U64(u64),
     I64(i64),
     F64(f64),
+    /// A value rendered already.
+    Text(&'a str),
 }
 
 /// Writes a float as both formats read it: shortest round-trip digits, with
