@@ -37,8 +37,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let policy = policy::Policy::load(cx, &traced);
             traced.map(|traced| (traced, policy))
         },
-        |cx, (traced, policy)| check::check(cx, traced, policy.as_ref()),
-        |(traced, policy)| expand::impl_traced(traced, &function, policy.as_ref()),
+        |cx, (traced, policy)| check::check(cx, traced, policy.as_deref()),
+        |(traced, policy)| expand::impl_traced(traced, &function, policy.as_deref()),
         // Keep the function as written so its callers compile.
         |_| function.to_token_stream(),
     )

@@ -17,7 +17,64 @@
 use super::ast::Traced;
 use crate::ctxt::{render, Ctxt};
 use proc_macro2::Span;
-use std::path::PathBuf;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::SystemTime;
+
+/// What one read of a policy file gave: the policy, or the line and message
+/// of its first error.
+type Parsed = Result<Rc<Policy>, ParseError>;
+
+/// One policy file as read: its path, size and modification time, and what
+/// it gave.
+struct Read {
+    path: PathBuf,
+    len: u64,
+    modified: SystemTime,
+    parsed: Parsed,
+}
+
+thread_local! {
+    /// The policy files read by this proc-macro process: every `#[traced]`
+    /// of a crate shares one read and one parse, and a file that changes (a
+    /// long-lived rust-analyzer process) is read again.
+    static READ: RefCell<Vec<Read>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The policy at `path`, parsed once per version of the file; `Err` with
+/// the read error when it cannot be read.
+fn read(path: &Path) -> Result<Parsed, std::io::Error> {
+    let metadata = std::fs::metadata(path)?;
+    let len = metadata.len();
+    // Without a modification time a file cannot be known unchanged: it is
+    // read every time.
+    let modified = metadata.modified().ok();
+    let cached = READ.with(|read| {
+        read.borrow()
+            .iter()
+            .find(|r| r.path == path && r.len == len && Some(r.modified) == modified)
+            .map(|r| r.parsed.clone())
+    });
+    if let Some(parsed) = cached {
+        return Ok(parsed);
+    }
+    let text = std::fs::read_to_string(path)?;
+    let parsed = parse(&text, path.to_path_buf()).map(Rc::new);
+    if let Some(modified) = modified {
+        READ.with(|read| {
+            let mut read = read.borrow_mut();
+            read.retain(|r| r.path != path);
+            read.push(Read {
+                path: path.to_path_buf(),
+                len,
+                modified,
+                parsed: parsed.clone(),
+            });
+        });
+    }
+    Ok(parsed)
+}
 
 pub(crate) struct Policy {
     /// Where the policy was read from, for messages and rebuild tracking.
@@ -34,7 +91,7 @@ pub(crate) struct Setting<T> {
 }
 
 impl Policy {
-    pub(crate) fn load(cx: &Ctxt, traced: &Option<Traced<'_>>) -> Option<Policy> {
+    pub(crate) fn load(cx: &Ctxt, traced: &Option<Traced<'_>>) -> Option<Rc<Policy>> {
         let at = traced
             .as_ref()
             .map_or_else(Span::call_site, |t| t.function.sig.ident.span());
@@ -45,8 +102,8 @@ impl Policy {
                 false,
             ),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let parsed = match read(&path) {
+            Ok(parsed) => parsed,
             // Without `obs.toml` there is no policy; a policy named by
             // `OBS_TOML` that cannot be read is a mistake, not an opt-out.
             Err(_) if !explicit => return None,
@@ -60,7 +117,7 @@ impl Policy {
                 return None;
             }
         };
-        match parse(&text, path.clone()) {
+        match parsed {
             Ok(policy) => Some(policy),
             Err((line, message)) => {
                 let message = format!(
