@@ -154,6 +154,19 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
     /// `NaN` counts in the `+Inf` bucket only.
     #[inline]
     pub(crate) fn record(&self, bounds: &[f64], value: f64) -> (usize, u64) {
+        self.record_ordered(bounds, value, Ordering::Relaxed)
+    }
+
+    /// [`HistogramCells::record`], with the bucket's increment made with
+    /// `ordering`: `Release` publishes what the caller wrote before, to a
+    /// reader of [`HistogramCells::count_acquire`].
+    #[inline]
+    pub(crate) fn record_ordered(
+        &self,
+        bounds: &[f64],
+        value: f64,
+        ordering: Ordering,
+    ) -> (usize, u64) {
         // A linear scan beats a binary search for the usual dozen buckets.
         let index = bounds
             .iter()
@@ -165,7 +178,7 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
             .counts
             .as_ref()
             .get(index)
-            .map_or(0, |cell| cell.fetch_add(1, Ordering::Relaxed));
+            .map_or(0, |cell| cell.fetch_add(1, ordering));
         // NaN is counted (in the `+Inf` bucket) but not summed: one NaN
         // would make `_sum` NaN for good, and OpenMetrics then drops the
         // series' `_sum` and `_count`.
@@ -195,6 +208,16 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
             self.exemplars
                 .store(self.counts.as_ref().len(), index, exemplar);
         }
+    }
+
+    /// The number of observations, each bucket read with `Acquire`: what a
+    /// recorder wrote before a `Release` increment is visible after.
+    pub(crate) fn count_acquire(&self) -> u64 {
+        self.counts
+            .as_ref()
+            .iter()
+            .map(|cell| cell.load(Ordering::Acquire))
+            .sum()
     }
 
     /// The sum of the observations: the integer part scaled back, plus the

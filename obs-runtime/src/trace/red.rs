@@ -48,7 +48,9 @@ pub const DURATION_BUCKETS: [f64; 16] = [
 pub struct FunctionMetrics {
     function: &'static str,
     module: &'static str,
-    ok: Counter,
+    /// The highest `ok` count reported so far: `ok` is not counted on its
+    /// own (see [`FunctionMetrics::ok_count`]), and never goes down.
+    ok_reported: AtomicU64,
     error: Counter,
     cancelled: Counter,
     duration: HistogramCells<[AtomicU64; DURATION_BUCKETS.len() + 1]>,
@@ -68,7 +70,7 @@ impl FunctionMetrics {
         FunctionMetrics {
             function,
             module,
-            ok: Counter::new(),
+            ok_reported: AtomicU64::new(0),
             error: Counter::new(),
             cancelled: Counter::new(),
             duration: HistogramCells::new(
@@ -125,12 +127,24 @@ impl FunctionMetrics {
     }
 
     fn record(&self, seconds: f64, outcome: Outcome) {
-        match outcome {
-            Outcome::Ok => self.ok.inc(),
-            Outcome::Error => self.error.inc(),
-            Outcome::Cancelled => self.cancelled.inc(),
-        }
-        let (index, seen) = self.duration.record(&DURATION_BUCKETS, seconds);
+        // A call that returned is counted by its duration alone: one atomic
+        // operation fewer on the common path. A failed or cancelled one is
+        // counted first, and its duration published after with `Release`,
+        // so that a reader who sees the duration sees the failure too.
+        let ordering = match outcome {
+            Outcome::Ok => Ordering::Relaxed,
+            Outcome::Error => {
+                self.error.inc();
+                Ordering::Release
+            }
+            Outcome::Cancelled => {
+                self.cancelled.inc();
+                Ordering::Release
+            }
+        };
+        let (index, seen) = self
+            .duration
+            .record_ordered(&DURATION_BUCKETS, seconds, ordering);
         // The first call in each bucket, then one in `EXEMPLAR_EVERY`, looks
         // up the current trace for an exemplar: the lookup costs more than
         // the rest of the call, so it is sampled, not done every time.
@@ -145,9 +159,17 @@ impl FunctionMetrics {
         let _ = (index, seen);
     }
 
-    /// Calls that returned `Ok` (or returned at all, for non-`Result` functions).
+    /// Calls that returned `Ok` (or returned at all, for non-`Result` functions):
+    /// every call timed, less the failed and cancelled ones. The durations
+    /// are read first (`Acquire`), so every failure of a call they hold is
+    /// seen: the difference is never above the true count, only below it
+    /// while a failure is being recorded, and the highest value reported is
+    /// kept so the count never goes down.
     pub fn ok_count(&self) -> u64 {
-        self.ok.get()
+        let calls = self.duration.count_acquire();
+        let failed = self.error.get() + self.cancelled.get();
+        let ok = calls.saturating_sub(failed);
+        self.ok_reported.fetch_max(ok, Ordering::Relaxed).max(ok)
     }
 
     /// Calls that returned `Err` or panicked.
