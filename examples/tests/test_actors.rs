@@ -200,7 +200,7 @@ fn metrics_stay_exact_and_monotonic_under_faults() {
         expected.push(latencies.len() as u64);
         assert_eq!(snapshot.cumulative_counts, expected, "{operation:?}");
         assert_eq!(snapshot.count, latencies.len() as u64);
-        assert_eq!(snapshot.sum, latencies.iter().sum::<f64>());
+        assert_eq!(snapshot.sum, support::seconds_sum(&latencies));
     }
 }
 

@@ -183,7 +183,7 @@ fn assert_extension_histograms(registry: &Registry, tally: &Tally) {
         expected.push(latencies.len() as u64);
         assert_eq!(snapshot.cumulative_counts, expected, "{extension:?}");
         assert_eq!(snapshot.count, latencies.len() as u64);
-        assert_eq!(snapshot.sum, latencies.iter().sum::<f64>());
+        assert_eq!(snapshot.sum, support::seconds_sum(&latencies));
         let reached: u64 = [CallOutcome::Ok, CallOutcome::Error, CallOutcome::Timeout]
             .into_iter()
             .map(|outcome| tally.calls.get(&(extension, outcome)).copied().unwrap_or(0))

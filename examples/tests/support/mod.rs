@@ -10,3 +10,18 @@ pub fn values(registry: &Registry) -> Vec<(String, Vec<SeriesSnapshot>)> {
         .map(|metric| (metric.descriptor.name.into_owned(), metric.series))
         .collect()
 }
+
+/// The sum a `_seconds` histogram holds for `latencies`: each observation
+/// rounded to the nanosecond, added exactly (obs sums seconds in integer
+/// nanoseconds), then read back in seconds.
+#[allow(
+    dead_code,
+    reason = "used by the scenario tests with latency histograms"
+)]
+pub fn seconds_sum(latencies: &[f64]) -> f64 {
+    let nanos: u64 = latencies
+        .iter()
+        .map(|&seconds| (seconds * 1e9 + 0.5) as u64)
+        .sum();
+    nanos as f64 / 1e9
+}
