@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::{Method, Route};
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use measured::label::StaticLabelSet;
 use measured::metric::name::MetricName;
@@ -17,36 +19,6 @@ use std::hint::black_box;
 use support::{Group, Target};
 
 const FAMILIES: usize = 100;
-
-/// The first label: 10 values.
-#[derive(LabelValue, measured::FixedCardinalityLabel, Clone, Copy, PartialEq, Eq, Hash, Debug)]
-enum Method {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Patch,
-    Head,
-    Options,
-    Trace,
-    Connect,
-    Purge,
-}
-
-/// The second label: 10 values.
-#[derive(LabelValue, measured::FixedCardinalityLabel, Clone, Copy, PartialEq, Eq, Hash, Debug)]
-enum Route {
-    Users,
-    User,
-    Products,
-    Product,
-    Owner,
-    Purchase,
-    Orders,
-    Order,
-    Cart,
-    Checkout,
-}
 
 #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
 struct ObsDense {

@@ -267,3 +267,53 @@ pub fn metrics_recorder(
 pub fn criterion() -> Criterion {
     Criterion::default().configure_from_args()
 }
+
+// === the two 10-value labels of the encode benchmarks ===
+
+/// The first label: 10 values.
+#[derive(
+    obs_runtime::LabelValue,
+    measured::FixedCardinalityLabel,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Debug,
+)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+    Head,
+    Options,
+    Trace,
+    Connect,
+    Purge,
+}
+
+/// The second label: 10 values.
+#[derive(
+    obs_runtime::LabelValue,
+    measured::FixedCardinalityLabel,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Debug,
+)]
+pub enum Route {
+    Users,
+    User,
+    Products,
+    Product,
+    Owner,
+    Purchase,
+    Orders,
+    Order,
+    Cart,
+    Checkout,
+}
