@@ -6,13 +6,66 @@ use super::{openmetrics, text, Format};
 use crate::descriptor::MetricDescriptor;
 use crate::labels::{LabelSet, LabelText};
 use crate::snapshot::HistogramSnapshot;
-use std::sync::OnceLock;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// One series' labels as exposition text (`a="x",b="y"`, the same in both
 /// formats), kept beside the series by its family and filled by the first
 /// text scrape.
-#[derive(Default)]
-pub(crate) struct LabelCache(OnceLock<Box<str>>);
+///
+/// One pointer wide, null until the first text scrape: a family of 100,000
+/// series that is never scraped as text pays 8 bytes a series for it, where
+/// a `OnceLock<Box<str>>` would take 24.
+pub(crate) struct LabelCache(AtomicPtr<Box<str>>);
+
+impl Default for LabelCache {
+    fn default() -> Self {
+        LabelCache(AtomicPtr::new(ptr::null_mut()))
+    }
+}
+
+impl LabelCache {
+    /// The cached text, rendered by `render` on the first call. Two
+    /// scrapes racing on a new series both render it; one text is kept and
+    /// the other freed.
+    fn get_or_init(&self, render: impl FnOnce() -> Box<str>) -> &str {
+        // Acquire pairs with the Release of the publishing CAS: the text is
+        // complete before its pointer is seen.
+        let current = self.0.load(Ordering::Acquire);
+        if !current.is_null() {
+            // Safety: a non-null pointer came from `Box::into_raw` below and
+            // is freed only by `drop`, which `&self` rules out.
+            return unsafe { &**current };
+        }
+        let new = Box::into_raw(Box::new(render()));
+        match self
+            .0
+            .compare_exchange(ptr::null_mut(), new, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // Safety: `new` is now owned by the cache, freed in `drop`.
+            Ok(_) => unsafe { &**new },
+            Err(existing) => {
+                // Safety: the CAS failed, so `new` was never shared; and
+                // `existing` is owned by the cache, as above.
+                unsafe {
+                    drop(Box::from_raw(new));
+                    &**existing
+                }
+            }
+        }
+    }
+}
+
+impl Drop for LabelCache {
+    fn drop(&mut self) {
+        let text = *self.0.get_mut();
+        if !text.is_null() {
+            // Safety: the pointer came from `Box::into_raw` and, with
+            // `&mut self`, nothing else can reach it.
+            drop(unsafe { Box::from_raw(text) });
+        }
+    }
+}
 
 /// Appends exposition lines for one family.
 pub(super) struct TextWriter<'a> {
@@ -107,7 +160,7 @@ impl<'a> TextWriter<'a> {
         labels: &L,
         cache: &'b LabelCache,
     ) -> TextWriter<'b> {
-        let text = cache.0.get_or_init(|| {
+        let text = cache.get_or_init(|| {
             let mut text = String::new();
             render_labels(&mut text, L::NAMES, labels);
             text.into_boxed_str()

@@ -23,7 +23,6 @@ type Hasher = foldhash::fast::FixedState;
 type Hasher = foldhash::fast::RandomState;
 
 struct Entry<K, V> {
-    hash: u64,
     key: K,
     value: V,
 }
@@ -111,7 +110,7 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
                         let release = Release(&self.reserved);
                         let (key, value) = make(key);
                         std::mem::forget(release);
-                        Box::new(Entry { hash, key, value })
+                        Box::new(Entry { key, value })
                     }
                 };
                 let raw = Box::into_raw(entry);
@@ -143,7 +142,10 @@ impl<K: Hash + Eq, V> SparseMap<K, V> {
             // Safety: non-null slots point to entries that live until the map
             // is dropped, and `&self` keeps the map alive.
             let entry = unsafe { &*current };
-            if entry.hash == hash && entry.key == *key {
+            // The key itself is compared: at most half the slots are
+            // taken, so a probe meets few other keys, and not storing the
+            // hash saves 8 bytes a series.
+            if entry.key == *key {
                 if pending.is_some() {
                     // Another thread inserted this key first: give back our
                     // reservation (the entry is dropped with `pending`).
