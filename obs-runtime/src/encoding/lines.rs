@@ -35,7 +35,7 @@ impl LabelCache {
         if !current.is_null() {
             // Safety: a non-null pointer came from `Box::into_raw` below and
             // is freed only by `drop`, which `&self` rules out.
-            return unsafe { &**current };
+            return unsafe { &*current };
         }
         let new = Box::into_raw(Box::new(render()));
         match self
@@ -43,13 +43,13 @@ impl LabelCache {
             .compare_exchange(ptr::null_mut(), new, Ordering::AcqRel, Ordering::Acquire)
         {
             // Safety: `new` is now owned by the cache, freed in `drop`.
-            Ok(_) => unsafe { &**new },
+            Ok(_) => unsafe { &*new },
             Err(existing) => {
                 // Safety: the CAS failed, so `new` was never shared; and
                 // `existing` is owned by the cache, as above.
                 unsafe {
                     drop(Box::from_raw(new));
-                    &**existing
+                    &*existing
                 }
             }
         }
