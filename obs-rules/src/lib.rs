@@ -40,8 +40,9 @@ pub use secret::{
     secret_word, SecretSource, NOT_SECRET, REDACTED, VERBATIM_METHODS,
 };
 pub use span::{
-    check_span_kind, check_span_level, check_span_name, SpanKind, SpanLevel, DEFAULT_SPAN_LEVEL,
-    SPAN_KINDS, SPAN_LEVELS, TRACED_ERROR_FIELDS, TRACED_KIND_FIELD, TRACED_RETURN_FIELD,
+    check_span_kind, check_span_level, check_span_name, is_internal_field, SpanKind, SpanLevel,
+    DEFAULT_SPAN_LEVEL, SPAN_KINDS, SPAN_LEVELS, TRACED_ERROR_FIELDS, TRACED_KIND_FIELD,
+    TRACED_RETURN_FIELD,
 };
 
 use std::fmt;

@@ -201,6 +201,19 @@ pub const TRACED_ERROR_FIELDS: [&str; 4] = [
     "error.type",
     "exception.message",
 ];
+/// Whether a span or event field is one of the `otel.*` fields that tell
+/// the OpenTelemetry layer how to export a span (its kind, its status): they
+/// shape the exported span and are left out of log lines and log records.
+///
+/// ```
+/// assert!(obs_rules::is_internal_field(obs_rules::TRACED_KIND_FIELD));
+/// assert!(obs_rules::is_internal_field("otel.status_description"));
+/// assert!(!obs_rules::is_internal_field("http.route"));
+/// ```
+pub fn is_internal_field(name: &str) -> bool {
+    name.starts_with("otel.")
+}
+
 /// See [`TRACED_KIND_FIELD`]: the field `ret` records.
 pub const TRACED_RETURN_FIELD: &str = "ret";
 

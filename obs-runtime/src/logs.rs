@@ -298,7 +298,7 @@ impl tracing::field::Visit for TextVisitor<'_> {
     }
 
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
-        if self.result.is_err() || field.name().starts_with("otel.") {
+        if self.result.is_err() || obs_rules::is_internal_field(field.name()) {
             return;
         }
         if !self.empty {
@@ -348,7 +348,7 @@ struct JsonFields<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
 
 impl JsonFields<'_> {
     fn insert(&mut self, field: &tracing::field::Field, value: serde_json::Value) {
-        if !field.name().starts_with("otel.") {
+        if !obs_rules::is_internal_field(field.name()) {
             self.0.insert(field.name().to_owned(), value);
         }
     }

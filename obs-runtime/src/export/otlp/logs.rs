@@ -151,7 +151,7 @@ struct Fields {
 
 impl Fields {
     fn push(&mut self, field: &Field, value: any_value::Value) {
-        if field.name().starts_with("otel.") {
+        if obs_rules::is_internal_field(field.name()) {
             return;
         }
         self.attributes.push(KeyValue {
