@@ -107,29 +107,18 @@ pub(crate) struct HistogramCells<C> {
     exemplars: ExemplarCells,
 }
 
+/// The scale of a `_seconds` histogram's integer sum: nanoseconds.
+pub(crate) const SECONDS_SCALE: f64 = 1e9;
+
 /// The scale of a histogram's integer sum for its unit (see
-/// [`HistogramCells`]): nanoseconds for seconds, bytes for bytes.
-pub(crate) const fn sum_scale(unit: Option<&str>) -> f64 {
+/// [`HistogramCells`]): nanoseconds for seconds, bytes for bytes, none (0)
+/// for any other unit.
+pub(crate) fn sum_scale(unit: Option<&str>) -> f64 {
     match unit {
-        Some(unit) if const_eq(unit, "seconds") => 1e9,
-        Some(unit) if const_eq(unit, "bytes") => 1.0,
+        Some("seconds") => SECONDS_SCALE,
+        Some("bytes") => 1.0,
         _ => 0.0,
     }
-}
-
-const fn const_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// The largest scaled observation added to the integer sum: 2^63, so that

@@ -21,7 +21,7 @@ use crate::encoding::MetricEncoder;
 use crate::labels::{LabelSet, LabelText};
 use crate::metric::EncodeMetric;
 use crate::metrics::counter::Counter;
-use crate::metrics::histogram::{sum_scale, HistogramCells};
+use crate::metrics::histogram::{HistogramCells, SECONDS_SCALE};
 use crate::registry::MetricGroup;
 use crate::registry::Registry;
 use crate::snapshot::HistogramSnapshot;
@@ -75,7 +75,7 @@ impl FunctionMetrics {
             cancelled: Counter::new(),
             duration: HistogramCells::new(
                 [const { AtomicU64::new(0) }; DURATION_BUCKETS.len() + 1],
-                sum_scale(Some("seconds")),
+                SECONDS_SCALE,
             ),
             linked: AtomicBool::new(false),
             next: AtomicPtr::new(ptr::null_mut()),
