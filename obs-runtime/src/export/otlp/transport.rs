@@ -8,6 +8,7 @@
 //! the SDK's internal log. Here a request is a protobuf message, and sending
 //! it is the same code whatever it carries.
 
+use super::report::{FailureLog, Losses};
 use super::retry::{error_chain, Backoff, Failure};
 use super::self_metrics::Signal;
 use super::tls::{self, Connector};
@@ -30,6 +31,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use prost::Message;
 use std::io::Write as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The `User-Agent` of every export, over both protocols.
@@ -87,14 +89,19 @@ impl ExportRequest for ExportMetricsServiceRequest {
     }
 }
 
-/// Sends one signal's requests to its target.
+/// Sends one signal's requests to its target, and accounts for each: what
+/// was delivered or lost (`Losses`), and the failures worth a line
+/// (`FailureLog`).
 pub(super) struct Client {
     kind: Kind,
     /// The target's headers (gRPC metadata), on every request.
     headers: HeaderMap,
     gzip: bool,
+    signal: Signal,
     /// The endpoint, for failure reports.
-    pub(super) endpoint: String,
+    endpoint: String,
+    failures: FailureLog,
+    losses: Arc<Losses>,
 }
 
 enum Kind {
@@ -115,14 +122,14 @@ impl Client {
         target: &OtlpTarget,
         signal: Signal,
         timeout: Duration,
+        losses: Arc<Losses>,
     ) -> Result<Self, ConfigError> {
-        let what = match signal {
-            Signal::Traces => "the OTLP traces endpoint",
-            Signal::Metrics => "the OTLP metrics endpoint",
-            Signal::Logs => "the OTLP logs endpoint",
-        };
         let invalid = |err: &dyn std::fmt::Display| {
-            ConfigError::invalid(what, target.endpoint.clone(), format!("a URL ({err})"))
+            ConfigError::invalid(
+                format!("the OTLP {} endpoint", signal.as_str()),
+                target.endpoint.clone(),
+                format!("a URL ({err})"),
+            )
         };
         let headers = target.header_map()?;
         let kind = match target.protocol {
@@ -158,14 +165,31 @@ impl Client {
             kind,
             headers,
             gzip: target.compression == Compression::Gzip,
+            signal,
             endpoint: target.endpoint.clone(),
+            failures: FailureLog::new(signal),
+            losses,
         })
+    }
+
+    /// Sends one request holding `items` spans, points or records, before
+    /// `deadline`, and accounts for the outcome: counted as delivered,
+    /// rejected or dropped, and reported when it is a failure worth a line.
+    pub(super) async fn deliver<R: ExportRequest>(
+        &mut self,
+        request: &R,
+        items: usize,
+        deadline: Instant,
+    ) {
+        let result = self.send(request, deadline).await;
+        self.failures.record(&result, &self.endpoint);
+        self.losses.settle(self.signal, items, &result);
     }
 
     /// Sends one request, retrying retryable failures with backoff until
     /// `deadline`; the number of items the collector rejected in a
     /// `partial_success`, or the last failure.
-    pub(super) async fn send<R: ExportRequest>(
+    async fn send<R: ExportRequest>(
         &mut self,
         request: &R,
         deadline: Instant,

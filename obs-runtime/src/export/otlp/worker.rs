@@ -6,7 +6,7 @@ use super::delta::Deltas;
 use super::logs::QueuedLog;
 use super::metrics;
 use super::processor::Item;
-use super::report::{FailureLog, Losses};
+use super::report::Losses;
 use super::request::{self, MAX_REQUEST_BYTES};
 use super::self_metrics::Signal;
 use super::trace::TraceResource;
@@ -158,7 +158,7 @@ fn run_silently(
         let client = |target: &Option<OtlpTarget>, signal| {
             target
                 .as_ref()
-                .map(|target| Client::new(target, signal, settings.timeout))
+                .map(|target| Client::new(target, signal, settings.timeout, plan.losses.clone()))
                 .transpose()
         };
         let (traces_client, metrics_client, logs_client) = match (
@@ -180,14 +180,10 @@ fn run_silently(
             traces_client,
             metrics_client,
             logs_client,
-            temporality: settings.metrics_temporality,
             deltas: settings
                 .metrics_temporality
                 .is_delta()
                 .then(Deltas::default),
-            traces_log: FailureLog::new(Signal::Traces),
-            metrics_log: FailureLog::new(Signal::Metrics),
-            logs_log: FailureLog::new(Signal::Logs),
             losses: plan.losses.clone(),
             timeout: settings.timeout,
             metrics_interval: settings.metrics_interval,
@@ -206,13 +202,9 @@ struct Worker {
     traces_client: Option<Client>,
     metrics_client: Option<Client>,
     logs_client: Option<Client>,
-    temporality: Temporality,
     /// The previous export's totals, when counters and histograms are sent
     /// as deltas.
     deltas: Option<Deltas>,
-    traces_log: FailureLog,
-    metrics_log: FailureLog,
-    logs_log: FailureLog,
     losses: Arc<Losses>,
     timeout: Duration,
     metrics_interval: Duration,
@@ -356,16 +348,12 @@ impl Worker {
         if let (false, Some(client)) = (spans.is_empty(), &mut self.traces_client) {
             let count = spans.len();
             let request = self.trace_resource.request(spans);
-            let result = client.send(&request, deadline).await;
-            self.traces_log.record(&result, &client.endpoint);
-            self.losses.settle(Signal::Traces, count, &result);
+            client.deliver(&request, count, deadline).await;
         }
         if let (false, Some(client)) = (logs.is_empty(), &mut self.logs_client) {
             let count = logs.len();
             let request = logs_request(&self.resource, logs);
-            let result = client.send(&request, deadline).await;
-            self.logs_log.record(&result, &client.endpoint);
-            self.losses.settle(Signal::Logs, count, &result);
+            client.deliver(&request, count, deadline).await;
         }
     }
 
@@ -385,13 +373,15 @@ impl Worker {
         if let Some(deltas) = &mut self.deltas {
             deltas.apply(&mut snapshot, crate::clock::unix_seconds());
         }
-        let temporality = self.temporality;
+        // The delta state exists exactly when deltas are exported.
+        let temporality = match self.deltas {
+            Some(_) => Temporality::Delta,
+            None => Temporality::Cumulative,
+        };
         for (request, points) in
             request::requests(&self.resource, &snapshot, MAX_REQUEST_BYTES, temporality)
         {
-            let result = client.send(&request, deadline).await;
-            self.metrics_log.record(&result, &client.endpoint);
-            self.losses.settle(Signal::Metrics, points, &result);
+            client.deliver(&request, points, deadline).await;
         }
     }
 }
