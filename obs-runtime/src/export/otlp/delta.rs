@@ -7,10 +7,12 @@ use crate::snapshot::{HistogramSnapshot, MetricSnapshot, SeriesValue};
 use crate::MetricType;
 use std::collections::HashMap;
 
-/// The totals the previous export saw, by metric name and labels.
+/// The totals the previous export saw, by metric name, then labels: looked
+/// up by reference, so a series seen before costs no allocation but its
+/// value's copy.
 #[derive(Debug, Default)]
 pub(super) struct Deltas {
-    previous: HashMap<(String, Vec<(String, String)>), SeriesValue>,
+    previous: HashMap<String, HashMap<Vec<(String, String)>, SeriesValue>>,
     /// When the previous export's snapshot was taken (seconds since the
     /// Unix epoch).
     last: Option<f64>,
@@ -32,13 +34,24 @@ impl Deltas {
             if let Some(last) = self.last {
                 metric.created = metric.created.max(last);
             }
+            let name: &str = &metric.descriptor.name;
+            if !self.previous.contains_key(name) {
+                self.previous.insert(name.to_owned(), HashMap::new());
+            }
+            let Some(previous) = self.previous.get_mut(name) else {
+                continue;
+            };
             for series in &mut metric.series {
-                let key = (metric.descriptor.name.to_string(), series.labels.clone());
                 let total = series.value.clone();
-                if let Some(previous) = self.previous.get(&key) {
-                    series.value = difference(&total, previous);
+                match previous.get_mut(series.labels.as_slice()) {
+                    Some(before) => {
+                        series.value = difference(&total, before);
+                        *before = total;
+                    }
+                    None => {
+                        previous.insert(series.labels.clone(), total);
+                    }
                 }
-                self.previous.insert(key, total);
             }
         }
         self.last = Some(now);
