@@ -1,7 +1,7 @@
 //! The typed values of a [`Config`](super::Config): protocol, sampler, log
 //! format, OTLP targets and per-signal settings, the log writer.
 
-use super::vars::{OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG};
+use super::vars::OTEL_TRACES_SAMPLER_ARG;
 use super::ConfigError;
 use std::fmt;
 use std::io;
@@ -75,7 +75,13 @@ impl Sampler {
     /// Parses `OTEL_TRACES_SAMPLER` and its `OTEL_TRACES_SAMPLER_ARG` (the
     /// ratio of the `*traceidratio` samplers, 1.0 when unset; ignored by the
     /// others, as the specification says).
-    pub(super) fn parse(name: &str, arg: Option<&str>) -> Result<Sampler, ConfigError> {
+    ///
+    /// An unknown name is the outer `Err`, with what was expected (the
+    /// caller warns and ignores it); a malformed ratio is the inner one.
+    pub(super) fn parse(
+        name: &str,
+        arg: Option<&str>,
+    ) -> Result<Result<Sampler, ConfigError>, &'static str> {
         let ratio = || -> Result<f64, ConfigError> {
             let Some(arg) = arg else { return Ok(1.0) };
             match arg.trim().parse::<f64>() {
@@ -88,13 +94,13 @@ impl Sampler {
             }
         };
         Ok(match name.trim().to_ascii_lowercase().as_str() {
-            "always_on" => Sampler::AlwaysOn,
-            "always_off" => Sampler::AlwaysOff,
-            "traceidratio" => Sampler::TraceIdRatio(ratio()?),
-            "parentbased_always_on" => Sampler::ParentBasedAlwaysOn,
-            "parentbased_always_off" => Sampler::ParentBasedAlwaysOff,
-            "parentbased_traceidratio" => Sampler::ParentBasedTraceIdRatio(ratio()?),
-            _ => return Err(ConfigError::invalid(OTEL_TRACES_SAMPLER, name, SAMPLERS)),
+            "always_on" => Ok(Sampler::AlwaysOn),
+            "always_off" => Ok(Sampler::AlwaysOff),
+            "traceidratio" => ratio().map(Sampler::TraceIdRatio),
+            "parentbased_always_on" => Ok(Sampler::ParentBasedAlwaysOn),
+            "parentbased_always_off" => Ok(Sampler::ParentBasedAlwaysOff),
+            "parentbased_traceidratio" => ratio().map(Sampler::ParentBasedTraceIdRatio),
+            _ => return Err(SAMPLERS),
         })
     }
 

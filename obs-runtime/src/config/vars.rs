@@ -421,27 +421,13 @@ impl Config {
             config.log_filter = filter.trim().to_owned();
         }
 
-        if let Some(name) = vars.get(OTEL_TRACES_SAMPLER) {
-            let arg = vars.get(OTEL_TRACES_SAMPLER_ARG);
-            match Sampler::parse(name, arg) {
-                Ok(sampler) => config.sampler = sampler,
-                // An unknown sampler is ignored; a malformed ratio is an error.
-                Err(err) if err.variable() == Some(OTEL_TRACES_SAMPLER) => {
-                    if let ConfigError::Invalid {
-                        variable,
-                        value,
-                        expected,
-                    } = err
-                    {
-                        vars.warnings.push(ConfigWarning {
-                            variable,
-                            value,
-                            expected,
-                        });
-                    }
-                }
-                Err(err) => return Err(err),
-            }
+        // An unknown sampler is ignored with a warning; a malformed ratio is
+        // an error.
+        let arg = vars.get(OTEL_TRACES_SAMPLER_ARG).map(str::to_owned);
+        if let Some(sampler) = vars.choice(OTEL_TRACES_SAMPLER, |name| {
+            Sampler::parse(name, arg.as_deref())
+        }) {
+            config.sampler = sampler?;
         }
 
         let general = vars.read(&GENERAL)?;
