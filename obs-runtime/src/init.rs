@@ -99,12 +99,16 @@ impl Config {
                 ConfigError::invalid("log_filter", self.log_filter.clone(), err.to_string())
             })?;
 
+        // Whether `tracing` events leave as OTLP log records: the subscriber
+        // is then needed even with log lines and spans off.
+        let exports_logs = self.logs_target()?.is_some();
+
         #[cfg(feature = "otlp-plaintext")]
         let otlp = {
             let builder = crate::export::otlp::OtlpExporterBuilder::from_config(&self)?;
             let traces = self.tracing && self.traces_target()?.is_some();
             let metrics = self.metrics_target()?.is_some();
-            let logs = self.logs_target()?.is_some();
+            let logs = exports_logs;
             let builder = if traces {
                 builder
             } else {
@@ -209,7 +213,7 @@ impl Config {
             };
         #[cfg(not(feature = "otlp-plaintext"))]
         let otlp_logs = Identity::new();
-        let installs_subscriber = self.logs || self.tracing || self.logs_target()?.is_some();
+        let installs_subscriber = self.logs || self.tracing || exports_logs;
         let dispatch = if installs_subscriber {
             Dispatch::new(
                 tracing_subscriber::registry()
@@ -226,10 +230,7 @@ impl Config {
         // An endpoint is set but this build cannot export: said once, in the
         // log, rather than ignored.
         #[cfg(not(feature = "otlp-plaintext"))]
-        if self.traces_target()?.is_some()
-            || self.metrics_target()?.is_some()
-            || self.logs_target()?.is_some()
-        {
+        if self.traces_target()?.is_some() || self.metrics_target()?.is_some() || exports_logs {
             tracing::dispatcher::with_default(&dispatch, || {
                 tracing::warn!(
                     "an OTLP endpoint is set, but obs-runtime was built without its `otlp` \
