@@ -6,4 +6,11 @@ fn parse(input: &str) -> usize {
     input.len()
 }
 
+
+// With `err`, the error status and its description are recorded too.
+#[traced(level = "debug", name = "spec.check", err, fields(otel.status_description = "fine"))]
+fn check(input: &str) -> Result<(), String> {
+    input.is_empty().then_some(()).ok_or_else(|| input.to_owned())
+}
+
 fn main() {}
