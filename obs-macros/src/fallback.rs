@@ -34,6 +34,7 @@ pub(crate) fn label_set(input: &DeriveInput) -> TokenStream {
         impl #impl_generics ::obs_runtime::__private::LabelSet for #ident #ty_generics #where_clause {
             const NAMES: &'static [&'static ::core::primitive::str] = &[];
             const CARDINALITY: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::None;
+            const VALUE_SETS: &'static [::core::option::Option<&'static [&'static ::core::primitive::str]>] = &[];
             fn index(&self) -> ::core::primitive::usize {
                 0
             }

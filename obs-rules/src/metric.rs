@@ -14,6 +14,31 @@ pub enum MetricType {
 }
 
 impl MetricType {
+    /// Every type.
+    pub const ALL: [MetricType; 3] = [
+        MetricType::Counter,
+        MetricType::Gauge,
+        MetricType::Histogram,
+    ];
+
+    /// Reads a type by its lowercase name (`counter`), as a catalog or a
+    /// `# TYPE` line writes it.
+    ///
+    /// ```
+    /// use obs_rules::MetricType;
+    ///
+    /// assert_eq!(MetricType::parse("histogram").unwrap(), MetricType::Histogram);
+    /// assert_eq!(MetricType::parse("summary").unwrap_err().to_string(),
+    ///     "unknown metric type `summary` (help: use one of `counter`, `gauge`, `histogram`)");
+    /// ```
+    pub fn parse(name: &str) -> Result<MetricType, Violation> {
+        let found = MetricType::ALL.into_iter().find(|t| t.as_str() == name);
+        found.ok_or_else(|| {
+            let names = MetricType::ALL.map(MetricType::as_str);
+            crate::span::unknown("metric type", name, &names)
+        })
+    }
+
     /// The lowercase name used in `# TYPE` lines and messages.
     pub const fn as_str(self) -> &'static str {
         match self {

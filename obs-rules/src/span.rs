@@ -246,7 +246,7 @@ pub fn check_span_kind(kind: &str) -> Result<(), Violation> {
     SpanKind::parse(kind).map(drop)
 }
 
-fn unknown(what: &str, value: &str, allowed: &[&str]) -> Violation {
+pub(crate) fn unknown(what: &str, value: &str, allowed: &[&str]) -> Violation {
     let list: Vec<String> = allowed.iter().map(|v| format!("`{v}`")).collect();
     let lower = value.to_ascii_lowercase();
     let help = if allowed.contains(&lower.as_str()) {

@@ -43,6 +43,9 @@ pub struct MetricDescriptor {
     pub unit: Option<&'static str>,
     /// Label names, empty for an unlabeled metric.
     pub label_names: &'static [&'static str],
+    /// Each label's fixed values, in `label_names` order; `None` for an
+    /// unbounded label (a string or integer).
+    pub label_values: &'static [Option<&'static [&'static str]>],
     /// The number of series: `Some(1)` for an unlabeled metric, the label set's
     /// cardinality for a fixed family, `None` for an unbounded family.
     pub cardinality: Option<usize>,

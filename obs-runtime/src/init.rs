@@ -50,7 +50,17 @@ impl Config {
     /// started, when `init` already ran in this process or a global
     /// subscriber is already set (by other code, or by
     /// `obs_runtime::testing`'s captures in a test binary).
+    ///
+    /// With [`Config::catalog_out`] set (`OBS_CATALOG_OUT=path`), it starts
+    /// nothing: it writes the binary's [`catalog()`](crate::catalog()) to
+    /// the path, as JSON, and ends the process with exit code 0, so that CI
+    /// can write a service's catalog without running it. A path that cannot
+    /// be written is an error.
     pub fn init(self) -> Result<ObsGuard, ConfigError> {
+        if let Some(path) = &self.catalog_out {
+            self.write_catalog(path)?;
+            std::process::exit(0);
+        }
         // An `init` after a test capture set the global subscriber is
         // refused before anything binds or spawns. (A subscriber set by
         // other code is found when installing ours: `tracing` cannot tell
@@ -81,6 +91,16 @@ impl Config {
         // global propagator: obs's conforming W3C Trace Context.
         opentelemetry::global::set_text_map_propagator(crate::propagation::W3cPropagator::new());
         Ok(guard)
+    }
+
+    /// Writes the catalog, with this configuration's service name.
+    fn write_catalog(&self, path: &std::path::Path) -> Result<(), ConfigError> {
+        let mut catalog = crate::catalog::catalog();
+        catalog.service = Some(self.effective_service_name());
+        std::fs::write(path, catalog.to_json()).map_err(|err| ConfigError::Start {
+            what: "the catalog file",
+            reason: format!("{}: {err}", path.display()),
+        })
     }
 
     /// Starts everything this configuration asks for without installing the
@@ -163,9 +183,11 @@ impl Config {
             None
         };
 
+        crate::catalog::set_service(self.effective_service_name());
         let metrics_server = if self.metrics {
             let server = MetricsServer::builder()
                 .addr(self.metrics_addr)
+                .catalog(self.catalog)
                 .registry(self.registry.clone())
                 .start()
                 .map_err(|err| ConfigError::Start {

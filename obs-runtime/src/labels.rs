@@ -42,6 +42,7 @@ pub enum LabelText<'a> {
 ///
 /// assert_eq!(CompileLabels::NAMES, ["outcome", "cached"]);
 /// assert_eq!(CompileLabels::CARDINALITY, Some(4));
+/// assert_eq!(CompileLabels::VALUE_SETS[1], Some(&["false", "true"][..]));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a label set",
@@ -55,6 +56,11 @@ pub trait LabelSet: Clone + Eq + Hash + Send + Sync + 'static {
     /// The number of distinct label sets when every field has a fixed set of
     /// values, `None` when a field is unbounded.
     const CARDINALITY: Option<usize>;
+
+    /// Each label's values, in [`LabelSet::NAMES`] order: `Some(values)` for
+    /// a label drawn from a fixed set (a [`LabelValue`]), `None` for an
+    /// unbounded one. The catalog, and the checks built on it, read these.
+    const VALUE_SETS: &'static [Option<&'static [&'static str]>];
 
     /// This set's position in `0..CARDINALITY`; unused (and 0) for unbounded sets.
     fn index(&self) -> usize;

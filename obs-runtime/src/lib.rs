@@ -71,6 +71,8 @@
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
+#[cfg(feature = "catalog")]
+mod catalog;
 mod clock;
 mod config;
 #[cfg(feature = "init")]
@@ -98,6 +100,10 @@ mod snapshot;
 pub mod testing;
 mod trace;
 
+#[cfg(feature = "catalog")]
+pub use catalog::{
+    catalog, Catalog, CatalogError, CatalogLabel, CatalogMetric, CatalogSpan, CATALOG_VERSION,
+};
 pub use config::{
     Compression, Config, ConfigError, ConfigWarning, ExportSettings, LogFormat, LogWriter,
     OtlpTarget, Protocol, Sampler, SignalSettings, Temporality, TlsFiles,
@@ -131,7 +137,7 @@ pub mod __private {
     pub use crate::metric::{EncodeMetric, Metric, Sealed};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
-    pub use crate::registry::MetricGroup;
+    pub use crate::registry::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
     pub use crate::trace::red::CallTimer;
 
     /// Without the `opentelemetry` feature there is no remote context:

@@ -30,6 +30,9 @@ pub trait Metric: EncodeMetric + Sized + Send + Sync + 'static {
     const TYPE: MetricType;
     /// The label names of this metric's series (empty unless a family).
     const LABEL_NAMES: &'static [&'static str] = &[];
+    /// Each label's fixed values, `None` for an unbounded label (see
+    /// [`LabelSet::VALUE_SETS`](crate::LabelSet::VALUE_SETS)).
+    const LABEL_VALUES: &'static [Option<&'static [&'static str]>] = &[];
     /// The number of series (see [`MetricDescriptor::cardinality`]).
     const CARDINALITY: Option<usize> = Some(1);
 

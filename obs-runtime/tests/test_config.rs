@@ -173,6 +173,25 @@ fn switches() {
 }
 
 #[test]
+fn catalog_switch_and_output_path() {
+    let config = parse(&[]);
+    assert!(config.catalog);
+    assert_eq!(config.catalog_out, None);
+    let config = parse(&[
+        ("OBS_CATALOG", "off"),
+        ("OBS_CATALOG_OUT", "target/catalog.json"),
+    ]);
+    assert!(!config.catalog);
+    assert_eq!(
+        config.catalog_out.as_deref(),
+        Some(std::path::Path::new("target/catalog.json"))
+    );
+    let config = Config::from_vars([("OBS_CATALOG", "sometimes")]).unwrap();
+    assert!(config.catalog, "an unknown switch value leaves the default");
+    assert_eq!(config.warnings[0].variable, "OBS_CATALOG");
+}
+
+#[test]
 fn metrics_addr() {
     let config = parse(&[("OBS_METRICS_ADDR", "0.0.0.0:9000")]);
     assert_eq!(

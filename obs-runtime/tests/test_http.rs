@@ -111,6 +111,21 @@ fn serves_health_and_rejects_other_routes_and_methods() {
     assert_eq!(response.headers()["allow"], "GET, HEAD");
 }
 
+/// `/catalog` serves the binary's catalog as JSON, the one
+/// `obs_runtime::catalog()` builds, until it is turned off.
+#[test]
+fn serves_the_catalog_unless_turned_off() {
+    let (server, _metrics) = start(|b| b);
+    let (status, content_type, body) = get(server.local_addr(), "/catalog", None);
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    let catalog = obs_runtime::Catalog::from_json(&body).unwrap();
+    assert_eq!(catalog, obs_runtime::catalog());
+    assert!(catalog.metric("served_total").is_some(), "{body}");
+
+    let (server, _metrics) = start(|b| b.catalog(false));
+    assert_eq!(get(server.local_addr(), "/catalog", None).0, 404);
+}
+
 #[test]
 fn concurrent_scrapes_all_succeed() {
     let (server, metrics) = start(|b| b);

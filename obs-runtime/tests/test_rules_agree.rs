@@ -178,6 +178,7 @@ struct HandWritten;
 impl LabelSet for HandWritten {
     const NAMES: &'static [&'static str] = &["le"];
     const CARDINALITY: Option<usize> = Some(1);
+    const VALUE_SETS: &'static [Option<&'static [&'static str]>] = &[Some(&["x"])];
 
     fn index(&self) -> usize {
         0

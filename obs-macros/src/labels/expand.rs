@@ -11,6 +11,16 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let names = set.fields.iter().map(|field| &field.name.1);
     let unbounded = set.fields.iter().any(|field| field.unbounded.is_some());
+    let value_sets = set.fields.iter().map(|field| {
+        let ty = field.ty;
+        if field.unbounded.is_some() {
+            quote!(::obs_runtime::__private::None)
+        } else {
+            quote_spanned!(ty.span()=> ::obs_runtime::__private::Some(
+                <#ty as ::obs_runtime::__private::LabelValue>::VALUES
+            ))
+        }
+    });
 
     let values = set.fields.iter().map(|field| {
         let member = field.member;
@@ -84,6 +94,8 @@ pub(crate) fn impl_label_set(set: &LabelSet<'_>) -> TokenStream {
         impl #impl_generics ::obs_runtime::__private::LabelSet for #ident #ty_generics #where_clause {
             const NAMES: &'static [&'static ::core::primitive::str] = &[#(#names),*];
             const CARDINALITY: ::core::option::Option<::core::primitive::usize> = #cardinality;
+            const VALUE_SETS: &'static [::core::option::Option<&'static [&'static ::core::primitive::str]>] =
+                &[#(#value_sets),*];
 
             // Mixed-radix arithmetic over each field's cardinality; a field
             // with one value makes `* 1` and `% 1`, which are right here.

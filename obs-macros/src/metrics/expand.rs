@@ -70,6 +70,21 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
         }
     });
     let owner = ident.to_string();
+    // Every group the binary declares is listed for the catalog, registered
+    // or not. A static cannot name a type parameter, so a generic group is
+    // listed only once registered.
+    let declaration = params.is_empty().then(|| {
+        quote! {
+            #[::obs_runtime::__private::linkme::distributed_slice(::obs_runtime::__private::METRIC_GROUPS)]
+            #[linkme(crate = ::obs_runtime::__private::linkme)]
+            static __OBS_METRIC_GROUP: ::obs_runtime::__private::GroupDeclaration =
+                ::obs_runtime::__private::GroupDeclaration {
+                    owner: <#ident as ::obs_runtime::__private::MetricGroup>::OWNER,
+                    module: ::core::module_path!(),
+                    descriptors: <#ident as ::obs_runtime::__private::MetricGroup>::DESCRIPTORS,
+                };
+        }
+    });
 
     quote! {
         impl #impl_generics #ident #ty_generics #where_clause {
@@ -106,6 +121,8 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
             }
 
             #(const _: () = #type_asserts)*
+
+            #declaration
         };
     }
 }
@@ -192,6 +209,7 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
             help: ::obs_runtime::__private::Cow::Borrowed(#help),
             unit: #unit,
             label_names: #metric::LABEL_NAMES,
+            label_values: #metric::LABEL_VALUES,
             cardinality: #metric::CARDINALITY,
             buckets: #buckets,
             max_series: #max_series,

@@ -86,6 +86,11 @@ pub struct Config {
     pub metrics: bool,
     /// Where `/metrics` listens (`OBS_METRICS_ADDR`, default `127.0.0.1:9464`).
     pub metrics_addr: SocketAddr,
+    /// Serve `/catalog` next to `/metrics` (`OBS_CATALOG`, default on).
+    pub catalog: bool,
+    /// Write the catalog to this path and end the process instead of
+    /// starting (`OBS_CATALOG_OUT`, default unset): see [`Config::init`].
+    pub catalog_out: Option<std::path::PathBuf>,
     /// Record spans (`OBS_TRACING`, default on).
     pub tracing: bool,
     /// Write log lines for `tracing` events (default on; code only).
@@ -134,6 +139,8 @@ impl Default for Config {
             resource_attributes: Vec::new(),
             metrics: true,
             metrics_addr: DEFAULT_METRICS_ADDR,
+            catalog: true,
+            catalog_out: None,
             tracing: true,
             logs: true,
             log_format: LogFormat::Pretty,
@@ -185,6 +192,12 @@ impl Config {
     /// Where `/metrics` listens (port 0 picks a free port).
     pub fn metrics_addr(mut self, addr: SocketAddr) -> Self {
         self.metrics_addr = addr;
+        self
+    }
+
+    /// Serves `/catalog` next to `/metrics` or not.
+    pub fn catalog(mut self, on: bool) -> Self {
+        self.catalog = on;
         self
     }
 

@@ -126,6 +126,12 @@ pub(crate) const OBS_LOG_FORMAT: &str = "OBS_LOG_FORMAT";
 /// `OBS_METRICS_EXPORT_INTERVAL`: time between two OTLP metric exports, with
 /// a unit (`500ms`, `10s`, `1m`); wins over `OTEL_METRIC_EXPORT_INTERVAL`.
 pub(crate) const OBS_METRICS_EXPORT_INTERVAL: &str = "OBS_METRICS_EXPORT_INTERVAL";
+/// `OBS_CATALOG`: `on` or `off`; with `off`, the endpoint does not serve
+/// `/catalog`.
+pub(crate) const OBS_CATALOG: &str = "OBS_CATALOG";
+/// `OBS_CATALOG_OUT`: a path; `init` writes the binary's catalog there and
+/// ends the process, starting nothing.
+pub(crate) const OBS_CATALOG_OUT: &str = "OBS_CATALOG_OUT";
 
 /// Every variable [`Config::from_env`] reads.
 pub(crate) const VARIABLES: &[&str] = &[
@@ -177,6 +183,8 @@ pub(crate) const VARIABLES: &[&str] = &[
     OBS_METRICS_ADDR,
     OBS_LOG_FORMAT,
     OBS_METRICS_EXPORT_INTERVAL,
+    OBS_CATALOG,
+    OBS_CATALOG_OUT,
 ];
 
 /// The names of the variables one signal (or every signal) is set by.
@@ -405,6 +413,15 @@ impl Config {
         }
         if let Some(tracing) = vars.choice(OBS_TRACING, parse_switch) {
             config.tracing = tracing;
+        }
+        if let Some(catalog) = vars.choice(OBS_CATALOG, parse_switch) {
+            config.catalog = catalog;
+        }
+        if let Some(path) = vars
+            .get(OBS_CATALOG_OUT)
+            .filter(|path| !path.trim().is_empty())
+        {
+            config.catalog_out = Some(path.into());
         }
         if let Some(addr) = vars.parse(OBS_METRICS_ADDR, |s| {
             s.trim()

@@ -292,6 +292,7 @@ impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
 impl<L: LabelSet, M: Series> Metric for Family<L, M> {
     const TYPE: MetricType = M::TYPE;
     const LABEL_NAMES: &'static [&'static str] = L::NAMES;
+    const LABEL_VALUES: &'static [Option<&'static [&'static str]>] = L::VALUE_SETS;
     const CARDINALITY: Option<usize> = L::CARDINALITY;
 
     fn from_descriptor(descriptor: &MetricDescriptor) -> Self {

@@ -118,6 +118,7 @@ impl MetricDef {
             help: Cow::Owned(self.help.trim_start_matches([' ', '\t']).to_owned()),
             unit,
             label_names: M::LABEL_NAMES,
+            label_values: M::LABEL_VALUES,
             cardinality: M::CARDINALITY,
             buckets,
             max_series: self.max_series,

@@ -49,3 +49,21 @@ pub trait MetricGroup: Send + Sync + 'static {
         registry.register(Self::new_unregistered())
     }
 }
+
+/// One `#[derive(Metrics)]` struct of the binary, listed at link time so that
+/// the catalog knows every declared metric, registered or not.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct GroupDeclaration {
+    /// [`MetricGroup::OWNER`].
+    pub owner: &'static str,
+    /// The module the struct is declared in.
+    pub module: &'static str,
+    /// [`MetricGroup::DESCRIPTORS`].
+    pub descriptors: &'static [MetricDescriptor],
+}
+
+/// Every non-generic `#[derive(Metrics)]` struct linked into the binary.
+#[doc(hidden)]
+#[linkme::distributed_slice]
+pub static METRIC_GROUPS: [GroupDeclaration];

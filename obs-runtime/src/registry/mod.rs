@@ -22,7 +22,7 @@ mod group;
 mod source;
 
 pub use def::{MetricDef, RegistryError};
-pub use group::MetricGroup;
+pub use group::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
 pub use source::RegistrySource;
 
 /// A set of registered metrics, encoded together on a scrape.
@@ -213,6 +213,22 @@ impl Registry {
             .entries
             .iter()
             .flat_map(|entry| entry.descriptors.iter().cloned())
+            .collect()
+    }
+
+    /// Every registered metric's descriptor with its owner, for the catalog.
+    pub(crate) fn declared(&self) -> Vec<(String, MetricDescriptor)> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state
+            .entries
+            .iter()
+            .flat_map(|entry| {
+                let owner = entry.owner.to_string();
+                entry
+                    .descriptors
+                    .iter()
+                    .map(move |d| (owner.clone(), d.clone()))
+            })
             .collect()
     }
 

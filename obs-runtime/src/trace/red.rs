@@ -323,6 +323,9 @@ pub fn function_metrics(function: &str) -> Option<&'static FunctionMetrics> {
 
 struct FunctionMetricsGroup;
 
+/// The values of the calls counter's `result` label.
+const RESULTS: [&str; 3] = ["ok", "error", "cancelled"];
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct CallLabels {
     function: &'static str,
@@ -333,6 +336,7 @@ struct CallLabels {
 impl LabelSet for CallLabels {
     const NAMES: &'static [&'static str] = &["function", "module", "result"];
     const CARDINALITY: Option<usize> = None;
+    const VALUE_SETS: &'static [Option<&'static [&'static str]>] = &[None, None, Some(&RESULTS)];
 
     fn index(&self) -> usize {
         0
@@ -388,13 +392,11 @@ impl crate::metric::Sealed for Durations {}
 impl EncodeMetric for Calls {
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
         for group in callsite_groups() {
+            let [ok, error, cancelled] = RESULTS;
             for (result, count) in [
-                (
-                    "ok",
-                    FunctionMetrics::ok_count as fn(&FunctionMetrics) -> u64,
-                ),
-                ("error", FunctionMetrics::error_count),
-                ("cancelled", FunctionMetrics::cancelled_count),
+                (ok, FunctionMetrics::ok_count as fn(&FunctionMetrics) -> u64),
+                (error, FunctionMetrics::error_count),
+                (cancelled, FunctionMetrics::cancelled_count),
             ] {
                 let labels = group_labels(&group, Some(result));
                 encoder.set_labels(CallLabels::NAMES, &labels);
@@ -420,32 +422,41 @@ impl EncodeMetric for Durations {
     }
 }
 
+/// Who declares the RED metrics, as registration conflicts and the catalog
+/// name it.
+pub(crate) const OWNER: &str = "obs_runtime::red (#[traced(metrics)])";
+
+/// The RED metrics' descriptors: the calls counter, then the durations.
+pub(crate) const DESCRIPTORS: &[MetricDescriptor] = &[
+    MetricDescriptor {
+        name: Cow::Borrowed("obs_function_calls_total"),
+        metric_type: MetricType::Counter,
+        help: Cow::Borrowed("Calls of functions traced with `#[traced(metrics)]`, by result."),
+        unit: None,
+        label_names: &["function", "module", "result"],
+        label_values: &[None, None, Some(&RESULTS)],
+        cardinality: None,
+        buckets: None,
+        max_series: None,
+        max_label_bytes: None,
+    },
+    MetricDescriptor {
+        name: Cow::Borrowed("obs_function_duration_seconds"),
+        metric_type: MetricType::Histogram,
+        help: Cow::Borrowed("Duration of calls of functions traced with `#[traced(metrics)]`."),
+        unit: Some("seconds"),
+        label_names: &["function", "module"],
+        label_values: &[None, None],
+        cardinality: None,
+        buckets: Some(Cow::Borrowed(&DURATION_BUCKETS)),
+        max_series: None,
+        max_label_bytes: None,
+    },
+];
+
 impl MetricGroup for FunctionMetricsGroup {
-    const OWNER: &'static str = "obs_runtime::red (#[traced(metrics)])";
-    const DESCRIPTORS: &'static [MetricDescriptor] = &[
-        MetricDescriptor {
-            name: Cow::Borrowed("obs_function_calls_total"),
-            metric_type: MetricType::Counter,
-            help: Cow::Borrowed("Calls of functions traced with `#[traced(metrics)]`, by result."),
-            unit: None,
-            label_names: &["function", "module", "result"],
-            cardinality: None,
-            buckets: None,
-            max_series: None,
-            max_label_bytes: None,
-        },
-        MetricDescriptor {
-            name: Cow::Borrowed("obs_function_duration_seconds"),
-            metric_type: MetricType::Histogram,
-            help: Cow::Borrowed("Duration of calls of functions traced with `#[traced(metrics)]`."),
-            unit: Some("seconds"),
-            label_names: &["function", "module"],
-            cardinality: None,
-            buckets: Some(Cow::Borrowed(&DURATION_BUCKETS)),
-            max_series: None,
-            max_label_bytes: None,
-        },
-    ];
+    const OWNER: &'static str = OWNER;
+    const DESCRIPTORS: &'static [MetricDescriptor] = DESCRIPTORS;
 
     fn new_unregistered() -> Self {
         FunctionMetricsGroup

@@ -1,4 +1,4 @@
-//! The embedded `/metrics` endpoint.
+//! The embedded `/metrics` endpoint (and `/catalog`).
 //!
 //! This folder owns [`MetricsServer`], its builder and the response logic it
 //! shares with [`metrics_response`]; it may import the registry and the
@@ -53,6 +53,7 @@ pub const DEFAULT_ADDR: SocketAddr = crate::config::DEFAULT_METRICS_ADDR;
 pub struct MetricsServerBuilder {
     addr: SocketAddr,
     registry: RegistrySource,
+    catalog: bool,
     max_connections: usize,
     header_read_timeout: Duration,
     max_header_bytes: usize,
@@ -73,6 +74,7 @@ impl fmt::Debug for MetricsServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MetricsServerBuilder")
             .field("addr", &self.addr)
+            .field("catalog", &self.catalog)
             .field("max_connections", &self.max_connections)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("max_header_bytes", &self.max_header_bytes)
@@ -88,6 +90,7 @@ impl Default for MetricsServerBuilder {
         MetricsServerBuilder {
             addr: DEFAULT_ADDR,
             registry: Registry::global().into(),
+            catalog: true,
             max_connections: 64,
             header_read_timeout: Duration::from_secs(2),
             max_header_bytes: 16 * 1024,
@@ -108,6 +111,15 @@ impl MetricsServerBuilder {
     /// The registry to serve (default: [`Registry::global`]).
     pub fn registry(mut self, registry: impl Into<RegistrySource>) -> Self {
         self.registry = registry.into();
+        self
+    }
+
+    /// Whether `GET /catalog` answers with the binary's catalog as JSON
+    /// ([`catalog()`](crate::catalog())), on by default. It describes the
+    /// whole binary, whichever registry the server serves; turn it off when
+    /// the endpoint is reachable by those who should not read it.
+    pub fn catalog(mut self, on: bool) -> Self {
+        self.catalog = on;
         self
     }
 
@@ -206,8 +218,8 @@ impl MetricsServerBuilder {
     }
 }
 
-/// An embedded HTTP server for `/metrics` and `/healthz`. Stops when
-/// dropped or on [`MetricsServer::shutdown`].
+/// An embedded HTTP server for `/metrics`, `/catalog` and `/healthz`. Stops
+/// when dropped or on [`MetricsServer::shutdown`].
 ///
 /// `GET /metrics` negotiates the format from the `Accept` headers (q-values,
 /// `q=0` refusals, wildcards, the `version` parameter): OpenMetrics 1.0 when

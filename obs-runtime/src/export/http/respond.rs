@@ -26,10 +26,26 @@ pub(super) struct Scrapes {
 pub(super) async fn route<B>(
     registry: &RegistrySource,
     scrapes: &Arc<Scrapes>,
+    serve_catalog: bool,
     request: &Request<B>,
 ) -> Response<Full<Bytes>> {
     let head = request.method() == Method::HEAD;
     match (request.method(), request.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/catalog") if serve_catalog => {
+            // The catalog is small and built from static lists: no need to
+            // move it off the server's thread.
+            let body = if head {
+                Bytes::new()
+            } else {
+                Bytes::from(crate::catalog::catalog().to_json())
+            };
+            let mut response = Response::new(Full::new(body));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
         (&Method::GET | &Method::HEAD, "/metrics") => {
             let headers = request.headers();
             let Some(format) = negotiate(values(headers, header::ACCEPT)) else {
@@ -49,7 +65,11 @@ pub(super) async fn route<B>(
             response
         }
         (&Method::GET | &Method::HEAD, "/healthz") => plain(StatusCode::OK, "ok\n"),
-        (_, "/metrics" | "/healthz") => {
+        (_, path)
+            if path == "/metrics"
+                || path == "/healthz"
+                || (serve_catalog && path == "/catalog") =>
+        {
             let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
             response
                 .headers_mut()

@@ -172,7 +172,7 @@ async fn connection(
             let (config, scrapes, slot) = (config.clone(), scrapes.clone(), slot.clone());
             async move {
                 slot.answering.store(true, Ordering::Release);
-                let response = route(&config.registry, &scrapes, &request).await;
+                let response = route(&config.registry, &scrapes, config.catalog, &request).await;
                 slot.answered.store(true, Ordering::Release);
                 slot.answering.store(false, Ordering::Release);
                 slots.changed.notify_waiters();

@@ -1,0 +1,163 @@
+//! The catalog of the running binary, from what it declares.
+
+use super::{Catalog, CatalogLabel, CatalogMetric, CatalogSpan, CATALOG_VERSION};
+use crate::descriptor::MetricDescriptor;
+use crate::registry::{Registry, METRIC_GROUPS};
+use crate::trace::catalog::span_descriptors;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
+
+/// The service name `init` runs as, for the catalogs it serves.
+static SERVICE: OnceLock<String> = OnceLock::new();
+
+/// Records the service name (the first one set stays).
+#[cfg(feature = "init")]
+pub(crate) fn set_service(name: String) {
+    let _ = SERVICE.set(name);
+}
+
+/// The catalog of this binary: every `#[derive(Metrics)]` struct and
+/// `#[traced]` function linked into it, the RED metrics of
+/// `#[traced(metrics)]` functions, and every metric registered with
+/// [`Registry::global`] (run-time definitions, generic groups).
+///
+/// Declared metrics are listed whether or not they were registered, so a
+/// catalog can be written before the service starts (`OBS_CATALOG_OUT`).
+///
+/// ```
+/// #[obs_runtime::traced(level = "info", metrics, name = "docs.lookup")]
+/// fn lookup() {}
+///
+/// let catalog = obs_runtime::catalog();
+/// assert!(catalog.span("docs.lookup").unwrap().metrics);
+/// let calls = catalog.metric("obs_function_calls_total").unwrap();
+/// assert!(calls.label("function").unwrap().values.contains(&"docs.lookup".to_owned()));
+/// ```
+pub fn catalog() -> Catalog {
+    let mut spans: Vec<CatalogSpan> = span_descriptors()
+        .iter()
+        .map(|span| CatalogSpan {
+            name: span.name.to_owned(),
+            level: span.level,
+            kind: span.kind,
+            fields: span
+                .fields
+                .iter()
+                .map(|field| (*field).to_owned())
+                .collect(),
+            metrics: span.metrics,
+            target: span.target.to_owned(),
+            module: span.module.to_owned(),
+            file: span.file.to_owned(),
+            line: span.line,
+        })
+        .collect();
+    spans.sort_by(|a, b| (&a.name, &a.module, a.line).cmp(&(&b.name, &b.module, b.line)));
+
+    let mut groups: Vec<_> = METRIC_GROUPS.iter().collect();
+    groups.sort_by_key(|group| group.owner);
+    let mut metrics: Vec<CatalogMetric> = groups
+        .iter()
+        .flat_map(|group| {
+            group
+                .descriptors
+                .iter()
+                .map(|descriptor| entry(descriptor, group.owner, Some(group.module)))
+        })
+        .collect();
+    metrics.extend(function_metrics(&spans));
+
+    let mut seen: HashSet<String> = metrics.iter().map(|metric| metric.name.clone()).collect();
+    let mut registered: Vec<CatalogMetric> = Registry::global()
+        .declared()
+        .into_iter()
+        .filter(|(_, descriptor)| seen.insert(descriptor.name.to_string()))
+        .map(|(owner, descriptor)| entry(&descriptor, &owner, None))
+        .collect();
+    registered.sort_by(|a, b| a.name.cmp(&b.name));
+    metrics.extend(registered);
+
+    Catalog {
+        version: CATALOG_VERSION,
+        service: SERVICE.get().cloned(),
+        metrics,
+        spans,
+    }
+}
+
+/// The RED metrics, when any function records them: their `function` and
+/// `module` labels take exactly the traced functions' names and modules.
+fn function_metrics(spans: &[CatalogSpan]) -> Vec<CatalogMetric> {
+    let red: Vec<&CatalogSpan> = spans.iter().filter(|span| span.metrics).collect();
+    if red.is_empty() {
+        return Vec::new();
+    }
+    let functions: BTreeSet<&str> = red.iter().map(|span| span.name.as_str()).collect();
+    let modules: BTreeSet<&str> = red.iter().map(|span| span.module.as_str()).collect();
+    let pairs: BTreeSet<(&str, &str)> = red
+        .iter()
+        .map(|span| (span.name.as_str(), span.module.as_str()))
+        .collect();
+    crate::trace::red::DESCRIPTORS
+        .iter()
+        .map(|descriptor| {
+            let mut metric = entry(descriptor, crate::trace::red::OWNER, Some("obs_runtime"));
+            for label in &mut metric.labels {
+                let values = match label.name.as_str() {
+                    "function" => &functions,
+                    "module" => &modules,
+                    _ => continue,
+                };
+                label.values = values.iter().map(|value| (*value).to_owned()).collect();
+                label.unbounded = false;
+            }
+            // One series per function and module (per result for the calls).
+            let per_pair = metric
+                .label("result")
+                .map_or(1, |result| result.values.len());
+            metric.series = Some(pairs.len() * per_pair);
+            metric.max_series = None;
+            metric.max_label_bytes = None;
+            metric
+        })
+        .collect()
+}
+
+fn entry(descriptor: &MetricDescriptor, owner: &str, module: Option<&str>) -> CatalogMetric {
+    let labels = descriptor
+        .label_names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values = descriptor.label_values.get(i).copied().flatten();
+            CatalogLabel {
+                name: (*name).to_owned(),
+                values: values
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|value| (*value).to_owned())
+                    .collect(),
+                unbounded: values.is_none(),
+            }
+        })
+        .collect();
+    let unbounded = descriptor.cardinality.is_none();
+    CatalogMetric {
+        name: descriptor.name.to_string(),
+        metric_type: descriptor.metric_type,
+        help: descriptor.help.to_string(),
+        unit: descriptor.unit.map(str::to_owned),
+        labels,
+        series: descriptor.cardinality,
+        max_series: unbounded.then(|| descriptor.max_series.unwrap_or(crate::DEFAULT_MAX_SERIES)),
+        max_label_bytes: unbounded.then(|| {
+            descriptor
+                .max_label_bytes
+                .unwrap_or(crate::DEFAULT_MAX_LABEL_BYTES)
+        }),
+        buckets: descriptor.buckets.as_ref().map(|buckets| buckets.to_vec()),
+        owner: owner.to_owned(),
+        crate_name: module.map(|module| module.split("::").next().unwrap_or(module).to_owned()),
+        module: module.map(str::to_owned),
+    }
+}
