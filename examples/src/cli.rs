@@ -1,9 +1,7 @@
-//! What the example binaries share: `--cycles N`, the `/metrics` endpoint
-//! and the span catalog they print at start-up.
+//! What the example binaries share: `--cycles N`, telemetry set up from the
+//! environment, and the scrape they print at the end.
 
-use obs_runtime::export::http::{MetricsServer, DEFAULT_ADDR};
-use obs_runtime::{span_descriptors, Format, Registry};
-use std::io::ErrorKind;
+use obs_runtime::{Config, ConfigError, Format, ObsGuard, Registry};
 use std::net::SocketAddr;
 
 /// Reads `[--cycles N]` from the arguments after the program name.
@@ -21,45 +19,45 @@ pub fn parse_cycles(
     }
 }
 
-/// Serves [`Registry::global`] on `OBS_METRICS_ADDR`, else on
-/// `127.0.0.1:9464`, else (when that port is taken, by another example for
-/// instance) on a free loopback port.
-pub fn serve_metrics() -> Result<MetricsServer, String> {
-    let explicit = std::env::var("OBS_METRICS_ADDR").ok();
-    let addr: SocketAddr = match &explicit {
-        Some(value) => value
-            .parse()
-            .map_err(|err| format!("OBS_METRICS_ADDR={value:?} is not a socket address: {err}"))?,
-        None => DEFAULT_ADDR,
-    };
-    let start = |addr| MetricsServer::builder().addr(addr).start();
-    let server = match start(addr) {
-        Err(err) if err.kind() == ErrorKind::AddrInUse && explicit.is_none() => {
-            start(SocketAddr::from(([127, 0, 0, 1], 0)))
-        }
+/// Sets telemetry up from the environment with `obs_runtime::init()`:
+/// `service.name` is `OTEL_SERVICE_NAME` (or `service.name` in
+/// `OTEL_RESOURCE_ATTRIBUTES`), else `service`; the catalog is scoped to
+/// `module`, the scenario's own; `/metrics` listens on `OBS_METRICS_ADDR`,
+/// else on `127.0.0.1:9464`, else (when that port is taken, by another
+/// example for instance) on a free loopback port. Prints where `/metrics`
+/// and `/catalog` are.
+///
+/// With `OBS_CATALOG_OUT=path`, it writes the scenario's catalog there and
+/// ends the process instead.
+pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
+    let mut config = Config::from_env().map_err(|err| err.to_string())?;
+    let named = config.service_name.is_some()
+        || config
+            .resource_attributes
+            .iter()
+            .any(|(key, _)| key == "service.name");
+    if !named {
+        config = config.service_name(service);
+    }
+    let config = config.catalog_modules([module]);
+    let explicit = std::env::var_os("OBS_METRICS_ADDR").is_some();
+    let result = match config.clone().init() {
+        Err(ConfigError::Start {
+            what: "the /metrics endpoint",
+            ..
+        }) if !explicit => config
+            .metrics_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .init(),
         other => other,
     };
-    let server = server
-        .map_err(|err| format!("cannot serve /metrics on {addr}: {err} (set OBS_METRICS_ADDR)"))?;
-    println!(
-        "serving metrics: curl http://{}/metrics",
-        server.local_addr()
-    );
-    Ok(server)
-}
-
-/// Prints the spans the binary contains under `module` (from the catalog
-/// `#[traced]` builds at compile time), with their levels.
-pub fn print_spans(module: &str) {
-    println!("spans in {module}:");
-    let mut spans: Vec<_> = span_descriptors()
-        .iter()
-        .filter(|span| span.module == module)
-        .collect();
-    spans.sort_by_key(|span| span.name);
-    for span in spans {
-        println!("  {:<28} {}", span.name, span.level);
+    let obs = result.map_err(|err| format!("cannot set up telemetry: {err}"))?;
+    match obs.metrics_addr() {
+        Some(addr) => println!(
+            "serving metrics: curl http://{addr}/metrics (the catalog: http://{addr}/catalog)"
+        ),
+        None => println!("metrics endpoint off (OBS_METRICS=off)"),
     }
+    Ok(obs)
 }
 
 /// Prints what a Prometheus scrape of the global registry reads now.

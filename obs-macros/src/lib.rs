@@ -12,6 +12,7 @@ mod display;
 mod fallback;
 mod labels;
 mod metrics;
+mod objective;
 mod symbol;
 mod traced;
 mod types;

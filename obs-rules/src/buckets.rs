@@ -1,5 +1,11 @@
 use crate::Violation;
 
+/// The buckets of a histogram that sets none: the Prometheus client default,
+/// 5 ms to 10 s, for request latencies.
+pub const DEFAULT_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
 /// Checks histogram bucket upper bounds: non-empty, finite, strictly
 /// increasing. The `+Inf` bucket is implicit and must not be listed.
 ///

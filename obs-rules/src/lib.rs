@@ -21,10 +21,11 @@ mod case;
 mod label;
 mod limits;
 mod metric;
+mod objective;
 mod secret;
 mod span;
 
-pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
+pub use buckets::{check_buckets, exponential_buckets, linear_buckets, DEFAULT_BUCKETS};
 pub use case::{suggest_snake_case, to_snake_case};
 pub use label::{check_label_name, check_label_value, RESERVED_LABEL_NAMES, UNBOUNDED_LABEL_TYPES};
 pub use limits::{
@@ -34,6 +35,9 @@ pub use limits::{
 pub use metric::{
     check_buckets_allowed, check_declared_unit, check_help, check_metric_name, check_prefix,
     family_name, unit_of, MetricType, BASE_UNITS,
+};
+pub use objective::{
+    check_latency_threshold, check_objective_target, Objective, RED_DURATION_BUCKETS,
 };
 pub use secret::{
     secret_argument, secret_exposed, secret_field_name, secret_in_field, secret_return,

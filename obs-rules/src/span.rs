@@ -116,6 +116,12 @@ impl fmt::Display for SpanLevel {
     }
 }
 
+impl fmt::Display for SpanKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The OpenTelemetry span kind, as declared in `#[traced(kind = "…")]`.
 ///
 /// ```

@@ -59,6 +59,9 @@ pub struct MetricDescriptor {
     /// longer one goes to its overflow series. `None` means the default,
     /// [`DEFAULT_MAX_LABEL_BYTES`](crate::DEFAULT_MAX_LABEL_BYTES).
     pub max_label_bytes: Option<usize>,
+    /// The latency objectives declared with `#[metric(objective(…))]` on a
+    /// histogram.
+    pub objectives: &'static [crate::Objective],
 }
 
 impl MetricDescriptor {

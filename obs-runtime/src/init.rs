@@ -95,7 +95,8 @@ impl Config {
 
     /// Writes the catalog, with this configuration's service name.
     fn write_catalog(&self, path: &std::path::Path) -> Result<(), ConfigError> {
-        let mut catalog = crate::catalog::catalog();
+        let modules: Vec<&str> = self.catalog_modules.iter().map(String::as_str).collect();
+        let mut catalog = crate::catalog::catalog_of(&modules);
         catalog.service = Some(self.effective_service_name());
         std::fs::write(path, catalog.to_json()).map_err(|err| ConfigError::Start {
             what: "the catalog file",
@@ -183,7 +184,7 @@ impl Config {
             None
         };
 
-        crate::catalog::set_service(self.effective_service_name());
+        crate::catalog::set_service(self.effective_service_name(), self.catalog_modules.clone());
         let metrics_server = if self.metrics {
             let server = MetricsServer::builder()
                 .addr(self.metrics_addr)

@@ -102,7 +102,8 @@ mod trace;
 
 #[cfg(feature = "catalog")]
 pub use catalog::{
-    catalog, Catalog, CatalogError, CatalogLabel, CatalogMetric, CatalogSpan, CATALOG_VERSION,
+    catalog, catalog_of, Catalog, CatalogError, CatalogLabel, CatalogMetric, CatalogSpan,
+    CATALOG_VERSION,
 };
 pub use config::{
     Compression, Config, ConfigError, ConfigWarning, ExportSettings, LogFormat, LogWriter,
@@ -124,7 +125,7 @@ pub use obs_rules::Violation;
 pub use registry::{MetricDef, MetricGroup, Registry, RegistryError, RegistrySource};
 pub use secret::Secret;
 pub use snapshot::{HistogramSnapshot, MetricSnapshot, SeriesSnapshot, SeriesValue};
-pub use trace::catalog::{span_descriptors, SpanDescriptor, SpanKind, SpanLevel};
+pub use trace::catalog::{span_descriptors, Objective, SpanDescriptor, SpanKind, SpanLevel};
 pub use trace::red::{function_metrics, FunctionMetrics, DURATION_BUCKETS};
 
 /// Support for the code the obs macros generate. Not a stable API: it may
@@ -156,8 +157,8 @@ pub mod __private {
     }
     pub use crate::registry::Registry;
     pub use crate::trace::catalog::{
-        record_error_debug, record_error_display, record_error_type, SpanDescriptor, SpanKind,
-        SpanLevel, SPAN_DESCRIPTORS,
+        record_error_debug, record_error_display, record_error_type, Objective, SpanDescriptor,
+        SpanKind, SpanLevel, SPAN_DESCRIPTORS,
     };
     pub use crate::trace::red::FunctionMetrics;
     pub use core::option::Option::{None, Some};

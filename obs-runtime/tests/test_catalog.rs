@@ -4,7 +4,7 @@
 
 use obs_runtime::{
     Catalog, Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricDef, MetricType,
-    Metrics, Registry, SpanKind, SpanLevel,
+    Metrics, Objective, Registry, SpanKind, SpanLevel,
 };
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -38,13 +38,19 @@ struct DeclaredMetrics {
     #[metric(max_series = 50)]
     tenant_work_total: Family<TenantLabels, Counter>,
     /// Time to compile.
-    #[metric(buckets = [0.1, 1.0])]
+    #[metric(buckets = [0.1, 1.0], objective(latency(1.0) = 0.9))]
     compile_seconds: Histogram,
     /// Queue depth.
     queue_depth: Gauge,
 }
 
-#[obs_runtime::traced(level = "debug", kind = "server", metrics, name = "catalog.handle")]
+#[obs_runtime::traced(
+    level = "debug",
+    kind = "server",
+    metrics,
+    name = "catalog.handle",
+    objective(success = 0.999, latency(0.25) = 0.99)
+)]
 fn handle(id: u32) -> u32 {
     id
 }
@@ -90,6 +96,13 @@ fn lists_declared_metrics_with_labels_caps_and_series() {
     let seconds = catalog.metric("catalog_compile_seconds").unwrap();
     assert_eq!(seconds.unit.as_deref(), Some("seconds"));
     assert_eq!(seconds.buckets.as_deref(), Some(&[0.1, 1.0][..]));
+    assert_eq!(
+        seconds.objectives,
+        [Objective::Latency {
+            threshold: 1.0,
+            target: 0.9
+        }]
+    );
     let depth = catalog.metric("catalog_queue_depth").unwrap();
     assert_eq!(
         (depth.metric_type, depth.series, depth.buckets.as_ref()),
@@ -125,6 +138,16 @@ fn lists_spans_and_the_red_metrics_of_traced_functions() {
     );
     assert_eq!(span.module, "test_catalog");
     assert!(span.file.ends_with("test_catalog.rs"));
+    assert_eq!(
+        span.objectives,
+        [
+            Objective::Success { target: 0.999 },
+            Objective::Latency {
+                threshold: 0.25,
+                target: 0.99
+            }
+        ]
+    );
 
     let calls = catalog.metric("obs_function_calls_total").unwrap();
     assert_eq!(
@@ -181,6 +204,7 @@ fn json_reads_back_the_same() {
     let json = catalog.to_json();
     assert!(json.ends_with("}\n"));
     assert!(json.contains("\"type\": \"counter\""), "{json}");
+    assert!(json.contains("\"kind\": \"latency\""), "{json}");
     assert_eq!(Catalog::from_json(&json).unwrap(), catalog);
 }
 
@@ -227,4 +251,25 @@ fn malformed_catalogs_are_errors_with_their_position() {
         "label `a` of `x_total` both lists values and is `unbounded`"
     );
     assert!(Catalog::from_json(&label(r#"{"name": "a", "values": ["b"]}"#)).is_ok());
+}
+
+#[test]
+fn objectives_that_break_the_rules_are_refused() {
+    let span = |objectives: &str| {
+        format!(
+            r#"{{"version": 1, "metrics": [], "spans": [{{"name": "a", "level": "info", "kind": "internal",
+            "target": "t", "module": "m", "file": "f.rs", "line": 1, "objectives": [{objectives}]}}]}}"#
+        )
+    };
+    assert!(Catalog::from_json(&span(r#"{"kind": "success", "target": 0.99}"#)).is_ok());
+    assert_eq!(
+        error(&span(r#"{"kind": "success", "target": 1.5}"#)),
+        "objective of `a`: objective target `1.5` must be a share between 0 and 1, both excluded (help: a target of 1 or more leaves no error budget; write e.g. `0.999` for 99.9%)"
+    );
+    assert_eq!(
+        error(&span(r#"{"kind": "latency", "threshold": 0.3, "target": 0.99}"#)),
+        "objective of `a`: latency threshold `0.3` is not a bucket bound (help: the nearest bounds are `0.25` and `0.5`; use one, or add `0.3` to the buckets)"
+    );
+    assert!(error(&span(r#"{"kind": "availability", "target": 0.99}"#))
+        .contains("unknown variant `availability`"));
 }

@@ -28,14 +28,13 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("actors", 5, std::env::args().skip(1))?;
+    let obs = cli::init("actors", "obs_examples::actors")?;
     let faults = Faults {
         storage_write_failure_percent: 10,
         crash_percent: 3,
     };
     let mut runtime = Runtime::new(Registry::global(), 42, AGENTS, faults)
         .map_err(|err| format!("cannot register the metrics: {err}"))?;
-    let server = cli::serve_metrics()?;
-    cli::print_spans("obs_examples::actors");
 
     for round in 1..=cycles {
         runtime.submit_traffic(INVOCATIONS_PER_ROUND);
@@ -55,6 +54,7 @@ fn run() -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
     }
     cli::print_scrape();
-    server.shutdown();
+    // Dropping the guard flushes the exporters and stops the endpoint.
+    drop(obs);
     Ok(())
 }

@@ -26,10 +26,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("ai_jobs", 5, std::env::args().skip(1))?;
+    let obs = cli::init("ai_jobs", "obs_examples::ai_jobs")?;
     let mut runner = Runner::new(Registry::global(), 42, 20)
         .map_err(|err| format!("cannot register the metrics: {err}"))?;
-    let server = cli::serve_metrics()?;
-    cli::print_spans("obs_examples::ai_jobs");
 
     for cycle in 0..cycles {
         let workflow = Workflow::batch(
@@ -51,6 +50,7 @@ fn run() -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
     }
     cli::print_scrape();
-    server.shutdown();
+    // Dropping the guard flushes the exporters and stops the endpoint.
+    drop(obs);
     Ok(())
 }

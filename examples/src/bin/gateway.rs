@@ -16,7 +16,7 @@
 
 use obs_examples::cli;
 use obs_examples::gateway::{self, Extension, Faults, Gateway, Outage, Settings};
-use obs_runtime::{Config, ConfigError, Format, LabelValue, ObsGuard, Registry};
+use obs_runtime::{Format, LabelValue, Registry};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -34,16 +34,11 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("gateway", 3, std::env::args().skip(1))?;
-    let obs = init()?;
-    match obs.metrics_addr() {
-        Some(addr) => println!("serving metrics: curl http://{addr}/metrics"),
-        None => println!("metrics endpoint off (OBS_METRICS=off)"),
-    }
+    let obs = cli::init("gateway", "obs_examples::gateway")?;
     let tracing = obs.tracer_provider().is_some();
     if !tracing {
         println!("tracing off (OBS_TRACING=off): no spans, no traceparent sent");
     }
-    cli::print_spans("obs_examples::gateway");
 
     let port = match std::env::var("GATEWAY_PORT") {
         Ok(port) => port
@@ -122,30 +117,4 @@ fn run() -> Result<(), String> {
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
     Ok(())
-}
-
-/// `obs_runtime::init()`, with a free loopback port for `/metrics` when
-/// `OBS_METRICS_ADDR` is not set and the default one is taken (by another
-/// example, say).
-fn init() -> Result<ObsGuard, String> {
-    let mut config = Config::from_env().map_err(|err| err.to_string())?;
-    let named = config.service_name.is_some()
-        || config
-            .resource_attributes
-            .iter()
-            .any(|(key, _)| key == "service.name");
-    if !named {
-        config = config.service_name("gateway");
-    }
-    let explicit = std::env::var_os("OBS_METRICS_ADDR").is_some();
-    let result = match config.clone().init() {
-        Err(ConfigError::Start {
-            what: "the /metrics endpoint",
-            ..
-        }) if !explicit => config
-            .metrics_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .init(),
-        other => other,
-    };
-    result.map_err(|err| format!("cannot set up telemetry: {err}"))
 }

@@ -31,14 +31,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = parse_cycles(std::env::args().skip(1))?;
-    // `service.name` is `OTEL_SERVICE_NAME`, else `unknown_service:pipeline`.
-    let obs = obs_runtime::init().map_err(|err| format!("cannot set up telemetry: {err}"))?;
+    let obs = obs_examples::cli::init("pipeline", "obs_examples::pipeline")?;
     let mut pipeline = Pipeline::new(Registry::global(), 42)
         .map_err(|err| format!("cannot register the pipeline metrics: {err}"))?;
-    match obs.metrics_addr() {
-        Some(addr) => println!("serving metrics: curl http://{addr}/metrics"),
-        None => println!("metrics endpoint off (OBS_METRICS=off)"),
-    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let on_signal = stop.clone();

@@ -25,10 +25,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("workflow", 3, std::env::args().skip(1))?;
+    let obs = cli::init("workflow", "obs_examples::workflow")?;
     let engine = Engine::new(Registry::global())
         .map_err(|err| format!("cannot register the metrics: {err}"))?;
-    let server = cli::serve_metrics()?;
-    cli::print_spans("obs_examples::workflow");
 
     let report = nightly_report();
     let m = &engine.metrics;
@@ -46,6 +45,7 @@ fn run() -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
     }
     cli::print_scrape();
-    server.shutdown();
+    // Dropping the guard flushes the exporters and stops the endpoint.
+    drop(obs);
     Ok(())
 }

@@ -4,6 +4,7 @@
 use super::buckets::BucketsExpr;
 use crate::attr::{doc_comment, for_each_key, unknown_key, Attr};
 use crate::ctxt::Ctxt;
+use crate::objective::{ObjectiveDecl, OBJECTIVE};
 use crate::symbol::*;
 use crate::types;
 use obs_rules::MetricType;
@@ -33,6 +34,8 @@ pub(crate) struct Field<'a> {
     pub(crate) buckets: Option<(TokenStream, BucketsExpr)>,
     pub(crate) max_series: Option<(TokenStream, usize)>,
     pub(crate) max_label_bytes: Option<(TokenStream, usize)>,
+    /// `objective(…)` as written, and the objectives in it.
+    pub(crate) objectives: Option<(TokenStream, Vec<ObjectiveDecl>)>,
 }
 
 #[derive(Clone, Copy)]
@@ -100,6 +103,7 @@ impl<'a> Field<'a> {
         let mut buckets = Attr::none(cx, METRIC, BUCKETS);
         let mut max_series = Attr::none(cx, METRIC, MAX_SERIES);
         let mut max_label_bytes = Attr::none(cx, METRIC, MAX_LABEL_BYTES);
+        let mut objectives = Attr::none(cx, METRIC, OBJECTIVE);
         for_each_key(cx, &field.attrs, METRIC, |meta| {
             if meta.path.is_ident(NAME) {
                 let lit: LitStr = meta.value()?.parse()?;
@@ -121,8 +125,21 @@ impl<'a> Field<'a> {
             } else if meta.path.is_ident(MAX_LABEL_BYTES) {
                 let lit: LitInt = meta.value()?.parse()?;
                 max_label_bytes.set_key(&meta.path, &lit, lit.base10_parse::<usize>()?);
+            } else if meta.path.is_ident(OBJECTIVE) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let list = crate::objective::parse_list(content.parse()?)?;
+                objectives.set_key(&meta.path, &meta.path, list);
             } else {
-                let keys = [NAME, HELP, UNIT, BUCKETS, MAX_SERIES, MAX_LABEL_BYTES];
+                let keys = [
+                    NAME,
+                    HELP,
+                    UNIT,
+                    BUCKETS,
+                    MAX_SERIES,
+                    MAX_LABEL_BYTES,
+                    OBJECTIVE,
+                ];
                 unknown_key(cx, meta, METRIC, &keys);
             }
             Ok(())
@@ -143,6 +160,7 @@ impl<'a> Field<'a> {
             buckets: buckets.get_with_tokens(),
             max_series: max_series.get_with_tokens(),
             max_label_bytes: max_label_bytes.get_with_tokens(),
+            objectives: objectives.get_with_tokens(),
         }
     }
 }

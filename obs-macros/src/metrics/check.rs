@@ -5,7 +5,7 @@
 use super::ast::{Container, Field};
 use crate::ctxt::Ctxt;
 use crate::display::type_name;
-use obs_rules::FamilyLimit;
+use obs_rules::{FamilyLimit, MetricType};
 use std::collections::HashMap;
 
 pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
@@ -17,8 +17,42 @@ pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
         check_unit(cx, field);
         check_buckets(cx, field);
         check_limits(cx, field);
+        check_objectives(cx, field);
     }
     check_duplicates(cx, container);
+}
+
+// An objective on a derived metric is a latency objective on a histogram:
+// a counter or gauge has no distribution to hold a threshold against, and
+// success needs failures, which `#[traced(metrics)]` counts.
+fn check_objectives(cx: &Ctxt, field: &Field<'_>) {
+    let (Some(class), Some((tokens, objectives))) = (field.class, &field.objectives) else {
+        return;
+    };
+    if class.metric_type != MetricType::Histogram {
+        cx.error_with_help(
+            tokens,
+            &format!("`objective(…)` goes on a histogram, and `{}` is a {}", field.name.1, class.metric_type),
+            "declare latency objectives on a histogram, and success objectives on `#[traced(metrics, objective(success = …))]`",
+        );
+        return;
+    }
+    for decl in objectives.iter().filter(|decl| decl.threshold.is_none()) {
+        cx.error_with_help(
+            &decl.kind,
+            "a histogram counts no failures, so it cannot hold a `success` objective",
+            "declare it on the function: `#[traced(metrics, objective(success = …))]`",
+        );
+    }
+    let buckets = match &field.buckets {
+        Some((_, expr)) => match expr.evaluate() {
+            Ok(buckets) => buckets,
+            // The bucket error is reported on its own.
+            Err(_) => return,
+        },
+        None => obs_rules::DEFAULT_BUCKETS.to_vec(),
+    };
+    crate::objective::check(cx, objectives, &buckets);
 }
 
 // The prefix is spelled like a metric name, so prefix + `_` + name is too.

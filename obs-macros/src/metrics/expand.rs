@@ -201,6 +201,8 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
     };
     let max_series = limit(&field.max_series);
     let max_label_bytes = limit(&field.max_label_bytes);
+    let objectives =
+        crate::objective::expand(field.objectives.as_ref().map_or(&[][..], |(_, o)| o));
     let metric = quote_spanned!(ty.span()=> <#ty as ::obs_runtime::__private::Metric>);
     quote! {
         ::obs_runtime::__private::MetricDescriptor {
@@ -214,6 +216,7 @@ fn descriptor(container: &Container<'_>, field: &Field<'_>) -> TokenStream {
             buckets: #buckets,
             max_series: #max_series,
             max_label_bytes: #max_label_bytes,
+            objectives: #objectives,
         }
     }
 }

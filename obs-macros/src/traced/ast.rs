@@ -6,6 +6,7 @@ use super::arguments::{arguments, Argument};
 use super::options::{err_format, expr, flag, list, options, ret_format, string};
 use crate::attr::{report_unknown_key, Attr};
 use crate::ctxt::Ctxt;
+use crate::objective::{ObjectiveDecl, OBJECTIVE};
 use crate::symbol::*;
 use crate::types;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
@@ -133,6 +134,8 @@ pub(crate) struct Traced<'a> {
     pub(crate) remote_parent: Option<(TokenStream, Expr)>,
     pub(crate) follows_from: Option<Expr>,
     pub(crate) metrics: Option<TokenStream>,
+    /// `objective(…)` as written, and the objectives in it.
+    pub(crate) objectives: Option<(TokenStream, Vec<ObjectiveDecl>)>,
     pub(crate) arguments: Vec<Argument<'a>>,
 }
 
@@ -264,7 +267,20 @@ const KEYS: &[&str] = &[
     REMOTE_PARENT,
     FOLLOWS_FROM,
     METRICS_FLAG,
+    OBJECTIVE,
 ];
+
+/// The objectives of `objective(…)`.
+fn objective_list(arg: &RawArg) -> syn::Result<Vec<ObjectiveDecl>> {
+    match &arg.value {
+        RawValue::List(group) => crate::objective::parse_list(group.stream()),
+        _ => Err(crate::ctxt::error_with_help(
+            arg,
+            "`objective` takes a list",
+            "write `objective(success = 0.999, latency(0.25) = 0.99)`",
+        )),
+    }
+}
 
 impl<'a> Traced<'a> {
     pub(crate) fn from_ast(
@@ -292,6 +308,7 @@ impl<'a> Traced<'a> {
         let mut remote_parent = Attr::none(cx, TRACED, REMOTE_PARENT);
         let mut follows_from = Attr::none(cx, TRACED, FOLLOWS_FROM);
         let mut metrics = Attr::none(cx, TRACED, METRICS_FLAG);
+        let mut objectives = Attr::none(cx, TRACED, OBJECTIVE);
 
         for arg in raw {
             let key = arg.key.to_string();
@@ -315,6 +332,7 @@ impl<'a> Traced<'a> {
                 REMOTE_PARENT => expr(&arg).map(|e| remote_parent.set_key(&path, &arg, e)),
                 FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
                 METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
+                OBJECTIVE => objective_list(&arg).map(|list| objectives.set_key(&path, &arg, list)),
                 _ => {
                     report_unknown_key(cx, &arg.key, &key, TRACED, KEYS);
                     Ok(())
@@ -342,6 +360,7 @@ impl<'a> Traced<'a> {
             remote_parent: remote_parent.get_with_tokens(),
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
             metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
+            objectives: objectives.get_with_tokens(),
             arguments: arguments(&function.sig),
         })
     }

@@ -21,9 +21,26 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     super::secrets::check_secrets(cx, traced);
     check_redact(cx, traced);
     check_parents(cx, traced);
+    check_objectives(cx, traced);
     if let Some(policy) = policy {
         check_policy(cx, traced, policy);
     }
+}
+
+// Objectives are measured on the RED metrics, so they need `metrics`, and a
+// latency threshold must be one of their bucket bounds.
+fn check_objectives(cx: &Ctxt, traced: &Traced<'_>) {
+    let Some((tokens, objectives)) = &traced.objectives else {
+        return;
+    };
+    if traced.metrics.is_none() {
+        cx.error_with_help(
+            tokens,
+            "`objective(…)` is measured on the function's RED metrics, which need `metrics`",
+            "write `#[traced(metrics, objective(…))]`",
+        );
+    }
+    crate::objective::check(cx, objectives, &obs_rules::RED_DURATION_BUCKETS);
 }
 
 // A span is entered at run time, which a `const fn` cannot do.

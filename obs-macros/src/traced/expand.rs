@@ -85,6 +85,8 @@ pub(crate) fn impl_traced(
         .map(|from| quote_mixed!(__obs_span.follows_from(#from);));
 
     let metrics = traced.metrics.is_some();
+    let objectives =
+        crate::objective::expand(traced.objectives.as_ref().map_or(&[][..], |(_, o)| o));
     let descriptor = quote_mixed! {
         #[#private::linkme::distributed_slice(#private::SPAN_DESCRIPTORS)]
         #[linkme(crate = #private::linkme)]
@@ -98,6 +100,7 @@ pub(crate) fn impl_traced(
             file: ::core::file!(),
             line: ::core::line!(),
             metrics: #metrics,
+            objectives: #objectives,
         };
     };
     let red = metrics.then(|| {

@@ -10,10 +10,14 @@ use std::sync::OnceLock;
 /// The service name `init` runs as, for the catalogs it serves.
 static SERVICE: OnceLock<String> = OnceLock::new();
 
-/// Records the service name (the first one set stays).
+/// The modules `init` scoped the catalog to; empty for the whole binary.
+static SCOPE: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Records the service name and the catalog's scope (the first set stays).
 #[cfg(feature = "init")]
-pub(crate) fn set_service(name: String) {
+pub(crate) fn set_service(name: String, modules: Vec<String>) {
     let _ = SERVICE.set(name);
+    let _ = SCOPE.set(modules);
 }
 
 /// The catalog of this binary: every `#[derive(Metrics)]` struct and
@@ -23,6 +27,8 @@ pub(crate) fn set_service(name: String) {
 ///
 /// Declared metrics are listed whether or not they were registered, so a
 /// catalog can be written before the service starts (`OBS_CATALOG_OUT`).
+/// When `init` was given [`Config::catalog_modules`](crate::Config::catalog_modules),
+/// the catalog is scoped to them, as with [`catalog_of`].
 ///
 /// ```
 /// #[obs_runtime::traced(level = "info", metrics, name = "docs.lookup")]
@@ -34,8 +40,45 @@ pub(crate) fn set_service(name: String) {
 /// assert!(calls.label("function").unwrap().values.contains(&"docs.lookup".to_owned()));
 /// ```
 pub fn catalog() -> Catalog {
+    let scope: Vec<&str> = SCOPE
+        .get()
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    catalog_of(&scope)
+}
+
+/// The catalog of what the binary declares in `modules` (each a module path
+/// and everything under it), with obs's own metrics and what was registered
+/// at run time; with no modules, of the whole binary.
+///
+/// A binary links every crate it depends on and so declares all their
+/// metrics and spans. When one crate serves several binaries, scope each
+/// binary's catalog to the modules it runs, so that its dashboards and
+/// alerts do not expect what it never registers.
+///
+/// ```
+/// #[obs_runtime::traced(name = "docs.kept")]
+/// fn kept() {}
+///
+/// let everything = obs_runtime::catalog_of(&[]);
+/// assert!(everything.span("docs.kept").is_some());
+/// let elsewhere = obs_runtime::catalog_of(&["some_other_crate"]);
+/// assert!(elsewhere.span("docs.kept").is_none());
+/// ```
+pub fn catalog_of(modules: &[&str]) -> Catalog {
+    let in_scope = |module: &str| {
+        modules.is_empty()
+            || modules.iter().any(|scope| {
+                module
+                    .strip_prefix(scope)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+            })
+    };
     let mut spans: Vec<CatalogSpan> = span_descriptors()
         .iter()
+        .filter(|span| in_scope(span.module))
         .map(|span| CatalogSpan {
             name: span.name.to_owned(),
             level: span.level,
@@ -50,11 +93,15 @@ pub fn catalog() -> Catalog {
             module: span.module.to_owned(),
             file: span.file.to_owned(),
             line: span.line,
+            objectives: span.objectives.to_vec(),
         })
         .collect();
     spans.sort_by(|a, b| (&a.name, &a.module, a.line).cmp(&(&b.name, &b.module, b.line)));
 
-    let mut groups: Vec<_> = METRIC_GROUPS.iter().collect();
+    let mut groups: Vec<_> = METRIC_GROUPS
+        .iter()
+        .filter(|group| in_scope(group.module) || group.module.starts_with("obs_runtime"))
+        .collect();
     groups.sort_by_key(|group| group.owner);
     let mut metrics: Vec<CatalogMetric> = groups
         .iter()
@@ -159,5 +206,6 @@ fn entry(descriptor: &MetricDescriptor, owner: &str, module: Option<&str>) -> Ca
         owner: owner.to_owned(),
         crate_name: module.map(|module| module.split("::").next().unwrap_or(module).to_owned()),
         module: module.map(str::to_owned),
+        objectives: descriptor.objectives.to_vec(),
     }
 }

@@ -90,8 +90,40 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// What JSON cannot say: every label either lists values or is unbounded.
+    /// What JSON cannot say: every label either lists values or is
+    /// unbounded, and objectives hold the rules the macros check.
     fn validate(&self) -> Result<(), CatalogError> {
+        let whole = |message: String| CatalogError {
+            line: 0,
+            column: 0,
+            message,
+        };
+        let check = |owner: &str, objectives: &[crate::Objective], buckets: &[f64]| {
+            for objective in objectives {
+                let mut result = obs_rules::check_objective_target(objective.target());
+                if let crate::Objective::Latency { threshold, .. } = objective {
+                    result = result
+                        .and_then(|()| obs_rules::check_latency_threshold(*threshold, buckets));
+                }
+                result
+                    .map_err(|violation| whole(format!("objective of `{owner}`: {violation}")))?;
+            }
+            Ok::<(), CatalogError>(())
+        };
+        for span in &self.spans {
+            check(
+                &span.name,
+                &span.objectives,
+                &obs_rules::RED_DURATION_BUCKETS,
+            )?;
+        }
+        for metric in &self.metrics {
+            check(
+                &metric.name,
+                &metric.objectives,
+                metric.buckets.as_deref().unwrap_or_default(),
+            )?;
+        }
         for metric in &self.metrics {
             for label in &metric.labels {
                 if label.unbounded == label.values.is_empty() {
@@ -134,3 +166,42 @@ macro_rules! by_name {
 by_name!(metric_type, crate::MetricType);
 by_name!(span_level, crate::SpanLevel);
 by_name!(span_kind, crate::SpanKind);
+
+/// Objectives as `{"kind": "success", "target": 0.999}` and
+/// `{"kind": "latency", "threshold": 0.25, "target": 0.99}`.
+pub(super) mod objectives {
+    use crate::Objective;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+    enum Json {
+        Success { target: f64 },
+        Latency { threshold: f64, target: f64 },
+    }
+
+    pub(crate) fn serialize<S: Serializer>(
+        objectives: &[Objective],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let json: Vec<Json> = objectives
+            .iter()
+            .map(|objective| match *objective {
+                Objective::Success { target } => Json::Success { target },
+                Objective::Latency { threshold, target } => Json::Latency { threshold, target },
+            })
+            .collect();
+        json.serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Objective>, D::Error> {
+        let json = Vec::<Json>::deserialize(d)?;
+        Ok(json
+            .into_iter()
+            .map(|objective| match objective {
+                Json::Success { target } => Objective::Success { target },
+                Json::Latency { threshold, target } => Objective::Latency { threshold, target },
+            })
+            .collect())
+    }
+}

@@ -12,9 +12,9 @@
 mod build;
 mod json;
 
-pub use build::catalog;
 #[cfg(feature = "init")]
 pub(crate) use build::set_service;
+pub use build::{catalog, catalog_of};
 pub use json::CatalogError;
 
 use serde::{Deserialize, Serialize};
@@ -98,6 +98,13 @@ pub struct CatalogMetric {
     /// The declaring module, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// The latency objectives of a histogram (`#[metric(objective(…))]`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "json::objectives"
+    )]
+    pub objectives: Vec<crate::Objective>,
 }
 
 impl CatalogMetric {
@@ -108,6 +115,37 @@ impl CatalogMetric {
             Some(series) => series,
             None => self.max_series.unwrap_or(crate::DEFAULT_MAX_SERIES) + 1,
         }
+    }
+
+    /// The `le` values of a histogram's buckets exactly as the exposition
+    /// writes them, `+Inf` last; empty for other types.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, Metrics};
+    /// #[derive(Metrics)]
+    /// struct Timings {
+    ///     /// Time to answer.
+    ///     #[metric(buckets = [0.25, 1.0, 10.0])]
+    ///     answer_seconds: Histogram,
+    /// }
+    /// let catalog = obs_runtime::catalog();
+    /// let answer = catalog.metric("answer_seconds").unwrap();
+    /// assert_eq!(answer.le_values(), ["0.25", "1.0", "10.0", "+Inf"]);
+    /// ```
+    pub fn le_values(&self) -> Vec<String> {
+        let Some(buckets) = &self.buckets else {
+            return Vec::new();
+        };
+        let mut values: Vec<String> = buckets
+            .iter()
+            .map(|&bound| {
+                let mut text = String::new();
+                crate::encoding::write_f64(&mut text, bound);
+                text
+            })
+            .collect();
+        values.push("+Inf".to_owned());
+        values
     }
 
     /// The label named `name`.
@@ -157,10 +195,17 @@ pub struct CatalogSpan {
     pub target: String,
     /// The module the function is in.
     pub module: String,
-    /// The source file and line.
+    /// The source file.
     pub file: String,
     /// The line of the function.
     pub line: u32,
+    /// The objectives measured on its RED metrics (`objective(…)`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "json::objectives"
+    )]
+    pub objectives: Vec<crate::Objective>,
 }
 
 impl Catalog {

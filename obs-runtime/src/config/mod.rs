@@ -91,6 +91,9 @@ pub struct Config {
     /// Write the catalog to this path and end the process instead of
     /// starting (`OBS_CATALOG_OUT`, default unset): see [`Config::init`].
     pub catalog_out: Option<std::path::PathBuf>,
+    /// The modules the catalog is scoped to (code only; default: the whole
+    /// binary). See [`catalog_of`](crate::catalog_of).
+    pub catalog_modules: Vec<String>,
     /// Record spans (`OBS_TRACING`, default on).
     pub tracing: bool,
     /// Write log lines for `tracing` events (default on; code only).
@@ -141,6 +144,7 @@ impl Default for Config {
             metrics_addr: DEFAULT_METRICS_ADDR,
             catalog: true,
             catalog_out: None,
+            catalog_modules: Vec::new(),
             tracing: true,
             logs: true,
             log_format: LogFormat::Pretty,
@@ -198,6 +202,18 @@ impl Config {
     /// Serves `/catalog` next to `/metrics` or not.
     pub fn catalog(mut self, on: bool) -> Self {
         self.catalog = on;
+        self
+    }
+
+    /// Scopes the catalog (`/catalog`, `OBS_CATALOG_OUT`) to what these
+    /// modules declare, each a module path and everything under it, with
+    /// obs's own metrics: for binaries that share a crate with others.
+    pub fn catalog_modules<I, S>(mut self, modules: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.catalog_modules = modules.into_iter().map(Into::into).collect();
         self
     }
 

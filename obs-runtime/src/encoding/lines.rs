@@ -308,7 +308,7 @@ enum Value<'a> {
 
 /// Writes a float as both formats read it: shortest round-trip digits, with
 /// `NaN`, `+Inf` and `-Inf` spelled out.
-pub(super) fn write_f64(out: &mut String, value: f64) {
+pub(crate) fn write_f64(out: &mut String, value: f64) {
     if value.is_nan() {
         out.push_str("NaN");
     } else if value.is_infinite() {

@@ -13,6 +13,8 @@ mod text;
 
 pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 
+#[cfg(feature = "catalog")]
+pub(crate) use lines::write_f64;
 pub(crate) use lines::LabelCache;
 
 use crate::descriptor::MetricDescriptor;

@@ -25,9 +25,7 @@ pub struct Buckets(Arc<[f64]>);
 
 impl Buckets {
     /// The Prometheus client default: 5 ms to 10 s, for request latencies.
-    pub const DEFAULT: [f64; 11] = [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-    ];
+    pub const DEFAULT: [f64; 11] = obs_rules::DEFAULT_BUCKETS;
 
     /// Bounds from a list, checked with the same rule as `#[metric(buckets = […])]`.
     pub fn new(bounds: impl Into<Vec<f64>>) -> Result<Self, Violation> {

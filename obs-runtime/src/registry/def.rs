@@ -123,6 +123,7 @@ impl MetricDef {
             buckets,
             max_series: self.max_series,
             max_label_bytes: self.max_label_bytes,
+            objectives: &[],
         })
     }
 }

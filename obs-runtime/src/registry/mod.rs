@@ -217,6 +217,7 @@ impl Registry {
     }
 
     /// Every registered metric's descriptor with its owner, for the catalog.
+    #[cfg(feature = "catalog")]
     pub(crate) fn declared(&self) -> Vec<(String, MetricDescriptor)> {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         state

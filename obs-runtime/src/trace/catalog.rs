@@ -5,14 +5,14 @@ use std::fmt;
 
 // Levels and kinds have one definition, in obs-rules, as the macro reads
 // them from the attribute.
-pub use obs_rules::{SpanKind, SpanLevel};
+pub use obs_rules::{Objective, SpanKind, SpanLevel};
 
 /// Everything `#[traced]` knows about one span at compile time.
 ///
 /// Every `#[traced]` function in the binary contributes one, and
 /// [`span_descriptors`] lists them all at start-up: documentation, dashboards
 /// and checks can be generated from the code itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpanDescriptor {
     /// The span name (`codegen.lower`).
     pub name: &'static str,
@@ -33,6 +33,9 @@ pub struct SpanDescriptor {
     pub line: u32,
     /// Whether the function records RED metrics (`#[traced(metrics)]`).
     pub metrics: bool,
+    /// The objectives declared with `objective(…)`, measured on the RED
+    /// metrics.
+    pub objectives: &'static [Objective],
 }
 
 #[doc(hidden)]
