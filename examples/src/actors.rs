@@ -108,7 +108,10 @@ pub struct RuntimeMetrics {
     /// Invocations handled, by operation and status.
     pub invocations_total: Family<InvocationLabels, Counter>,
     /// Time to handle one invocation, activation included.
-    #[metric(buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1])]
+    #[metric(
+        buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+        objective(latency(0.05) = 0.99)
+    )]
     pub invocation_duration_seconds: Family<OperationLabels, Histogram>,
     /// Invocations waiting for the dispatcher.
     pub pending_invocations: IntGauge,
@@ -366,6 +369,8 @@ impl Runtime {
         level = "info",
         name = "runtime.invoke",
         err,
+        metrics,
+        objective(success = 0.999),
         fields(agent = invocation.agent, operation = invocation.operation.as_str())
     )]
     fn invoke(&mut self, invocation: Invocation) -> Result<(), InvokeError> {

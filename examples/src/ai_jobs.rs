@@ -249,6 +249,7 @@ impl ModelClient {
         kind = "client",
         err,
         metrics,
+        objective(success = 0.9),
         fields(model = model.as_str(), action = action.as_str(), prompt, attempt)
     )]
     fn complete(

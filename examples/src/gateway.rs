@@ -253,7 +253,10 @@ pub struct GatewayMetrics {
     /// HTTP requests answered, by route and status.
     pub gateway_requests_total: Family<RequestLabels, Counter>,
     /// Time to answer one HTTP request, by route.
-    #[metric(buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0])]
+    #[metric(
+        buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0],
+        objective(latency(0.25) = 0.99)
+    )]
     pub gateway_request_duration_seconds: Family<RouteLabels, Histogram>,
     /// HTTP requests being answered now.
     pub gateway_in_flight_requests: IntGauge,
@@ -1017,6 +1020,8 @@ impl Router {
         name = "router.extension.invoke",
         kind = "client",
         err,
+        metrics,
+        objective(success = 0.99),
         fields(extension = extension.as_str(), breaker = Empty)
     )]
     fn invoke(&mut self, extension: Extension) -> Result<(), ExtensionError> {

@@ -64,7 +64,7 @@ pub struct CompileLabels {
 #[metrics(prefix = "pipeline")]
 pub struct PipelineMetrics {
     /// Total duration from spec ingest to distribution.
-    #[metric(buckets = exponential(0.001, 2.0, 16))]
+    #[metric(buckets = exponential(0.001, 2.0, 16), objective(latency(1.024) = 0.99))]
     pub latency_seconds: Histogram,
     /// Time to lower one clause, by backend and operator.
     #[metric(buckets = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1])]
@@ -222,7 +222,7 @@ impl Pipeline {
     }
 
     /// Runs the backend toolchain on a lowered clause; one in ten fails.
-    #[traced(level = "info", name = "compile.execute", err, fields(backend = lowered.clause.backend.as_str(), clause = lowered.clause.id), metrics)]
+    #[traced(level = "info", name = "compile.execute", err, fields(backend = lowered.clause.backend.as_str(), clause = lowered.clause.id), metrics, objective(success = 0.85))]
     fn execute(&mut self, lowered: Lowered) -> Result<Clause, CompileError> {
         let clause = lowered.clause;
         tracing::info!(name: "compile.start", backend = clause.backend.as_str(), clause = clause.id, "compile.start");

@@ -70,7 +70,7 @@ pub struct WorkflowMetrics {
     /// Workflow runs, by outcome.
     pub runs_total: Family<OutcomeLabels, Counter>,
     /// Time to run one workflow.
-    #[metric(buckets = exponential(0.0001, 4.0, 10))]
+    #[metric(buckets = exponential(0.0001, 4.0, 10), objective(latency(0.1024) = 0.95))]
     pub run_duration_seconds: Histogram,
 }
 
@@ -198,7 +198,14 @@ impl Engine {
     }
 
     /// Runs the workflow `root` on `input`, in the root span of its trace.
-    #[traced(level = "info", name = "workflow.run", err, fields(workflow = name, input))]
+    #[traced(
+        level = "info",
+        name = "workflow.run",
+        err,
+        fields(workflow = name, input),
+        metrics,
+        objective(success = 0.99)
+    )]
     pub fn run(&self, name: &str, root: &Node, input: u64) -> Result<u64, StepError> {
         let _timer = self.metrics.run_duration_seconds.start_timer();
         let result = self.execute(root, Input::first(input));

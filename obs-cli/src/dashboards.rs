@@ -375,7 +375,7 @@ impl Variables {
 
     fn render(&self) -> Vec<Value> {
         let mut list = vec![json!({
-            "current": {},
+            "current": {"selected": false, "text": "default", "value": "default"},
             "hide": 0,
             "includeAll": false,
             "label": "Data source",

@@ -44,6 +44,37 @@ pub mod rules;
 pub mod scrape;
 pub mod weaver;
 
+/// Every artefact of a catalog, as (path relative to the output directory,
+/// contents): what `obs generate` writes and what a service commits.
+///
+/// - `catalog.json`, the catalog itself;
+/// - `CATALOG.md` ([`docs`]);
+/// - `dashboards/SERVICE.json` ([`dashboards`]);
+/// - `rules.yml` and `rules.test.yml` ([`rules`]);
+/// - `weaver/` ([`weaver`]).
+pub fn artefacts(catalog: &obs_runtime::Catalog) -> Vec<(String, String)> {
+    let mut files = vec![
+        ("catalog.json".to_owned(), catalog.to_json()),
+        ("CATALOG.md".to_owned(), docs::render(catalog)),
+    ];
+    files.extend(
+        dashboards::render(catalog)
+            .into_iter()
+            .map(|(name, json)| (format!("dashboards/{name}"), json)),
+    );
+    files.push(("rules.yml".to_owned(), rules::render(catalog)));
+    files.push((
+        "rules.test.yml".to_owned(),
+        rules::render_tests(catalog, "rules.yml"),
+    ));
+    files.extend(
+        weaver::render(catalog)
+            .into_iter()
+            .map(|(name, yaml)| (format!("weaver/{name}"), yaml)),
+    );
+    files
+}
+
 /// A finding of a check or a diff: where, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {

@@ -63,6 +63,14 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+    /// Everything at once: the catalog, docs, dashboards, rules and their tests, and the Weaver registry.
+    Generate {
+        /// The catalog (JSON).
+        catalog: PathBuf,
+        /// The directory to write them to.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Breaking changes between two catalogs.
     Diff {
         /// The catalog before.
@@ -161,6 +169,12 @@ fn run(cli: Cli) -> Result<bool, InputError> {
                 n => println!("{n} problems ({summary})"),
             }
             Ok(findings.is_empty())
+        }
+        Command::Generate { catalog, output } => {
+            for (name, text) in obs_cli::artefacts(&input::read_catalog(&catalog)?) {
+                write(&output.join(name), &text)?;
+            }
+            Ok(true)
         }
         Command::Diff { old, new } => {
             let changes =

@@ -321,7 +321,7 @@ pub fn rule_file(catalog: &Catalog) -> RuleFile {
         }
         for slo in &slos {
             for burn in &BURNS {
-                rules.push(burn_alert(&service, slo, burn));
+                rules.extend(burn_alert(&service, slo, burn));
             }
         }
         groups.push(RuleGroup {
@@ -345,40 +345,59 @@ pub fn rule_file(catalog: &Catalog) -> RuleFile {
     RuleFile { groups }
 }
 
-fn burn_alert(service: &str, slo: &Slo<'_>, burn: &Burn) -> Rule {
-    let budget = budget(slo.objective.target());
-    let clause = |(long, short, factor): (&str, &str, f64)| {
-        let factor = promql::number(factor);
-        format!(
-            "({SLI_RECORD}{long}{{slo=\"{id}\"}} > ({factor} * {budget}) and {SLI_RECORD}{short}{{slo=\"{id}\"}} > ({factor} * {budget}))",
-            id = slo.id
-        )
-    };
-    let [first, second] = burn.conditions;
-    Rule {
+/// A burn-rate alert of an objective, from the conditions that can hold:
+/// a burn rate whose threshold is 1 or more (14.4× the budget of a 90%
+/// objective) would need more than every event to fail, so it is left
+/// out, and an alert with no condition left is not written.
+fn burn_alert(service: &str, slo: &Slo<'_>, burn: &Burn) -> Option<Rule> {
+    let target = slo.objective.target();
+    let budget = budget(target);
+    let conditions: Vec<_> = burn
+        .conditions
+        .iter()
+        .filter(|(_, _, factor)| factor * (1.0 - target) < 1.0)
+        .collect();
+    let clauses: Vec<String> = conditions
+        .iter()
+        .map(|(long, short, factor)| {
+            let factor = promql::number(*factor);
+            format!(
+                "({SLI_RECORD}{long}{{slo=\"{id}\"}} > ({factor} * {budget}) and {SLI_RECORD}{short}{{slo=\"{id}\"}} > ({factor} * {budget}))",
+                id = slo.id
+            )
+        })
+        .collect();
+    let rates: Vec<String> = conditions
+        .iter()
+        .map(|(long, short, factor)| {
+            format!(
+                "{}× the error budget over {long} and {short}",
+                promql::number(*factor)
+            )
+        })
+        .collect();
+    (!clauses.is_empty()).then(|| Rule {
         record: None,
         alert: Some(burn.alert.to_owned()),
-        expr: format!("{} or {}", clause(first), clause(second)),
+        expr: clauses.join(" or "),
         for_: None,
         labels: labels(&[("severity", burn.severity), ("slo", &slo.id)]),
         annotations: labels(&[
-            ("summary", &format!("{service}: {} {}", slo.id, burn.summary)),
+            (
+                "summary",
+                &format!("{service}: {} {}", slo.id, burn.summary),
+            ),
             (
                 "description",
                 &format!(
-                    "The objective is that {}. Errors are arriving at {}× the error budget (over {} and {}) or {}× (over {} and {}): {}.",
+                    "The objective is that {}. Errors are arriving at {}: {}.",
                     slo.description,
-                    promql::number(first.2),
-                    first.0,
-                    first.1,
-                    promql::number(second.2),
-                    second.0,
-                    second.1,
+                    rates.join(", or "),
                     burn.lasts
                 ),
             ),
         ]),
-    }
+    })
 }
 
 /// The sample that shows a family is exposed.
@@ -536,12 +555,9 @@ pub fn render_tests(catalog: &Catalog, rules_file: &str) -> String {
                 .collect()
         };
         tests.push(TestGroup {
-            name: format!(
-                "{}: half the events bad, both burn-rate alerts fire",
-                slo.id
-            ),
+            name: format!("{}: every event bad, the burn-rate alerts fire", slo.id),
             interval: "1m".to_owned(),
-            input_series: slo_series(&slo, 30, 30),
+            input_series: slo_series(&slo, 60, 0),
             alert_rule_test: check(true),
         });
         tests.push(TestGroup {

@@ -1,0 +1,217 @@
+//! Every scenario ships what `obs` generates from its catalog, under
+//! `examples/monitoring/<scenario>/`: the catalog, its docs, a Grafana
+//! dashboard, Prometheus rules with their `promtool` tests, and a Weaver
+//! registry. These tests prove the committed files current (regenerating
+//! gives no diff) and valid: `promtool check rules` and `promtool test
+//! rules` pass, `obs check` passes on every dashboard and rule file, and the
+//! dashboards type-check against Grafana's published schema
+//! (`@grafana/schema`, through `tsc`).
+//!
+//! After changing a scenario's metrics or spans, regenerate with
+//! `OBS_BLESS=1 cargo test -p obs-examples --test test_monitoring`.
+
+use obs_runtime::Catalog;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Each scenario, and its binary.
+const SCENARIOS: [(&str, &str); 5] = [
+    ("actors", env!("CARGO_BIN_EXE_actors")),
+    ("ai_jobs", env!("CARGO_BIN_EXE_ai_jobs")),
+    ("gateway", env!("CARGO_BIN_EXE_gateway")),
+    ("pipeline", env!("CARGO_BIN_EXE_pipeline")),
+    ("workflow", env!("CARGO_BIN_EXE_workflow")),
+];
+
+fn monitoring(scenario: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("monitoring")
+        .join(scenario)
+}
+
+fn temp_dir(what: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("obs-monitoring-{what}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The catalog the scenario's binary writes with `OBS_CATALOG_OUT`, in a
+/// clean environment (no `OTEL_SERVICE_NAME` or other setting leaks in).
+fn catalog(scenario: &str, binary: &str) -> Catalog {
+    let path = temp_dir(&format!("catalog-{scenario}")).join("catalog.json");
+    let output = Command::new(binary)
+        .env_clear()
+        .env("OBS_CATALOG_OUT", &path)
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {binary}: {err}"));
+    assert!(
+        output.status.success(),
+        "{scenario} did not write its catalog: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{scenario} started instead of only writing its catalog"
+    );
+    Catalog::from_json(&fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Every file under `dir`, relative to it.
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    let mut files = BTreeSet::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(current) = dirs.pop() {
+        for entry in fs::read_dir(&current).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                files.insert(relative.display().to_string());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn committed_artefacts_are_what_obs_generates() {
+    let bless = std::env::var_os("OBS_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (scenario, binary) in SCENARIOS {
+        let dir = monitoring(scenario);
+        let catalog = catalog(scenario, binary);
+        assert_eq!(catalog.service.as_deref(), Some(scenario));
+        let generated = obs_cli::artefacts(&catalog);
+        let names: BTreeSet<String> = generated.iter().map(|(name, _)| name.clone()).collect();
+        for (name, text) in &generated {
+            let path = dir.join(name);
+            if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            if bless {
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, text).unwrap();
+            } else {
+                stale.push(format!("{scenario}/{name} differs from what obs generates"));
+            }
+        }
+        for extra in files_under(&dir).difference(&names) {
+            if bless {
+                fs::remove_file(dir.join(extra)).unwrap();
+            } else {
+                stale.push(format!("{scenario}/{extra} is not generated any more"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "examples/monitoring is stale:\n  {}\nregenerate with OBS_BLESS=1 cargo test -p obs-examples --test test_monitoring",
+        stale.join("\n  ")
+    );
+}
+
+/// `$OBS_PROMTOOL`, else `promtool` on the `PATH`.
+fn promtool() -> String {
+    std::env::var("OBS_PROMTOOL").unwrap_or_else(|_| "promtool".into())
+}
+
+fn run(command: &mut Command, what: &str) {
+    let output = command.output().unwrap_or_else(|err| {
+        panic!("cannot run {what}: {err}; install it (./.ci/run does) or point its variable at it")
+    });
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn rules_pass_promtool_check_and_test() {
+    for (scenario, _) in SCENARIOS {
+        let dir = monitoring(scenario);
+        run(
+            Command::new(promtool())
+                .args(["check", "rules", "rules.yml"])
+                .current_dir(&dir),
+            &format!("promtool check rules ({scenario})"),
+        );
+        run(
+            Command::new(promtool())
+                .args(["test", "rules", "rules.test.yml"])
+                .current_dir(&dir),
+            &format!("promtool test rules ({scenario})"),
+        );
+    }
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+#[test]
+fn dashboards_and_rules_pass_obs_check() {
+    for (scenario, _) in SCENARIOS {
+        let dir = monitoring(scenario);
+        let catalog = Catalog::from_json(&read(&dir.join("catalog.json"))).unwrap();
+        let files: Vec<obs_cli::check::File> = files_under(&dir)
+            .into_iter()
+            .filter(|name| name.starts_with("dashboards/") || name == "rules.yml")
+            .map(|name| obs_cli::check::File {
+                text: read(&dir.join(&name)),
+                name,
+            })
+            .collect();
+        assert!(files.len() >= 2, "{scenario}: no dashboard or rule file");
+        let findings = obs_cli::check::check_files(&catalog, &files).unwrap();
+        assert!(findings.is_empty(), "{scenario}: {findings:#?}");
+    }
+}
+
+/// Each dashboard becomes a TypeScript object literal typed as Grafana's
+/// `Dashboard`: `tsc --strict` then refuses any property the schema does
+/// not have and any value of the wrong type.
+#[test]
+fn dashboards_match_grafanas_published_schema() {
+    let node = std::env::var("OBS_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/ci-node"));
+    let tsc = node.join("node_modules/.bin/tsc");
+    assert!(
+        tsc.exists() && node.join("node_modules/@grafana/schema").exists(),
+        "{} has no typescript and @grafana/schema: run ./.ci/run, or `npm install --prefix {} typescript@5 @grafana/schema`, or set OBS_NODE_DIR",
+        node.display(),
+        node.display()
+    );
+    let dir = node.join(format!("dashboards-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let mut sources = Vec::new();
+    for (scenario, _) in SCENARIOS {
+        let dashboards = monitoring(scenario).join("dashboards");
+        for name in files_under(&dashboards) {
+            let json = read(&dashboards.join(&name));
+            let file = format!("{scenario}_{}.ts", name.trim_end_matches(".json"));
+            fs::write(
+                dir.join(&file),
+                format!("import type {{ Dashboard }} from '@grafana/schema';\nexport const dashboard: Dashboard = {json};\n"),
+            )
+            .unwrap();
+            sources.push(file);
+        }
+    }
+    let config = serde_json::json!({
+        "compilerOptions": {"strict": true, "noEmit": true, "module": "commonjs", "moduleResolution": "node", "target": "es2020", "skipLibCheck": true},
+        "files": sources,
+    });
+    fs::write(dir.join("tsconfig.json"), config.to_string()).unwrap();
+    run(
+        Command::new(&tsc).arg("-p").arg(dir.join("tsconfig.json")),
+        "tsc against @grafana/schema",
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
