@@ -34,13 +34,24 @@ impl Prometheus {
     /// Starts Prometheus with a temporary config and storage, scraping
     /// `target` every second, with `extra_args` (e.g. feature flags).
     pub fn start(name: &str, target: SocketAddr, extra_args: &[&str]) -> Prometheus {
+        Prometheus::start_with(name, target, "", extra_args)
+    }
+
+    /// As [`Prometheus::start`], with more configuration appended to the
+    /// file (`rule_files:`, `alerting:`), evaluating rules every second.
+    pub fn start_with(
+        name: &str,
+        target: SocketAddr,
+        more_config: &str,
+        extra_args: &[&str],
+    ) -> Prometheus {
         let dir =
             std::env::temp_dir().join(format!("obs-prometheus-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("data")).unwrap();
         let config = format!(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: obs\n    static_configs:\n      - targets: ['{target}']\n"
+             scrape_configs:\n  - job_name: obs\n    static_configs:\n      - targets: ['{target}']\n{more_config}"
         );
         fs::write(dir.join("prometheus.yml"), config).unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
@@ -122,6 +133,78 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// An Alertmanager on loopback (clustering off), killed when dropped.
+#[derive(Debug)]
+pub struct Alertmanager {
+    child: Child,
+    /// Where its HTTP API listens.
+    pub addr: SocketAddr,
+    dir: PathBuf,
+}
+
+/// The Alertmanager binary: `$OBS_ALERTMANAGER`, or Debian's
+/// `prometheus-alertmanager` on the `PATH`.
+fn alertmanager_binary() -> String {
+    std::env::var("OBS_ALERTMANAGER").unwrap_or_else(|_| "prometheus-alertmanager".into())
+}
+
+impl Alertmanager {
+    /// Starts Alertmanager with one receiver that keeps every alert (its
+    /// API lists them), grouping and sending at once.
+    pub fn start(name: &str) -> Alertmanager {
+        let dir =
+            std::env::temp_dir().join(format!("obs-alertmanager-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("data")).unwrap();
+        let config = "route:\n  receiver: keep\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: keep\n";
+        fs::write(dir.join("alertmanager.yml"), config).unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let child = Command::new(alertmanager_binary())
+            .arg(format!("--config.file={}", dir.join("alertmanager.yml").display()))
+            .arg(format!("--storage.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address={addr}"))
+            // No cluster: no gossip port to collide with another run.
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(fs::File::create(dir.join("alertmanager.log")).unwrap()))
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot start `{}`: {err}; install Debian's `prometheus-alertmanager` package \
+                     (`apt-get install prometheus-alertmanager`, or run ./.ci/run) or set OBS_ALERTMANAGER",
+                    alertmanager_binary()
+                )
+            });
+        Alertmanager { child, addr, dir }
+    }
+
+    /// The alerts it holds (`GET /api/v2/alerts`), or `None` while it is
+    /// not answering yet.
+    pub fn alerts(&self) -> Option<Vec<Value>> {
+        let url = format!("http://{}/api/v2/alerts", self.addr);
+        let mut response = ureq::get(&url).call().ok()?;
+        serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
+    }
+
+    /// Alertmanager's own log, for failure messages.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("alertmanager.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A free port on loopback, for a server a test starts.
+pub fn free_loopback_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], free_port()))
 }
 
 /// Percent-encodes a query parameter.

@@ -215,3 +215,112 @@ fn dashboards_match_grafanas_published_schema() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A child process killed when dropped, so a failing test leaves none.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// End to end, all on loopback: the actor runtime runs with its injected
+/// faults (storage writes fail, actors crash); a real Prometheus scrapes it
+/// with the scenario's generated rules loaded; the fast burn-rate alert of
+/// `runtime.invoke`'s 99.9% objective reaches `firing`, and a real
+/// Alertmanager receives it. The live exposition passes `obs check
+/// --scrape` against the committed catalog, and fails against another
+/// scenario's, whose metrics it does not expose.
+#[test]
+fn generated_alerts_fire_in_prometheus_and_reach_alertmanager() {
+    use obs_integration_tests::{Alertmanager, Prometheus};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = monitoring("actors");
+    let metrics = obs_integration_tests::free_loopback_addr();
+    let _actors = Running(
+        Command::new(env!("CARGO_BIN_EXE_actors"))
+            .args(["--cycles", "100000"])
+            .env_clear()
+            .env("OBS_METRICS_ADDR", metrics.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let alertmanager = Alertmanager::start("actors");
+    let rules = dir.join("rules.yml");
+    let config = format!(
+        "rule_files:\n  - '{}'\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{}']\n",
+        rules.display(),
+        alertmanager.addr
+    );
+    let prometheus = Prometheus::start_with("actors-alerts", metrics, &config, &[]);
+
+    let slo = "runtime.invoke-success";
+    let firing = prometheus.poll(Duration::from_secs(90), || {
+        let alerts = prometheus.api("/api/v1/alerts")?;
+        alerts["alerts"]
+            .as_array()?
+            .iter()
+            .find(|alert| {
+                alert["labels"]["alertname"] == "ObsErrorBudgetBurnFast"
+                    && alert["labels"]["slo"] == slo
+                    && alert["state"] == "firing"
+            })
+            .cloned()
+    });
+    let firing = firing
+        .unwrap_or_else(|| panic!("the fast burn-rate alert never fired\n{}", prometheus.log()));
+    assert_eq!(firing["labels"]["severity"], "critical");
+
+    let received = prometheus.poll(Duration::from_secs(60), || {
+        alertmanager.alerts()?.into_iter().find(|alert| {
+            alert["labels"]["alertname"] == "ObsErrorBudgetBurnFast"
+                && alert["labels"]["slo"] == slo
+        })
+    });
+    let received = received.unwrap_or_else(|| {
+        panic!(
+            "Alertmanager never received the alert\n{}",
+            alertmanager.log()
+        )
+    });
+    assert_eq!(received["status"]["state"], "active");
+    assert!(received["annotations"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("burning its error budget fast"));
+
+    let url = format!("http://{metrics}/metrics");
+    let catalog = Catalog::from_json(&read(&dir.join("catalog.json"))).unwrap();
+    let report = obs_cli::scrape::scrape(&catalog, &url, Duration::from_secs(10)).unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    // Everything but the OTLP exporter's own metrics, which exist only
+    // while it exports.
+    let exposed = catalog
+        .metrics
+        .iter()
+        .filter(|m| !m.name.starts_with("obs_otlp_"))
+        .count();
+    assert_eq!(report.metrics, exposed);
+
+    let drifted = Catalog::from_json(&read(&monitoring("workflow").join("catalog.json"))).unwrap();
+    let report = obs_cli::scrape::scrape(&drifted, &url, Duration::from_secs(10)).unwrap();
+    let messages: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`runtime_invocations` (line") && m.ends_with("undeclared metric")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`workflow_runs_total`") && m.contains("not exposed")),
+        "{messages:#?}"
+    );
+}

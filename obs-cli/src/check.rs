@@ -426,31 +426,7 @@ enum Query {
 /// included) and query variables, each with where it is.
 fn dashboard_queries(dashboard: &Value) -> Vec<(String, Query)> {
     let mut queries = Vec::new();
-    let mut panels: Vec<&Value> = dashboard["panels"]
-        .as_array()
-        .map(|p| p.iter().collect())
-        .unwrap_or_default();
-    while let Some(panel) = panels.pop() {
-        if let Some(nested) = panel["panels"].as_array() {
-            panels.extend(nested);
-        }
-        let title = panel["title"].as_str().unwrap_or("");
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let kind = target["datasource"]["type"]
-                .as_str()
-                .or(panel["datasource"]["type"].as_str());
-            if kind.is_some_and(|kind| kind != "prometheus") {
-                continue;
-            }
-            if let Some(expr) = target["expr"].as_str() {
-                let ref_id = target["refId"].as_str().unwrap_or("?");
-                queries.push((
-                    format!("panel `{title}` (query {ref_id})"),
-                    Query::PromQl(expr.to_owned()),
-                ));
-            }
-        }
-    }
+    panel_queries(&dashboard["panels"], &mut queries);
     for variable in dashboard["templating"]["list"]
         .as_array()
         .into_iter()
@@ -482,8 +458,31 @@ fn dashboard_queries(dashboard: &Value) -> Vec<(String, Query)> {
             queries.push((place, Query::PromQl(expr.to_owned())));
         }
     }
-    queries.reverse();
     queries
+}
+
+/// The Prometheus queries of `panels` and of the panels inside them (a
+/// collapsed row holds its own), in document order.
+fn panel_queries(panels: &Value, queries: &mut Vec<(String, Query)>) {
+    for panel in panels.as_array().into_iter().flatten() {
+        let title = panel["title"].as_str().unwrap_or("");
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let kind = target["datasource"]["type"]
+                .as_str()
+                .or(panel["datasource"]["type"].as_str());
+            if kind.is_some_and(|kind| kind != "prometheus") {
+                continue;
+            }
+            if let Some(expr) = target["expr"].as_str() {
+                let ref_id = target["refId"].as_str().unwrap_or("?");
+                queries.push((
+                    format!("panel `{title}` (query {ref_id})"),
+                    Query::PromQl(expr.to_owned()),
+                ));
+            }
+        }
+        panel_queries(&panel["panels"], queries);
+    }
 }
 
 /// `label_values(metric, label)`: the metric is checked as a selector, and

@@ -151,16 +151,20 @@ fn run(cli: Cli) -> Result<bool, InputError> {
                 })
                 .collect::<Result<Vec<_>, InputError>>()?;
             let mut findings = obs_cli::check::check_files(&catalog, &files)?;
-            let mut summary = format!("{} files", files.len());
+            let mut summary = Vec::new();
+            if !files.is_empty() {
+                summary.push(format!("{} files", files.len()));
+            }
             if let Some(url) = scrape {
                 let report =
                     obs_cli::scrape::scrape(&catalog, &url, Duration::from_secs(timeout.max(1)))?;
-                summary.push_str(&format!(
-                    ", {url}: {} declared metrics with {} series",
+                summary.push(format!(
+                    "{url}: {} declared metrics with {} series",
                     report.metrics, report.series
                 ));
                 findings.extend(report.findings);
             }
+            let summary = summary.join(", ");
             for finding in &findings {
                 println!("{finding}");
             }
