@@ -7,6 +7,7 @@
 //! context (`ctxt.rs`) so one build reports all of them.
 
 mod attr;
+mod buckets;
 mod ctxt;
 mod display;
 mod fallback;

@@ -59,7 +59,13 @@ const DURATION_BUCKETS: [f64; 16] = [
 static CALLS: Counter = Counter::new();
 static BUCKETS: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
 static SUM: AtomicU64 = AtomicU64::new(0);
-static RED: FunctionMetrics = FunctionMetrics::new("bench.red", module_path!());
+static RED_CELLS: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
+static RED: FunctionMetrics = FunctionMetrics::new(
+    "bench.red",
+    module_path!(),
+    &obs_runtime::DURATION_BUCKETS,
+    &RED_CELLS,
+);
 
 /// The histogram half of `FunctionMetrics::record`: the bucket search, the
 /// bucket's `fetch_add`, and the compare-and-swap loop adding to the sum.

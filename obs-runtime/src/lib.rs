@@ -139,7 +139,8 @@ pub mod __private {
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
     pub use crate::registry::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
-    pub use crate::trace::red::CallTimer;
+    pub use crate::trace::red::{bucket_cells, duration_cells, CallTimer, DURATION_BUCKETS};
+    pub use std::sync::atomic::AtomicU64;
 
     /// Without the `opentelemetry` feature there is no remote context:
     /// `#[traced(remote_parent = …)]` fails with this trait's message.

@@ -63,6 +63,34 @@ pub struct HistogramSnapshot {
 impl HistogramSnapshot {
     /// Adds `other`, a snapshot of a histogram with the same buckets: counts
     /// and sums add up, and a bucket without an exemplar takes `other`'s.
+    /// Adds `other`, counted in `other_bounds`, to this snapshot, counted in
+    /// `bounds`. With the same bounds it is [`HistogramSnapshot::add`];
+    /// otherwise each of this snapshot's buckets gains what `other` counted
+    /// at or under a bound no higher than its own, so that counts, `+Inf`
+    /// and the sum stay exact and no bucket claims an observation it cannot
+    /// prove (exemplars of `other` are dropped).
+    pub(crate) fn add_rebucketed(
+        &mut self,
+        bounds: &[f64],
+        other: &HistogramSnapshot,
+        other_bounds: &[f64],
+    ) {
+        if bounds == other_bounds {
+            return self.add(other);
+        }
+        let last = self.cumulative_counts.len().saturating_sub(1);
+        for (i, count) in self.cumulative_counts.iter_mut().enumerate() {
+            *count += if i == last {
+                other.count
+            } else {
+                let below = other_bounds.iter().rposition(|b| *b <= bounds[i]);
+                below.map_or(0, |j| other.cumulative_counts[j])
+            };
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+    }
+
     pub(crate) fn add(&mut self, other: &HistogramSnapshot) {
         for (count, other) in self
             .cumulative_counts

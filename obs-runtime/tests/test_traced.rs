@@ -203,6 +203,62 @@ fn red_metrics_count_ok_and_error_calls() {
     ));
 }
 
+#[traced(level = "debug", name = "red.bucketed", metrics, buckets = [0.5, 1.0])]
+fn bucketed() {}
+
+#[test]
+fn red_metrics_use_the_functions_own_buckets() {
+    bucketed();
+    let text = obs_runtime::Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+    for le in ["0.5", "1.0", "+Inf"] {
+        let line = format!(
+            "obs_function_duration_seconds_bucket{{function=\"red.bucketed\",module=\"test_traced\",le=\"{le}\"}} 1\n"
+        );
+        assert!(text.contains(&line), "{line} in {text}");
+    }
+    assert!(!text.contains("function=\"red.bucketed\",module=\"test_traced\",le=\"0.25\""));
+}
+
+// Two callsites sharing a span name in one module are one series; the
+// second's durations are read in the first's buckets, counts kept exact.
+struct Fast;
+struct Slow;
+
+impl Fast {
+    #[traced(level = "debug", name = "red.shared", metrics, buckets = [0.001, 10.0])]
+    fn run(&self) {}
+}
+
+impl Slow {
+    #[traced(level = "debug", name = "red.shared", metrics, buckets = [5.0, 20.0])]
+    fn run(&self) {}
+}
+
+#[test]
+fn callsites_with_one_name_and_different_buckets_are_one_exact_series() {
+    Fast.run();
+    Slow.run();
+    Slow.run();
+    let text = obs_runtime::Registry::global().encode(obs_runtime::Format::PROMETHEUS_TEXT);
+    let series = |le: &str| {
+        let prefix = format!(
+            "obs_function_duration_seconds_bucket{{function=\"red.shared\",module=\"test_traced\",le=\"{le}\"}} "
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {text}"))
+            .to_owned()
+    };
+    // The fast call is under 1 ms in the first callsite's buckets; the slow
+    // ones were counted under 5 s, which is not under 0.001, so only `10.0`
+    // and `+Inf` can claim them.
+    assert_eq!(series("10.0"), "3");
+    assert_eq!(series("+Inf"), "3");
+    assert!(text.contains(
+        "obs_function_duration_seconds_count{function=\"red.shared\",module=\"test_traced\"} 3\n"
+    ), "{text}");
+}
+
 #[test]
 fn every_traced_function_has_a_descriptor() {
     let lower = span_descriptors()

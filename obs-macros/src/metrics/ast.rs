@@ -1,8 +1,8 @@
 //! The IR of `#[derive(Metrics)]`: a struct of metric fields, borrowing the
 //! original tokens so every check can point at the user's code.
 
-use super::buckets::BucketsExpr;
 use crate::attr::{doc_comment, for_each_key, unknown_key, Attr};
+use crate::buckets::BucketsExpr;
 use crate::ctxt::Ctxt;
 use crate::objective::{ObjectiveDecl, OBJECTIVE};
 use crate::symbol::*;

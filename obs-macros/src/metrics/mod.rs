@@ -1,7 +1,6 @@
 //! `#[derive(Metrics)]`: parse → check → expand.
 
 mod ast;
-mod buckets;
 mod check;
 mod expand;
 

@@ -5,6 +5,7 @@
 use super::arguments::{arguments, Argument};
 use super::options::{err_format, expr, flag, list, options, ret_format, string};
 use crate::attr::{report_unknown_key, Attr};
+use crate::buckets::BucketsExpr;
 use crate::ctxt::Ctxt;
 use crate::objective::{ObjectiveDecl, OBJECTIVE};
 use crate::symbol::*;
@@ -136,6 +137,8 @@ pub(crate) struct Traced<'a> {
     pub(crate) metrics: Option<TokenStream>,
     /// `objective(…)` as written, and the objectives in it.
     pub(crate) objectives: Option<(TokenStream, Vec<ObjectiveDecl>)>,
+    /// `buckets = …`: the RED duration histogram's bounds, as written.
+    pub(crate) buckets: Option<(TokenStream, BucketsExpr)>,
     pub(crate) arguments: Vec<Argument<'a>>,
 }
 
@@ -268,6 +271,7 @@ const KEYS: &[&str] = &[
     FOLLOWS_FROM,
     METRICS_FLAG,
     OBJECTIVE,
+    BUCKETS,
 ];
 
 /// The objectives of `objective(…)`.
@@ -309,6 +313,7 @@ impl<'a> Traced<'a> {
         let mut follows_from = Attr::none(cx, TRACED, FOLLOWS_FROM);
         let mut metrics = Attr::none(cx, TRACED, METRICS_FLAG);
         let mut objectives = Attr::none(cx, TRACED, OBJECTIVE);
+        let mut buckets = Attr::none(cx, TRACED, BUCKETS);
 
         for arg in raw {
             let key = arg.key.to_string();
@@ -333,6 +338,11 @@ impl<'a> Traced<'a> {
                 FOLLOWS_FROM => expr(&arg).map(|e| follows_from.set_key(&path, &arg, e)),
                 METRICS_FLAG => flag(&arg).map(|()| metrics.set_key(&path, &arg.key, ())),
                 OBJECTIVE => objective_list(&arg).map(|list| objectives.set_key(&path, &arg, list)),
+                BUCKETS => expr(&arg).map(|e| {
+                    if let Some(parsed) = BucketsExpr::from_expr(cx, &e) {
+                        buckets.set_key(&path, &e, parsed);
+                    }
+                }),
                 _ => {
                     report_unknown_key(cx, &arg.key, &key, TRACED, KEYS);
                     Ok(())
@@ -361,6 +371,7 @@ impl<'a> Traced<'a> {
             follows_from: follows_from.get_with_tokens().map(|(_, v)| v),
             metrics: metrics.get_with_tokens().map(|(tokens, ())| tokens),
             objectives: objectives.get_with_tokens(),
+            buckets: buckets.get_with_tokens(),
             arguments: arguments(&function.sig),
         })
     }

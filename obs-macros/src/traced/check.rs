@@ -27,9 +27,30 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     }
 }
 
-// Objectives are measured on the RED metrics, so they need `metrics`, and a
-// latency threshold must be one of their bucket bounds.
+// Buckets and objectives belong to the RED metrics, so they need `metrics`;
+// buckets follow the histogram rules, and a latency threshold must be one of
+// the bounds (the function's own, or the RED default). The messages keep
+// the existing wording for objectives.
 fn check_objectives(cx: &Ctxt, traced: &Traced<'_>) {
+    let buckets = match &traced.buckets {
+        Some((tokens, buckets)) => {
+            if traced.metrics.is_none() {
+                cx.error_with_help(
+                    tokens,
+                    "`buckets` are the duration buckets of the function's RED metrics, which need `metrics`",
+                    "write `#[traced(metrics, buckets = […])]`",
+                );
+            }
+            match buckets.evaluate() {
+                Ok(bounds) => Some(bounds),
+                Err((at, violation)) => {
+                    cx.violation(at.unwrap_or(tokens), violation);
+                    None
+                }
+            }
+        }
+        None => Some(obs_rules::RED_DURATION_BUCKETS.to_vec()),
+    };
     let Some((tokens, objectives)) = &traced.objectives else {
         return;
     };
@@ -40,7 +61,10 @@ fn check_objectives(cx: &Ctxt, traced: &Traced<'_>) {
             "write `#[traced(metrics, objective(…))]`",
         );
     }
-    crate::objective::check(cx, objectives, &obs_rules::RED_DURATION_BUCKETS);
+    // Invalid buckets are reported on their own.
+    if let Some(buckets) = buckets {
+        crate::objective::check(cx, objectives, &buckets);
+    }
 }
 
 // A span is entered at run time, which a `const fn` cannot do.

@@ -87,6 +87,14 @@ pub(crate) fn impl_traced(
     let metrics = traced.metrics.is_some();
     let objectives =
         crate::objective::expand(traced.objectives.as_ref().map_or(&[][..], |(_, o)| o));
+    // The duration buckets: the function's own, or the RED default; the
+    // cells are a static of one more (for `+Inf`).
+    let custom = traced.buckets.as_ref().and_then(|(_, b)| b.evaluate().ok());
+    let bounds = match &custom {
+        Some(bounds) => quote_mixed!(&[#(#bounds),*]),
+        None if metrics => quote_mixed!(&#private::DURATION_BUCKETS),
+        None => quote_mixed!(&[]),
+    };
     let descriptor = quote_mixed! {
         #[#private::linkme::distributed_slice(#private::SPAN_DESCRIPTORS)]
         #[linkme(crate = #private::linkme)]
@@ -101,12 +109,19 @@ pub(crate) fn impl_traced(
             line: ::core::line!(),
             metrics: #metrics,
             objectives: #objectives,
+            buckets: #bounds,
         };
     };
     let red = metrics.then(|| {
         quote_mixed! {
-            static __OBS_FUNCTION_METRICS: #private::FunctionMetrics =
-                #private::FunctionMetrics::new(#name, ::core::module_path!());
+            static __OBS_DURATION_CELLS: [#private::AtomicU64; #private::bucket_cells(#bounds)] =
+                #private::duration_cells();
+            static __OBS_FUNCTION_METRICS: #private::FunctionMetrics = #private::FunctionMetrics::new(
+                #name,
+                ::core::module_path!(),
+                #bounds,
+                &__OBS_DURATION_CELLS,
+            );
         }
     });
 

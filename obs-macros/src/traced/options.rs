@@ -21,6 +21,7 @@ fn example(key: &Ident) -> &'static str {
         PARENT => "&span",
         REMOTE_PARENT => "&remote_context",
         FOLLOWS_FROM => "span.id()",
+        BUCKETS => "[0.001, 0.01, 0.1, 1.0]",
         _ => "…",
     }
 }

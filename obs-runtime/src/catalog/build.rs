@@ -94,6 +94,7 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
             file: span.file.to_owned(),
             line: span.line,
             objectives: span.objectives.to_vec(),
+            buckets: span.metrics.then(|| span.buckets.to_vec()),
         })
         .collect();
     spans.sort_by(|a, b| (&a.name, &a.module, a.line).cmp(&(&b.name, &b.module, b.line)));
@@ -133,7 +134,9 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
 }
 
 /// The RED metrics, when any function records them: their `function` and
-/// `module` labels take exactly the traced functions' names and modules.
+/// `module` labels take exactly the traced functions' names and modules, and
+/// the durations' buckets are every bound a function uses (each function's
+/// own are on its span).
 fn function_metrics(spans: &[CatalogSpan]) -> Vec<CatalogMetric> {
     let red: Vec<&CatalogSpan> = spans.iter().filter(|span| span.metrics).collect();
     if red.is_empty() {
@@ -165,6 +168,15 @@ fn function_metrics(spans: &[CatalogSpan]) -> Vec<CatalogMetric> {
             metric.series = Some(pairs.len() * per_pair);
             metric.max_series = None;
             metric.max_label_bytes = None;
+            if metric.buckets.is_some() {
+                let mut bounds: Vec<f64> = red
+                    .iter()
+                    .flat_map(|span| span.buckets.iter().flatten().copied())
+                    .collect();
+                bounds.sort_by(f64::total_cmp);
+                bounds.dedup();
+                metric.buckets = Some(bounds);
+            }
             metric
         })
         .collect()

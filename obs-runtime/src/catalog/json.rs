@@ -114,7 +114,9 @@ impl Catalog {
             check(
                 &span.name,
                 &span.objectives,
-                &obs_rules::RED_DURATION_BUCKETS,
+                span.buckets
+                    .as_deref()
+                    .unwrap_or(&obs_rules::RED_DURATION_BUCKETS),
             )?;
         }
         for metric in &self.metrics {

@@ -206,6 +206,10 @@ pub struct CatalogSpan {
         with = "json::objectives"
     )]
     pub objectives: Vec<crate::Objective>,
+    /// The buckets of its RED duration histogram, when it records RED
+    /// metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<Vec<f64>>,
 }
 
 impl Catalog {

@@ -36,6 +36,10 @@ pub struct SpanDescriptor {
     /// The objectives declared with `objective(…)`, measured on the RED
     /// metrics.
     pub objectives: &'static [Objective],
+    /// The RED duration buckets (`buckets = […]`, else
+    /// [`DURATION_BUCKETS`](crate::DURATION_BUCKETS)); empty without
+    /// `metrics`.
+    pub buckets: &'static [f64],
 }
 
 #[doc(hidden)]

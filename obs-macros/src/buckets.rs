@@ -1,4 +1,5 @@
-//! Bucket expressions in `#[metric(buckets = …)]`, evaluated at compile time:
+//! Bucket expressions in `#[metric(buckets = …)]` and
+//! `#[traced(metrics, buckets = …)]`, evaluated at compile time:
 //! a literal list `[0.1, 0.5, 1.0]`, `exponential(start, factor, count)` or
 //! `linear(start, width, count)`.
 
