@@ -1,22 +1,59 @@
-//! What the example binaries share: `--cycles N`, telemetry set up from the
-//! environment, and the scrape they print at the end.
+//! What the example binaries share: how long they run (until Ctrl-C, or
+//! `--cycles N`, or `--probe`), telemetry set up from the environment with
+//! a start-up summary of what is on, and the scrape they print at the end
+//! of a bounded run.
 
-use obs_runtime::{Config, ConfigError, Format, ObsGuard, Registry};
+use obs_runtime::{Config, ConfigError, Format, LogFormat, ObsGuard, OtlpTarget, Registry};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// Reads `[--cycles N]` from the arguments after the program name.
+/// How long a scenario runs, from the arguments after the program name:
+/// until Ctrl-C (`None`, the default), `--cycles N`, or `--probe` (one
+/// cycle).
 pub fn parse_cycles(
     program: &str,
-    default: u64,
     mut args: impl Iterator<Item = String>,
-) -> Result<u64, String> {
+) -> Result<Option<u64>, String> {
     match (args.next().as_deref(), args.next(), args.next()) {
-        (None, _, _) => Ok(default),
-        (Some("--cycles"), Some(n), None) => {
-            n.parse().map_err(|err| format!("--cycles {n:?}: {err}"))
-        }
-        _ => Err(format!("usage: {program} [--cycles N]")),
+        (None, _, _) => Ok(None),
+        (Some("--probe"), None, _) => Ok(Some(1)),
+        (Some("--cycles"), Some(n), None) => n
+            .parse()
+            .map(Some)
+            .map_err(|err| format!("--cycles {n:?}: {err}")),
+        _ => Err(format!("usage: {program} [--cycles N | --probe]")),
     }
+}
+
+/// Calls `cycle` with 1, 2, … until Ctrl-C, or `cycles` times. An
+/// open-ended run pauses `pause` between cycles (Ctrl-C cuts the pause
+/// short). Returns how many cycles ran.
+pub fn run_cycles(
+    cycles: Option<u64>,
+    pause: Duration,
+    mut cycle: impl FnMut(u64) -> Result<(), String>,
+) -> Result<u64, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed))
+        .map_err(|err| format!("cannot handle Ctrl-C: {err}"))?;
+    if cycles.is_none() {
+        println!("running until Ctrl-C");
+    }
+    let mut done = 0;
+    while cycles.is_none_or(|cycles| done < cycles) && !stop.load(Ordering::Relaxed) {
+        done += 1;
+        cycle(done)?;
+        if cycles.is_none() {
+            let until = Instant::now() + pause;
+            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// Sets telemetry up from the environment with `obs_runtime::init()`:
@@ -25,7 +62,7 @@ pub fn parse_cycles(
 /// `module`, the scenario's own; `/metrics` listens on `OBS_METRICS_ADDR`,
 /// else on `127.0.0.1:9464`, else (when that port is taken, by another
 /// example for instance) on a free loopback port. Prints where `/metrics`
-/// and `/catalog` are.
+/// and `/catalog` are, and which signals are on.
 ///
 /// With `OBS_CATALOG_OUT=path`, it writes the scenario's catalog there and
 /// ends the process instead.
@@ -40,6 +77,8 @@ pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
         config = config.service_name(service);
     }
     let config = config.catalog_modules([module]);
+    let signals = signals(&config);
+    let catalog = config.catalog;
     let explicit = std::env::var_os("OBS_METRICS_ADDR").is_some();
     let result = match config.clone().init() {
         Err(ConfigError::Start {
@@ -52,12 +91,61 @@ pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
     };
     let obs = result.map_err(|err| format!("cannot set up telemetry: {err}"))?;
     match obs.metrics_addr() {
-        Some(addr) => println!(
-            "serving metrics: curl http://{addr}/metrics (the catalog: http://{addr}/catalog)"
-        ),
-        None => println!("metrics endpoint off (OBS_METRICS=off)"),
+        Some(addr) if catalog => {
+            println!("metrics: curl http://{addr}/metrics (the catalog: http://{addr}/catalog)")
+        }
+        Some(addr) => println!("metrics: curl http://{addr}/metrics"),
+        None => println!("metrics: no endpoint (OBS_METRICS=off)"),
+    }
+    for line in signals {
+        println!("{line}");
     }
     Ok(obs)
+}
+
+/// What the configuration turns on besides `/metrics`, one line each.
+fn signals(config: &Config) -> Vec<String> {
+    let otlp = |target: Result<Option<OtlpTarget>, ConfigError>| {
+        target
+            .ok()
+            .flatten()
+            .map(|target| format!("{} ({})", target.endpoint, target.protocol))
+    };
+    let spans = match (config.tracing, otlp(config.traces_target())) {
+        (false, _) => "spans: off (OBS_TRACING=off)".to_owned(),
+        (true, Some(to)) => format!("spans: exported over OTLP to {to}"),
+        (true, None) if config.otlp_traces.console => {
+            "spans: written to standard output".to_owned()
+        }
+        (true, None) => {
+            "spans: recorded, their ids in the logs (set OTEL_EXPORTER_OTLP_ENDPOINT to export them)"
+                .to_owned()
+        }
+    };
+    let mut lines = vec![spans];
+    if let Some(to) = otlp(config.metrics_target()) {
+        lines.push(format!(
+            "metrics: also exported over OTLP to {to} every {:?}",
+            config.export.metrics_interval
+        ));
+    }
+    let format = match config.log_format {
+        LogFormat::Json => "JSON lines",
+        _ => "pretty lines",
+    };
+    let mut logs = if config.logs {
+        format!(
+            "logs: {format} on standard output, RUST_LOG={}",
+            config.log_filter
+        )
+    } else {
+        "logs: off".to_owned()
+    };
+    if let Some(to) = otlp(config.logs_target()) {
+        logs.push_str(&format!("; also exported over OTLP to {to}"));
+    }
+    lines.push(logs);
+    lines
 }
 
 /// Prints what a Prometheus scrape of the global registry reads now.

@@ -1,10 +1,11 @@
-//! The actor runtime: serves `/metrics` and runs rounds of agent traffic
-//! with injected faults (10% of storage writes fail, 3% of write
-//! transactions crash their agent).
+//! The actor runtime: set up from the environment with `obs_runtime::init()`,
+//! it runs rounds of agent traffic with injected faults (10% of storage
+//! writes fail, 3% of write transactions crash their agent) until Ctrl-C.
 //!
 //! ```text
-//! cargo run -p obs-examples --bin actors                  # five rounds
-//! cargo run -p obs-examples --bin actors -- --cycles 50   # fifty
+//! cargo run -p obs-examples --bin actors                  # until Ctrl-C
+//! cargo run -p obs-examples --bin actors -- --cycles 50   # fifty rounds, then the scrape
+//! cargo run -p obs-examples --bin actors -- --probe       # one
 //! ```
 
 use obs_examples::actors::{Faults, Runtime};
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let cycles = cli::parse_cycles("actors", 5, std::env::args().skip(1))?;
+    let cycles = cli::parse_cycles("actors", std::env::args().skip(1))?;
     let obs = cli::init("actors", "obs_examples::actors")?;
     let faults = Faults {
         storage_write_failure_percent: 10,
@@ -36,7 +37,7 @@ fn run() -> Result<(), String> {
     let mut runtime = Runtime::new(Registry::global(), 42, AGENTS, faults)
         .map_err(|err| format!("cannot register the metrics: {err}"))?;
 
-    for round in 1..=cycles {
+    let ran = cli::run_cycles(cycles, Duration::from_millis(200), |round| {
         runtime.submit_traffic(INVOCATIONS_PER_ROUND);
         let report = runtime.run_round();
         let memory = runtime.committed_memory();
@@ -51,10 +52,13 @@ fn run() -> Result<(), String> {
             memory.working,
             memory.archival,
         );
-        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    })?;
+    if cycles.is_some() {
+        cli::print_scrape();
     }
-    cli::print_scrape();
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
+    println!("stopped after {ran} rounds");
     Ok(())
 }

@@ -1,9 +1,11 @@
-//! The AI-job workflow runner: serves `/metrics` and runs batches of jobs
-//! against a simulated model that fails a fifth of its requests.
+//! The AI-job workflow runner: set up from the environment with
+//! `obs_runtime::init()`, it runs batches of jobs against a simulated model
+//! that fails a fifth of its requests, one workflow per cycle, until Ctrl-C.
 //!
 //! ```text
-//! cargo run -p obs-examples --bin ai_jobs                  # five workflows
-//! cargo run -p obs-examples --bin ai_jobs -- --cycles 20   # twenty
+//! cargo run -p obs-examples --bin ai_jobs                  # until Ctrl-C
+//! cargo run -p obs-examples --bin ai_jobs -- --cycles 20   # twenty workflows, then the scrape
+//! cargo run -p obs-examples --bin ai_jobs -- --probe       # one
 //! ```
 
 use obs_examples::ai_jobs::{Runner, Workflow};
@@ -25,19 +27,16 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let cycles = cli::parse_cycles("ai_jobs", 5, std::env::args().skip(1))?;
+    let cycles = cli::parse_cycles("ai_jobs", std::env::args().skip(1))?;
     let obs = cli::init("ai_jobs", "obs_examples::ai_jobs")?;
     let mut runner = Runner::new(Registry::global(), 42, 20)
         .map_err(|err| format!("cannot register the metrics: {err}"))?;
 
-    for cycle in 0..cycles {
-        let workflow = Workflow::batch(
-            "nightly_batch",
-            cycle * JOBS_PER_WORKFLOW,
-            JOBS_PER_WORKFLOW,
-        );
+    let ran = cli::run_cycles(cycles, Duration::from_millis(500), |cycle| {
+        let first = (cycle - 1) * JOBS_PER_WORKFLOW;
+        let workflow = Workflow::batch("nightly_batch", first, JOBS_PER_WORKFLOW);
         let report = runner.run_workflow(&workflow);
-        println!("workflow {}: {} jobs", cycle + 1, report.jobs.len());
+        println!("workflow {cycle}: {} jobs", report.jobs.len());
         for (id, result) in &report.jobs {
             match result {
                 Ok(usage) => println!(
@@ -47,10 +46,13 @@ fn run() -> Result<(), String> {
                 Err(err) => println!("  job {id}: {err} ({} tokens spent)", err.usage.total()),
             }
         }
-        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    })?;
+    if cycles.is_some() {
+        cli::print_scrape();
     }
-    cli::print_scrape();
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
+    println!("stopped after {ran} workflows");
     Ok(())
 }

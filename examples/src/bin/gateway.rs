@@ -4,11 +4,13 @@
 //! a `client.submit` span whose `traceparent` the gateway continues), and
 //! prints every answer with its trace id. The enrich extension is down for a
 //! while, so its circuit breaker opens, half-opens and closes again (logged
-//! as it happens). Then it prints what a scrape reads and exits, flushing.
+//! as it happens). It sends a round every half second until Ctrl-C; a
+//! bounded run (`--cycles N`, `--probe`) then prints what a scrape reads.
+//! It flushes on the way out.
 //!
 //! ```text
-//! cargo run -p obs-examples --bin gateway                    # three rounds
-//! cargo run -p obs-examples --bin gateway -- --cycles 10     # ten
+//! cargo run -p obs-examples --bin gateway                    # until Ctrl-C
+//! cargo run -p obs-examples --bin gateway -- --cycles 10     # ten rounds, then the scrape
 //! GATEWAY_PORT=8080 cargo run -p obs-examples --bin gateway  # a fixed port (default: a free one)
 //! OBS_TRACING=off OBS_METRICS=off cargo run -p obs-examples --bin gateway
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin gateway
@@ -19,6 +21,7 @@ use obs_examples::gateway::{self, Extension, Faults, Gateway, Outage, Settings};
 use obs_runtime::{Format, LabelValue, Registry};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
 
@@ -33,12 +36,8 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let cycles = cli::parse_cycles("gateway", 3, std::env::args().skip(1))?;
+    let cycles = cli::parse_cycles("gateway", std::env::args().skip(1))?;
     let obs = cli::init("gateway", "obs_examples::gateway")?;
-    let tracing = obs.tracer_provider().is_some();
-    if !tracing {
-        println!("tracing off (OBS_TRACING=off): no spans, no traceparent sent");
-    }
 
     let port = match std::env::var("GATEWAY_PORT") {
         Ok(port) => port
@@ -67,7 +66,7 @@ fn run() -> Result<(), String> {
     println!("gateway listening: curl -X POST --data hello http://{addr}/jobs/acme");
 
     let client = gateway::client();
-    for cycle in 1..=cycles {
+    let rounds = cli::run_cycles(cycles, Duration::from_millis(500), |cycle| {
         println!("round {cycle}:");
         for tenant in TENANTS {
             let payload = format!("{{\"tenant\":\"{tenant}\",\"round\":{cycle}}}");
@@ -80,7 +79,8 @@ fn run() -> Result<(), String> {
                 answer.trace_id.as_deref().unwrap_or("-"),
             );
         }
-    }
+        Ok(())
+    })?;
     // Answers the router never sees.
     for (method, path) in [("POST", "/jobs/Not_A_Tenant"), ("GET", "/v1/jobs")] {
         let url = format!("http://{addr}{path}");
@@ -104,7 +104,7 @@ fn run() -> Result<(), String> {
             state.map_or("?", LabelValue::as_str)
         );
     }
-    if obs.metrics_addr().is_some() {
+    if cycles.is_some() && obs.metrics_addr().is_some() {
         cli::print_scrape();
         // OpenMetrics scrapes also carry exemplars: a bucket's last
         // observation with the trace it was made in.
@@ -116,5 +116,6 @@ fn run() -> Result<(), String> {
     }
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
+    println!("stopped after {rounds} rounds");
     Ok(())
 }

@@ -12,11 +12,10 @@
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin pipeline
 //! ```
 
+use obs_examples::cli;
 use obs_examples::pipeline::Pipeline;
 use obs_runtime::{Format, Registry};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> ExitCode {
@@ -30,28 +29,19 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let cycles = parse_cycles(std::env::args().skip(1))?;
-    let obs = obs_examples::cli::init("pipeline", "obs_examples::pipeline")?;
+    let cycles = cli::parse_cycles("pipeline", std::env::args().skip(1))?;
+    let obs = cli::init("pipeline", "obs_examples::pipeline")?;
     let mut pipeline = Pipeline::new(Registry::global(), 42)
         .map_err(|err| format!("cannot register the pipeline metrics: {err}"))?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let on_signal = stop.clone();
-    ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed))
-        .map_err(|err| format!("cannot handle Ctrl-C: {err}"))?;
-
-    let mut cycle = 0;
-    while cycles.is_none_or(|cycles| cycle < cycles) && !stop.load(Ordering::Relaxed) {
-        cycle += 1;
+    let ran = cli::run_cycles(cycles, Duration::from_millis(500), |cycle| {
         let report = pipeline.run_cycle();
         println!(
             "cycle {cycle}: {} clauses lowered, {} failed to compile, {} blocked, bundle {} bytes, {:.3} s",
             report.clauses, report.failures, report.blocked, report.bundle_bytes, report.seconds
         );
-        if cycles.is_none() {
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
+        Ok(())
+    })?;
     if cycles.is_some() {
         println!(
             "\n--- what a scrape reads ({}) ---",
@@ -61,18 +51,6 @@ fn run() -> Result<(), String> {
     }
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
-    println!("stopped after {cycle} cycles");
+    println!("stopped after {ran} cycles");
     Ok(())
-}
-
-fn parse_cycles(mut args: impl Iterator<Item = String>) -> Result<Option<u64>, String> {
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(None),
-        (Some("--probe"), None) => Ok(Some(1)),
-        (Some("--cycles"), Some(n)) => n
-            .parse()
-            .map(Some)
-            .map_err(|err| format!("--cycles {n:?}: {err}")),
-        _ => Err("usage: pipeline [--cycles N | --probe]".into()),
-    }
 }
