@@ -28,9 +28,28 @@ fn metrics_match_what_the_cycles_did() {
     assert_eq!(m.bundle_size_bytes.get(), last.bundle_bytes);
 
     let mut lowered = 0;
-    m.lowering_duration_seconds
-        .for_each(|_, histogram| lowered += histogram.snapshot().count);
+    let mut lowering_seconds = 0.0;
+    m.lowering_duration_seconds.for_each(|_, histogram| {
+        let snapshot = histogram.snapshot();
+        lowered += snapshot.count;
+        lowering_seconds += snapshot.sum;
+    });
     assert_eq!(lowered as usize, clauses);
+
+    // `pipeline_latency_seconds` is spec ingest to distribution: every
+    // stage of each cycle, of which lowering is only a part.
+    let latency = m.latency_seconds.snapshot();
+    let reported: f64 = reports.iter().map(|r| r.seconds).sum();
+    assert!(
+        (latency.sum - reported).abs() < 1e-6,
+        "{} against {reported}",
+        latency.sum
+    );
+    assert!(
+        latency.sum > lowering_seconds + 20.0 * 0.01,
+        "{} against {lowering_seconds}",
+        latency.sum
+    );
 
     // The same seed gives the same values.
     let again = Registry::new();
