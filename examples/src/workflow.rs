@@ -17,17 +17,32 @@
 //!     │   │   └── workflow.attempt   2
 //!     │   │       └── workflow.step  fetch_orders_us
 //!     │   └── workflow.step          fetch_orders_apac
-//!     └── workflow.step              render_report
+//!     ├── workflow.validate          report_not_empty: the rendered report is checked
+//!     │   └── workflow.step          render_report
+//!     └── workflow.retry             the model call, rate-limited once
+//!         ├── workflow.attempt       1, failed
+//!         │   └── workflow.step      llm_summarize
+//!         └── workflow.attempt       2
+//!             └── workflow.step      llm_summarize
 //! ```
+//!
+//! Every primitive also counts in `workflow_primitive_requests_total` by
+//! `primitive_type` and `status`, and times itself in
+//! `workflow_primitive_duration_seconds` by `primitive_type` (a primitive's
+//! time includes the primitives inside it); `workflow_cache_hit_ratio` is
+//! the share of cache lookups that found a value. The correlation values a
+//! run carries (the workflow name, a step's input) are span fields, never
+//! labels: each would be a new series.
 
 use obs_runtime::{
-    traced, Counter, Family, Histogram, LabelSet, LabelValue, MetricGroup, Metrics, Registry,
-    RegistryError,
+    traced, Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricGroup, Metrics,
+    Registry, RegistryError,
 };
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
+use std::time::Instant;
 use tracing::field::Empty;
 
 /// How a step or a run ended.
@@ -55,6 +70,39 @@ pub struct OutcomeLabels {
     pub outcome: Outcome,
 }
 
+/// The kind of a node: a bounded label.
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum PrimitiveType {
+    /// A unit of work.
+    Step,
+    /// Nodes in order.
+    Sequential,
+    /// Nodes at once.
+    Parallel,
+    /// A cached node.
+    Cache,
+    /// A retried node.
+    Retry,
+    /// A node whose output is checked.
+    Validate,
+}
+
+/// Labels by primitive type: 6 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct PrimitiveLabels {
+    /// The primitive.
+    pub primitive_type: PrimitiveType,
+}
+
+/// Labels by primitive type and status: 12 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct PrimitiveStatusLabels {
+    /// The primitive.
+    pub primitive_type: PrimitiveType,
+    /// How it ended.
+    pub status: Outcome,
+}
+
 /// Everything the engine records.
 #[derive(Metrics, Debug)]
 #[metrics(prefix = "workflow")]
@@ -63,6 +111,14 @@ pub struct WorkflowMetrics {
     pub cache_hits_total: Counter,
     /// Cache lookups that found none and ran the cached node.
     pub cache_misses_total: Counter,
+    /// The share of cache lookups that found a value, since start.
+    pub cache_hit_ratio: Gauge,
+    /// Primitives run, by type and status (nested ones count too).
+    pub primitive_requests_total: Family<PrimitiveStatusLabels, Counter>,
+    /// Time to run one primitive, by type (the primitives inside it
+    /// included).
+    #[metric(buckets = exponential(0.00001, 4.0, 10))]
+    pub primitive_duration_seconds: Family<PrimitiveLabels, Histogram>,
     /// Attempts after the first, over every retry primitive.
     pub retries_total: Counter,
     /// Steps run, by outcome (each attempt counts).
@@ -109,6 +165,7 @@ impl fmt::Display for StepError {
 impl std::error::Error for StepError {}
 
 type StepFn = dyn Fn(Input) -> Result<u64, String> + Send + Sync;
+type CheckFn = dyn Fn(u64) -> Result<(), String> + Send + Sync;
 
 /// A node of a workflow: a step, or a primitive over other nodes.
 #[derive(Clone)]
@@ -123,6 +180,8 @@ pub enum Node {
     Cached(&'static str, Box<Node>),
     /// A node run up to `max_attempts` times, until it succeeds.
     Retry(u32, Box<Node>),
+    /// A node whose output must pass the named check.
+    Validate(&'static str, Arc<CheckFn>, Box<Node>),
 }
 
 impl Node {
@@ -143,6 +202,27 @@ impl Node {
     pub fn retry(self, max_attempts: u32) -> Node {
         Node::Retry(max_attempts, Box::new(self))
     }
+
+    /// This node, its output checked by `check` (named `rule`).
+    pub fn validated(
+        self,
+        rule: &'static str,
+        check: impl Fn(u64) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Node {
+        Node::Validate(rule, Arc::new(check), Box::new(self))
+    }
+
+    /// The primitive this node is.
+    pub fn primitive_type(&self) -> PrimitiveType {
+        match self {
+            Node::Step(..) => PrimitiveType::Step,
+            Node::Sequential(_) => PrimitiveType::Sequential,
+            Node::Parallel(_) => PrimitiveType::Parallel,
+            Node::Cached(..) => PrimitiveType::Cache,
+            Node::Retry(..) => PrimitiveType::Retry,
+            Node::Validate(..) => PrimitiveType::Validate,
+        }
+    }
 }
 
 impl fmt::Debug for Node {
@@ -153,12 +233,17 @@ impl fmt::Debug for Node {
             Node::Parallel(nodes) => f.debug_tuple("Parallel").field(nodes).finish(),
             Node::Cached(key, node) => f.debug_tuple("Cached").field(key).field(node).finish(),
             Node::Retry(max, node) => f.debug_tuple("Retry").field(max).field(node).finish(),
+            Node::Validate(rule, _, node) => {
+                f.debug_tuple("Validate").field(rule).field(node).finish()
+            }
         }
     }
 }
 
 /// The example workflow: load an exchange rate, fetch three regions' order
-/// totals in parallel (one cached, one flaky and retried), render the sum.
+/// totals in parallel (one cached, one flaky and retried), render the sum
+/// and check it, then have a (simulated) language model summarise it, which
+/// is rate-limited on its first attempt and retried.
 pub fn nightly_report() -> Node {
     // Order totals in cents, converted at the loaded rate (in percent).
     let convert = |cents: u64| move |input: Input| Ok(cents * input.value / 100);
@@ -176,7 +261,21 @@ pub fn nightly_report() -> Node {
             .retry(3),
             Node::step("fetch_orders_apac", convert(400_000)),
         ]),
-        Node::step("render_report", |input| Ok(input.value)),
+        Node::step("render_report", |input| Ok(input.value)).validated(
+            "report_not_empty",
+            |total| match total {
+                0 => Err("the report has no revenue".to_owned()),
+                _ => Ok(()),
+            },
+        ),
+        Node::step("llm_summarize", |input: Input| {
+            if input.attempt < 2 {
+                Err("model rate-limited (429)".to_owned())
+            } else {
+                Ok(input.value)
+            }
+        })
+        .retry(3),
     ])
 }
 
@@ -218,13 +317,43 @@ impl Engine {
     }
 
     fn execute(&self, node: &Node, input: Input) -> Result<u64, StepError> {
-        match node {
+        let started = Instant::now();
+        let result = match node {
             Node::Step(name, run) => self.step(name, run.as_ref(), input),
             Node::Sequential(nodes) => self.sequential(nodes, input),
             Node::Parallel(nodes) => self.parallel(nodes, input),
             Node::Cached(key, node) => self.cached(key, node, input),
             Node::Retry(max_attempts, node) => self.retry(*max_attempts, node, input),
-        }
+            Node::Validate(rule, check, node) => self.validate(rule, check.as_ref(), node, input),
+        };
+        let primitive_type = node.primitive_type();
+        let m = &self.metrics;
+        m.primitive_duration_seconds
+            .get(&PrimitiveLabels { primitive_type })
+            .observe(started.elapsed().as_secs_f64());
+        m.primitive_requests_total
+            .get(&PrimitiveStatusLabels {
+                primitive_type,
+                status: Outcome::of(&result),
+            })
+            .inc();
+        result
+    }
+
+    #[traced(level = "debug", name = "workflow.validate", err, fields(rule))]
+    fn validate(
+        &self,
+        rule: &'static str,
+        check: &CheckFn,
+        node: &Node,
+        input: Input,
+    ) -> Result<u64, StepError> {
+        let value = self.execute(node, input)?;
+        check(value).map_err(|message| StepError {
+            step: rule,
+            message,
+        })?;
+        Ok(value)
     }
 
     #[traced(level = "debug", name = "workflow.sequential", err, fields(nodes = nodes.len()))]
@@ -268,11 +397,14 @@ impl Engine {
     fn cached(&self, key: &'static str, node: &Node, input: Input) -> Result<u64, StepError> {
         let cached = self.lock_cache().get(key).copied();
         tracing::Span::current().record("hit", cached.is_some());
+        let m = &self.metrics;
         if let Some(value) = cached {
-            self.metrics.cache_hits_total.inc();
+            m.cache_hits_total.inc();
+            self.update_hit_ratio();
             return Ok(value);
         }
-        self.metrics.cache_misses_total.inc();
+        m.cache_misses_total.inc();
+        self.update_hit_ratio();
         let value = self.execute(node, input)?;
         self.lock_cache().insert(key, value);
         Ok(value)
@@ -309,6 +441,13 @@ impl Engine {
             .get(&OutcomeLabels { outcome })
             .inc();
         result
+    }
+
+    fn update_hit_ratio(&self) {
+        let m = &self.metrics;
+        let (hits, misses) = (m.cache_hits_total.get(), m.cache_misses_total.get());
+        m.cache_hit_ratio
+            .set(hits as f64 / (hits + misses).max(1) as f64);
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, u64>> {

@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Dispatch, Event, Subscriber};
@@ -62,6 +63,10 @@ pub struct CapturedSpan {
     pub events: Vec<CapturedEvent>,
     /// Whether the span was closed.
     pub closed: bool,
+    /// When the span was created.
+    pub started: Instant,
+    /// When the span was closed, once it was.
+    pub ended: Option<Instant>,
 }
 
 impl CapturedSpan {
@@ -73,6 +78,23 @@ impl CapturedSpan {
     /// The OpenTelemetry span kind (`otel.kind`), `"internal"` if unset.
     pub fn kind(&self) -> &str {
         self.field("otel.kind").unwrap_or("internal")
+    }
+
+    /// How long the span lasted, from creation to close; `None` while open.
+    pub fn duration(&self) -> Option<Duration> {
+        self.ended.map(|ended| ended.duration_since(self.started))
+    }
+
+    /// Whether this span started no later and ended no earlier than
+    /// `other`: a parent holds each of its children so, since a child is
+    /// created inside its parent and closed before it.
+    pub fn spans_over(&self, other: &CapturedSpan) -> bool {
+        match (self.ended, other.ended) {
+            (Some(ended), Some(other_ended)) => {
+                self.started <= other.started && other_ended <= ended
+            }
+            _ => false,
+        }
     }
 
     /// Whether the span ended with OpenTelemetry status ERROR.
@@ -294,6 +316,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
             follows_from: Vec::new(),
             events: Vec::new(),
             closed: false,
+            started: Instant::now(),
+            ended: None,
         }) else {
             return;
         };
@@ -337,7 +361,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some(index) = index_of(&ctx, &id) {
-            self.store.update(index, |span| span.closed = true);
+            let ended = Instant::now();
+            self.store.update(index, |span| {
+                span.closed = true;
+                span.ended = Some(ended);
+            });
         }
     }
 }
