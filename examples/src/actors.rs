@@ -7,7 +7,8 @@
 //! nothing is counted as committed unless the write went through.
 //!
 //! Levels follow the crate's policy (`examples/obs.toml`): the critical paths
-//! (`runtime.round`, `runtime.invoke`, `runtime.actor.*`) at INFO, internals
+//! (`runtime.start`, `runtime.round`, `runtime.invoke`, `runtime.actor.*`) at
+//! INFO, internals
 //! (`runtime.storage.*`, `runtime.gc.idle`) at DEBUG, the dispatcher loop
 //! (`runtime.dispatch.tick`) at TRACE.
 
@@ -117,7 +118,13 @@ pub struct RuntimeMetrics {
     pub pending_invocations: IntGauge,
     /// Committed agent memory, by tier.
     pub memory_bytes: Family<TierLabels, IntGauge>,
+    /// Committed agent memory in blocks of 1 KiB (an agent's tier holds
+    /// whole blocks), by tier.
+    pub memory_blocks: Family<TierLabels, IntGauge>,
 }
+
+/// The size of a memory block.
+pub const BLOCK_BYTES: i64 = 1024;
 
 /// An agent's memory, in bytes per tier.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,6 +138,11 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// The blocks `tier` takes: its bytes, rounded up to whole blocks.
+    pub fn blocks(&self, tier: Tier) -> i64 {
+        (self.get(tier) + BLOCK_BYTES - 1) / BLOCK_BYTES
+    }
+
     /// The bytes in `tier`.
     pub fn get(&self, tier: Tier) -> i64 {
         match tier {
@@ -254,7 +266,9 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime of `agents` agents whose core memory is already stored,
-    /// with its metrics registered in `registry`.
+    /// with its metrics registered in `registry`: the runtime's start, in a
+    /// span of its own.
+    #[traced(level = "info", name = "runtime.start", err, fields(seed, agents))]
     pub fn new(
         registry: &Registry,
         seed: u64,
@@ -274,10 +288,14 @@ impl Runtime {
             })
             .collect();
         let core: i64 = storage.values().map(|memory| memory.core).sum();
-        metrics
-            .memory_bytes
-            .get(&TierLabels { tier: Tier::Core })
-            .set(core);
+        let blocks: i64 = storage
+            .values()
+            .map(|memory| memory.blocks(Tier::Core))
+            .sum();
+        let labels = TierLabels { tier: Tier::Core };
+        metrics.memory_bytes.get(&labels).set(core);
+        metrics.memory_blocks.get(&labels).set(blocks);
+        tracing::info!(name: "runtime.started", agents, core_bytes = core, "runtime.started");
         Ok(Runtime {
             metrics,
             rng,
@@ -336,6 +354,14 @@ impl Runtime {
                 working: sum.working + memory.working,
                 archival: sum.archival + memory.archival,
             })
+    }
+
+    /// The committed memory of all agents in `tier`, in blocks.
+    pub fn committed_blocks(&self, tier: Tier) -> i64 {
+        self.storage
+            .values()
+            .map(|memory| memory.blocks(tier))
+            .sum()
     }
 
     /// The number of active agents.
@@ -503,12 +529,14 @@ impl Runtime {
     /// Makes a written transaction visible, memory gauges included.
     fn commit(&mut self, agent: AgentId, before: Memory, after: Memory) {
         for tier in [Tier::Core, Tier::Working, Tier::Archival] {
+            let labels = TierLabels { tier };
             let delta = after.get(tier) - before.get(tier);
             if delta != 0 {
-                self.metrics
-                    .memory_bytes
-                    .get(&TierLabels { tier })
-                    .add(delta);
+                self.metrics.memory_bytes.get(&labels).add(delta);
+            }
+            let blocks = after.blocks(tier) - before.blocks(tier);
+            if blocks != 0 {
+                self.metrics.memory_blocks.get(&labels).add(blocks);
             }
         }
         self.storage.insert(agent, after);

@@ -119,6 +119,8 @@ fn assert_exact(runtime: &Runtime) {
     for tier in [Tier::Core, Tier::Working, Tier::Archival] {
         let gauge = m.memory_bytes.get(&TierLabels { tier });
         assert_eq!(gauge.get(), committed.get(tier), "{tier:?}");
+        let blocks = m.memory_blocks.get(&TierLabels { tier });
+        assert_eq!(blocks.get(), runtime.committed_blocks(tier), "{tier:?}");
     }
     assert_eq!(m.pending_invocations.get(), runtime.pending() as i64);
 }
@@ -213,4 +215,132 @@ fn the_same_seed_gives_the_same_metrics() {
     assert_eq!(a.tally(), b.tally());
     assert_eq!(values(&first), values(&second));
     assert_ne!(values(&first), values(&other));
+}
+
+#[test]
+fn the_runtime_starts_in_an_info_span() {
+    let (runtime, spans) = capture(|| Runtime::new(&Registry::new(), SEED, AGENTS, FAULTS));
+    let runtime = runtime.unwrap();
+    let start = spans.span("runtime.start");
+    assert_eq!((start.level.as_str(), start.parent), ("INFO", None));
+    assert_eq!(
+        (start.field("seed"), start.field("agents")),
+        (Some("2024"), Some("12"))
+    );
+    assert!(start.closed && !start.is_error());
+    assert_eq!(start.events[0].name, "runtime.started");
+    let core = runtime
+        .metrics
+        .memory_blocks
+        .get(&TierLabels { tier: Tier::Core })
+        .get();
+    assert!(
+        (i64::from(AGENTS)..=4 * i64::from(AGENTS)).contains(&core),
+        "{core}"
+    );
+}
+
+/// With every write transaction crashing its agent, each span still ends:
+/// the invocation (an error), and the deactivation inside it.
+#[test]
+fn spans_complete_and_close_when_an_actor_crashes_mid_transaction() {
+    let crashing = Faults {
+        storage_write_failure_percent: 0,
+        crash_percent: 100,
+    };
+    let mut runtime = Runtime::new(&Registry::new(), SEED, AGENTS, crashing).unwrap();
+    runtime.submit_traffic(PER_ROUND);
+    let (report, spans) = capture(|| runtime.run_round());
+    assert!(report.crashes > 0);
+    for span in &spans.spans {
+        assert!(
+            span.closed && span.duration().is_some(),
+            "{} left open",
+            span.name
+        );
+    }
+    let crashed: Vec<_> = spans
+        .all("runtime.invoke")
+        .into_iter()
+        .filter(|invoke| invoke.is_error())
+        .collect();
+    assert_eq!(crashed.len() as u64, report.crashes);
+    for invoke in crashed {
+        assert_eq!(invoke.field("error.type"), Some("InvokeError"));
+        let children: Vec<&str> = spans
+            .children(invoke)
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        // Nothing was written: the transaction died with the agent.
+        assert!(!children.contains(&"runtime.storage.write"), "{children:?}");
+        let deactivation = spans
+            .children(invoke)
+            .into_iter()
+            .find(|child| child.name == "runtime.actor.deactivate")
+            .expect("the crash deactivates the agent inside the invocation");
+        assert_eq!(deactivation.field("reason"), Some("crash"));
+        assert!(invoke.spans_over(deactivation));
+    }
+    assert_exact(&runtime);
+}
+
+/// Several threads drive one runtime (each round under its lock) while
+/// another scrapes the registry: every scrape sees counters and histogram
+/// counts that never go down, and at the end every metric is exact.
+#[test]
+fn counters_stay_monotonic_and_exact_under_concurrent_load_with_faults() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let registry = Arc::new(Registry::new());
+    let runtime = Arc::new(Mutex::new(
+        Runtime::new(&registry, SEED, AGENTS, FAULTS).unwrap(),
+    ));
+    let done = Arc::new(AtomicBool::new(false));
+    let scraper = {
+        let (registry, done) = (registry.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut previous = cumulative_values(&registry);
+            let mut scrapes = 0;
+            // At least one scrape after the writers finish.
+            loop {
+                let finished = done.load(Ordering::Acquire);
+                let now = cumulative_values(&registry);
+                assert_eq!(now.len(), previous.len());
+                assert!(previous
+                    .iter()
+                    .zip(&now)
+                    .all(|(before, after)| before <= after));
+                previous = now;
+                scrapes += 1;
+                if finished {
+                    return scrapes;
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..3)
+        .map(|_| {
+            let runtime = runtime.clone();
+            std::thread::spawn(move || {
+                for _ in 0..ROUNDS / 2 {
+                    let mut runtime = runtime.lock().unwrap();
+                    runtime.submit_traffic(PER_ROUND);
+                    runtime.run_round();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    done.store(true, Ordering::Release);
+    assert!(scraper.join().unwrap() >= 1);
+
+    let runtime = runtime.lock().unwrap();
+    assert_exact(&runtime);
+    let handled: u64 = runtime.tally().invocations.values().sum();
+    assert_eq!(handled, (3 * (ROUNDS / 2) * PER_ROUND) as u64);
+    assert!(runtime.tally().crashes > 0 && runtime.tally().storage_failures > 0);
 }
