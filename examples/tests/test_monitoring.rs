@@ -324,3 +324,46 @@ fn generated_alerts_fire_in_prometheus_and_reach_alertmanager() {
         "{messages:#?}"
     );
 }
+
+/// The validator pack on each binary as CI runs it: `--probe` runs one
+/// cycle and prints what a scrape reads, and that exposition passes the live
+/// check against the committed catalog (every declared metric present with
+/// its type, help and labels; nothing undeclared; values within their sets).
+#[test]
+fn every_probe_exposes_what_its_catalog_declares() {
+    for (scenario, binary) in SCENARIOS {
+        let output = Command::new(binary)
+            .arg("--probe")
+            .env_clear()
+            .env("OBS_METRICS_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            output.status.success(),
+            "{scenario}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let scrape: String = stdout
+            .lines()
+            .skip_while(|line| !line.starts_with("--- what a scrape reads"))
+            .skip(1)
+            .take_while(|line| !line.starts_with("--- ") && !line.starts_with("stopped after "))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(
+            scrape.contains("# TYPE"),
+            "{scenario} printed no scrape:\n{stdout}"
+        );
+        let catalog =
+            Catalog::from_json(&read(&monitoring(scenario).join("catalog.json"))).unwrap();
+        let report = obs_cli::scrape::check(&catalog, scenario, &scrape).unwrap();
+        assert!(
+            report.findings.is_empty(),
+            "{scenario}: {:#?}",
+            report.findings
+        );
+        assert!(report.metrics > 0 && report.series > 0);
+    }
+}
