@@ -68,6 +68,10 @@
 //! flushes on drop. [`Config`] does the same from code; `docs/CONFIGURATION.md`
 //! lists every variable and feature.
 
+// docs.rs builds with every optional part on and labels each item with the
+// feature it needs (`[package.metadata.docs.rs]` in Cargo.toml).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Lets the derives, which name `::obs_runtime`, be used inside this crate.
 extern crate self as obs_runtime;
 
