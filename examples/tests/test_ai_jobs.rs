@@ -6,8 +6,8 @@ mod support;
 use support::values;
 
 use obs_examples::ai_jobs::{
-    Action, ActionLabels, ErrorKind, ErrorLabels, JobLabels, JobOutcome, Model, Runner, TokenKind,
-    TokenLabels, Usage, Workflow, WorkflowReport,
+    Action, ActionLabels, ErrorKind, ErrorLabels, GenAiTokenLabels, GenAiTokenType, JobLabels,
+    JobOutcome, Model, Runner, TokenKind, TokenLabels, Usage, Workflow, WorkflowReport,
 };
 use obs_runtime::testing::{capture, capture_at, Captured, CapturedSpan};
 use obs_runtime::{function_metrics, LabelValue, Registry};
@@ -67,8 +67,15 @@ fn spans_nest_workflow_job_action_request() {
                 Ok(usage) => *usage,
                 Err(err) => err.usage,
             };
-            assert_eq!(field(job, "usage.prompt"), usage.prompt.to_string());
-            assert_eq!(field(job, "usage.completion"), usage.completion.to_string());
+            // Under the OpenTelemetry GenAI conventions' names.
+            assert_eq!(
+                field(job, "gen_ai.usage.input_tokens"),
+                usage.prompt.to_string()
+            );
+            assert_eq!(
+                field(job, "gen_ai.usage.output_tokens"),
+                usage.completion.to_string()
+            );
             assert_eq!(job.is_error(), result.is_err());
             if let Err(err) = result {
                 assert_eq!(field(job, "exception.message"), err.to_string());
@@ -84,8 +91,17 @@ fn spans_nest_workflow_job_action_request() {
                     assert_eq!(request.kind(), "client");
                     assert_eq!(field(request, "attempt"), (n + 1).to_string());
                     assert_eq!(field(request, "action"), field(action, "action"));
-                    assert_eq!(field(request, "model"), field(job, "model"));
+                    assert_eq!(
+                        field(request, "gen_ai.request.model"),
+                        field(job, "gen_ai.request.model")
+                    );
+                    assert_eq!(field(request, "gen_ai.operation.name"), "chat");
                     let last = n + 1 == requests.len();
+                    // A request that answered says how many tokens it wrote.
+                    assert_eq!(
+                        request.field("gen_ai.usage.output_tokens").is_some(),
+                        !request.is_error()
+                    );
                     assert_eq!(request.is_error(), !last || action.is_error());
                 }
             }
@@ -167,6 +183,33 @@ fn metrics_agree_with_spans_and_reports() {
             let expected = tokens.get(&(labels.model, labels.kind)).copied();
             assert_eq!(counter.get(), expected.unwrap_or(0), "{labels:?}");
         });
+    // The GenAI conventions' histograms: one duration per request, failed
+    // ones included; the token usage of each answered one, input and output.
+    let mut durations = 0;
+    m.gen_ai_client_operation_duration_seconds
+        .for_each(|_, histogram| durations += histogram.snapshot().count);
+    assert_eq!(durations, requests.len() as u64);
+    m.gen_ai_client_token_usage
+        .for_each(|labels: &GenAiTokenLabels, histogram| {
+            let kind = match labels.gen_ai_token_type {
+                GenAiTokenType::Input => TokenKind::Prompt,
+                GenAiTokenType::Output => TokenKind::Completion,
+            };
+            let billed = m
+                .llm_tokens_total
+                .get(&TokenLabels {
+                    model: labels.gen_ai_request_model,
+                    kind,
+                })
+                .get();
+            assert_eq!(histogram.snapshot().sum, billed as f64, "{labels:?}");
+        });
+    let answered = requests.iter().filter(|s| !s.is_error()).count() as u64;
+    let mut token_observations = 0;
+    m.gen_ai_client_token_usage
+        .for_each(|_, histogram| token_observations += histogram.snapshot().count);
+    assert_eq!(token_observations, 2 * answered);
+
     let per_job = m.ai_job_tokens.snapshot();
     assert_eq!(per_job.count, WORKFLOWS * JOBS);
     assert_eq!(per_job.sum, job_tokens.iter().sum::<u64>() as f64);
