@@ -191,3 +191,8 @@ pub mod __private {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/TESTING.md's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../../docs/TESTING.md")]
+pub struct TestingDoctests;

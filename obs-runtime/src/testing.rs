@@ -67,6 +67,14 @@ pub struct CapturedSpan {
     pub started: Instant,
     /// When the span was closed, once it was.
     pub ended: Option<Instant>,
+    /// Its OpenTelemetry trace id, in hex, once the span was entered
+    /// (feature `opentelemetry`): a capture gives spans real ids, so that
+    /// `propagation::inject_current` writes a `traceparent` under it as it
+    /// does in a service.
+    pub trace_id: Option<String>,
+    /// Its OpenTelemetry span id, in hex, once the span was entered
+    /// (feature `opentelemetry`).
+    pub span_id: Option<String>,
 }
 
 impl CapturedSpan {
@@ -222,13 +230,36 @@ fn capturing_dispatch(max_level: tracing::Level) -> (Dispatch, Store) {
     install_sometimes_default();
     let store = Store::default();
     let filter = tracing_subscriber::filter::LevelFilter::from_level(max_level);
-    let subscriber = tracing_subscriber::registry().with(
-        CaptureLayer {
-            store: store.clone(),
-        }
-        .with_filter(filter),
-    );
-    (Dispatch::new(subscriber), store)
+    let layer = CaptureLayer {
+        store: store.clone(),
+        #[cfg(feature = "opentelemetry")]
+        dispatch: Arc::default(),
+    };
+    // With OpenTelemetry, spans get real ids from a tracer that exports
+    // nothing, as they do in a service; the capture layer runs after it.
+    #[cfg(feature = "opentelemetry")]
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        let cell = layer.dispatch.clone();
+        let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .build()
+            .tracer("obs-testing");
+        let subscriber = tracing_subscriber::registry()
+            .with(
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer)
+                    .with_filter(filter),
+            )
+            .with(layer.with_filter(filter));
+        let dispatch = Dispatch::new(subscriber);
+        let _ = cell.set(dispatch.downgrade());
+        (dispatch, store)
+    }
+    #[cfg(not(feature = "opentelemetry"))]
+    {
+        let subscriber = tracing_subscriber::registry().with(layer.with_filter(filter));
+        (Dispatch::new(subscriber), store)
+    }
 }
 
 /// The spans of one capture. Once taken, the capture is over: spans that
@@ -281,6 +312,27 @@ impl Store {
 
 struct CaptureLayer {
     store: Store,
+    /// The capture's own dispatcher, kept weakly, to read the OpenTelemetry
+    /// ids its OpenTelemetry layer gave a span.
+    #[cfg(feature = "opentelemetry")]
+    dispatch: Arc<std::sync::OnceLock<tracing::dispatcher::WeakDispatch>>,
+}
+
+#[cfg(feature = "opentelemetry")]
+impl CaptureLayer {
+    fn otel_ids(&self, id: &Id) -> Option<(String, String)> {
+        use opentelemetry::trace::TraceContextExt as _;
+        let dispatch = self.dispatch.get()?.upgrade()?;
+        let cx = tracing_opentelemetry::get_otel_context(id, &dispatch)?;
+        let span = cx.span();
+        let context = span.span_context();
+        context.is_valid().then(|| {
+            (
+                context.trace_id().to_string(),
+                context.span_id().to_string(),
+            )
+        })
+    }
 }
 
 // The capture's index of a span, kept in the span's extensions (span ids are
@@ -318,6 +370,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
             closed: false,
             started: Instant::now(),
             ended: None,
+            trace_id: None,
+            span_id: None,
         }) else {
             return;
         };
@@ -357,6 +411,31 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for CaptureLayer {
             fields: fields.0,
         };
         self.store.update(index, |span| span.events.push(event));
+    }
+
+    // The ids are read when the span is first entered, not when it is
+    // created: reading them starts the OpenTelemetry span, after which its
+    // parent can no longer be set (`propagation::set_parent`).
+    #[cfg(feature = "opentelemetry")]
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(index) = index_of(&ctx, id) else {
+            return;
+        };
+        let known = self.store.with(|state| {
+            state
+                .spans
+                .get(index)
+                .is_none_or(|span| span.trace_id.is_some())
+        });
+        if known {
+            return;
+        }
+        if let Some((trace_id, span_id)) = self.otel_ids(id) {
+            self.store.update(index, |span| {
+                span.trace_id = Some(trace_id);
+                span.span_id = Some(span_id);
+            });
+        }
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {

@@ -96,12 +96,37 @@ fn inject_writes_nothing_without_an_opentelemetry_layer() {
     propagation::inject_current(&mut headers);
     assert!(headers.is_empty());
 
-    let ((), _) = obs_runtime::testing::capture(|| {
+    let subscriber = tracing_subscriber::registry();
+    tracing::subscriber::with_default(subscriber, || {
         let span = tracing::info_span!("no.otel");
         let _entered = span.enter();
         propagation::inject(&span, &mut headers);
     });
     assert!(headers.is_empty());
+}
+
+/// A capture gives its spans OpenTelemetry ids, so a propagation test can
+/// run under it: what `inject_current` writes names the captured span.
+#[test]
+fn captured_spans_have_ids_that_inject_writes() {
+    let (headers, spans) = obs_runtime::testing::capture(|| {
+        let parent = tracing::info_span!("client.call");
+        let _entered = parent.enter();
+        let child = tracing::info_span!("client.send");
+        let _entered = child.enter();
+        let mut headers = HeaderMap::new();
+        propagation::inject_current(&mut headers);
+        headers
+    });
+    let (parent, child) = (spans.span("client.call"), spans.span("client.send"));
+    let trace_id = parent.trace_id.clone().expect("a trace id");
+    assert_eq!(child.trace_id.as_ref(), Some(&trace_id));
+    assert_ne!(child.span_id, parent.span_id);
+    let span_id = child.span_id.clone().unwrap();
+    assert_eq!(
+        headers["traceparent"].to_str().unwrap(),
+        format!("00-{trace_id}-{span_id}-01")
+    );
 }
 
 #[test]
@@ -209,10 +234,22 @@ fn set_parent_after_the_span_started_is_an_error() {
 #[test]
 fn set_parent_needs_an_opentelemetry_layer() {
     let remote = extract(&[("traceparent", TRACEPARENT)]);
-    let (result, _) = obs_runtime::testing::capture(|| {
+    let result = tracing::subscriber::with_default(tracing_subscriber::registry(), || {
         propagation::set_parent(&tracing::info_span!("no.otel"), &remote)
     });
     assert_eq!(result, Err(SetParentError::NoOpenTelemetryLayer));
+    // A capture has one: the captured span continues the remote trace.
+    let (result, spans) = obs_runtime::testing::capture(|| {
+        let span = tracing::info_span!("server.handle");
+        let set = propagation::set_parent(&span, &remote);
+        span.in_scope(|| {});
+        set
+    });
+    assert_eq!(result, Ok(()));
+    assert_eq!(
+        spans.span("server.handle").trace_id.as_deref(),
+        Some(TRACE_ID)
+    );
     // A disabled span (no subscriber at all) is left alone.
     assert_eq!(
         propagation::set_parent(&tracing::Span::none(), &remote),
