@@ -9,6 +9,7 @@ use obs_runtime::{
     Metrics, Registry, RegistryError,
 };
 use std::sync::Arc;
+use tracing::field::Empty;
 
 /// A code generation backend.
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -39,6 +40,31 @@ pub enum Outcome {
     Success,
     /// The toolchain failed.
     Failure,
+}
+
+/// How far a spec clause has come: the playbook's maturity levels.
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Maturity {
+    /// Written, not reviewed.
+    Draft,
+    /// Reviewed.
+    Reviewed,
+    /// Verified against its reference.
+    Verified,
+}
+
+/// Labels of the readiness gauge of clauses: 3 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct MaturityLabels {
+    /// The maturity level.
+    pub maturity: Maturity,
+}
+
+/// Labels by backend: 3 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct BackendLabels {
+    /// The backend.
+    pub backend: Backend,
 }
 
 /// Labels of the lowering histogram: both fixed, 9 series.
@@ -77,6 +103,36 @@ pub struct PipelineMetrics {
     pub bundle_size_bytes: IntGauge,
     /// Pipeline cycles completed.
     pub cycles_total: Counter,
+    /// Readiness: 1 when a backend's toolchain binary is not on `PATH`,
+    /// 0 when it is (looked up at start).
+    pub toolchain_binaries_missing: Family<BackendLabels, IntGauge>,
+    /// Readiness: the last spec's clauses, by maturity.
+    pub spec_clauses: Family<MaturityLabels, IntGauge>,
+}
+
+impl Backend {
+    /// The toolchain binary that compiles for this backend.
+    pub fn toolchain_binary(self) -> &'static str {
+        match self {
+            Backend::Llvm => "llc",
+            Backend::Cranelift => "clif-util",
+            Backend::Wasm => "wasm-opt",
+        }
+    }
+
+    /// Where its builds run: WebAssembly on a remote builder.
+    pub fn host_kind(self) -> &'static str {
+        match self {
+            Backend::Wasm => "remote",
+            _ => "local",
+        }
+    }
+}
+
+/// Whether `binary` is an executable file in a directory of `PATH`.
+fn on_path(binary: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(binary).is_file()))
 }
 
 /// A clause of the spec: one operator to lower for one backend.
@@ -88,6 +144,32 @@ pub struct Clause {
     pub backend: Backend,
     /// The operator it computes.
     pub operator: Operator,
+    /// How far the clause has come.
+    pub maturity: Maturity,
+}
+
+impl Clause {
+    /// The clause as the spec writes it.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} for {}",
+            self.id,
+            self.operator.as_str(),
+            self.backend.as_str()
+        )
+    }
+
+    /// `clause.id`: a hash of the clause's text (64-bit FNV-1a, in hex), the
+    /// same for the same clause in every cycle and every run.
+    pub fn hash_id(&self) -> String {
+        let hash = self
+            .text()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+        format!("{hash:016x}")
+    }
 }
 
 /// A clause lowered to backend code.
@@ -121,6 +203,8 @@ pub struct Pipeline {
     /// The simulated clock, in seconds: every stage moves it by the time it
     /// would take, so a cycle's latency is the sum of all its stages.
     clock: f64,
+    /// The build cache: the clauses already compiled, by `clause.id`.
+    built: std::collections::HashSet<String>,
 }
 
 /// What one cycle produced.
@@ -145,11 +229,20 @@ const OPERATORS: [Operator; 3] = [Operator::MatMul, Operator::Conv2d, Operator::
 impl Pipeline {
     /// Registers the pipeline's metrics with `registry`.
     pub fn new(registry: &Registry, seed: u64) -> Result<Self, RegistryError> {
+        let metrics = PipelineMetrics::register(registry)?;
+        for backend in BACKENDS {
+            let missing = !on_path(backend.toolchain_binary());
+            metrics
+                .toolchain_binaries_missing
+                .get(&BackendLabels { backend })
+                .set(i64::from(missing));
+        }
         Ok(Pipeline {
-            metrics: PipelineMetrics::register(registry)?,
+            metrics,
             rng: Rng::new(seed),
             cycles: 0,
             clock: 0.0,
+            built: std::collections::HashSet::new(),
         })
     }
 
@@ -195,8 +288,20 @@ impl Pipeline {
                 id,
                 backend: BACKENDS[self.rng.below(3) as usize],
                 operator: OPERATORS[self.rng.below(3) as usize],
+                maturity: [Maturity::Draft, Maturity::Reviewed, Maturity::Verified]
+                    [self.rng.below(3) as usize],
             })
             .collect();
+        for maturity in [Maturity::Draft, Maturity::Reviewed, Maturity::Verified] {
+            let clauses = spec
+                .iter()
+                .filter(|clause| clause.maturity == maturity)
+                .count();
+            self.metrics
+                .spec_clauses
+                .get(&MaturityLabels { maturity })
+                .set(clauses as i64);
+        }
         spec
     }
 
@@ -213,7 +318,11 @@ impl Pipeline {
     #[traced(
         level = "debug",
         name = "codegen.lower",
-        fields(backend = clause.backend.as_str(), operator = clause.operator.as_str(), clause = clause.id),
+        fields(
+            backend.name = clause.backend.as_str(),
+            operator.name = clause.operator.as_str(),
+            clause.id = clause.hash_id()
+        ),
         metrics
     )]
     fn lower(&mut self, clause: Clause) -> Lowered {
@@ -230,16 +339,43 @@ impl Pipeline {
     }
 
     /// Runs the backend toolchain on a lowered clause; one in ten fails.
-    #[traced(level = "info", name = "compile.execute", err, fields(backend = lowered.clause.backend.as_str(), clause = lowered.clause.id), metrics, objective(success = 0.85))]
+    #[traced(
+        level = "info",
+        name = "compile.execute",
+        err,
+        fields(
+            backend.name = lowered.clause.backend.as_str(),
+            clause.id = lowered.clause.hash_id(),
+            toolchain.binary = lowered.clause.backend.toolchain_binary(),
+            host.kind = lowered.clause.backend.host_kind(),
+            build.cache_hit = Empty,
+            error.code = Empty
+        ),
+        metrics,
+        objective(success = 0.85)
+    )]
     fn execute(&mut self, lowered: Lowered) -> Result<Clause, CompileError> {
         let clause = lowered.clause;
         tracing::info!(name: "compile.start", backend = clause.backend.as_str(), clause = clause.id, "compile.start");
-        let toolchain = (10 + self.rng.below(50)) as f64 / 1000.0;
-        self.spend(toolchain);
-        let outcome = if self.rng.below(10) == 0 {
-            Outcome::Failure
-        } else {
+        // A clause built before is served from the build cache, and cannot
+        // fail; a new one runs the toolchain, which fails one time in ten.
+        let cache_hit = !self.built.insert(clause.hash_id());
+        let span = tracing::Span::current();
+        span.record("build.cache_hit", cache_hit);
+        let outcome = if cache_hit {
+            self.spend(0.002);
             Outcome::Success
+        } else {
+            let toolchain = (10 + self.rng.below(50)) as f64 / 1000.0;
+            self.spend(toolchain);
+            if self.rng.below(10) == 0 {
+                // A failed build is not cached.
+                self.built.remove(&clause.hash_id());
+                span.record("error.code", "toolchain_exit_1");
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            }
         };
         self.metrics
             .compile_total

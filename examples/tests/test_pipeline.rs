@@ -1,6 +1,6 @@
 //! The pipeline scenario records exactly what its cycles report.
 
-use obs_examples::pipeline::{Backend, CompileLabels, Outcome, Pipeline};
+use obs_examples::pipeline::{Backend, BackendLabels, CompileLabels, Outcome, Pipeline};
 use obs_runtime::{Format, Registry};
 
 #[test]
@@ -65,6 +65,23 @@ fn metrics_match_what_the_cycles_did() {
         twin.metrics.compile_total.get(&llvm_ok).get()
     );
 
+    // Readiness: the last spec's clauses by maturity, and which toolchain
+    // binaries this machine lacks.
+    let mut by_maturity = 0;
+    m.spec_clauses
+        .for_each(|_, gauge| by_maturity += gauge.get());
+    assert_eq!(by_maturity, last.clauses as i64);
+    for backend in [Backend::Llvm, Backend::Cranelift, Backend::Wasm] {
+        let on_path = std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| dir.join(backend.toolchain_binary()).is_file())
+        });
+        let missing = m
+            .toolchain_binaries_missing
+            .get(&BackendLabels { backend })
+            .get();
+        assert_eq!(missing, i64::from(!on_path), "{backend:?}");
+    }
+
     let text = registry.encode(Format::OPENMETRICS);
     assert!(text.contains("# UNIT pipeline_bundle_size_bytes bytes\n"));
     assert!(text.contains("pipeline_cycles_total 20\n"));
@@ -95,11 +112,37 @@ fn a_cycle_is_one_trace_of_its_stages() {
     assert_eq!(lowers.len(), report.clauses);
     assert!(lowers
         .iter()
-        .all(|s| s.level == "DEBUG" && s.field("backend").is_some()));
+        .all(|s| s.level == "DEBUG" && s.field("backend.name").is_some()));
 
+    // The playbook's attributes: the clause's id is a hash of its text, the
+    // same on its lowering and its compilation.
     let executions = spans.all("compile.execute");
     let failed: Vec<_> = executions.iter().filter(|s| s.is_error()).collect();
     assert_eq!(failed.len(), report.failures);
+    for (lower, execution) in lowers.iter().zip(&executions) {
+        let id = lower.field("clause.id").unwrap();
+        assert!(
+            id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+        assert_eq!(execution.field("clause.id"), Some(id));
+        assert!(lower.field("operator.name").is_some());
+        let backend = execution.field("backend.name").unwrap();
+        let (binary, host) = match backend {
+            "llvm" => ("llc", "local"),
+            "cranelift" => ("clif-util", "local"),
+            _ => ("wasm-opt", "remote"),
+        };
+        assert_eq!(execution.field("toolchain.binary"), Some(binary));
+        assert_eq!(execution.field("host.kind"), Some(host));
+        assert!(execution.field("build.cache_hit").is_some());
+        // `error.code` only on a failure.
+        assert_eq!(
+            execution.field("error.code").is_some(),
+            execution.is_error(),
+            "{execution:?}"
+        );
+    }
     for execution in &executions {
         let events: Vec<&str> = execution.events.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(events, ["compile.start", "compile.end"], "{execution:?}");
@@ -108,6 +151,22 @@ fn a_cycle_is_one_trace_of_its_stages() {
         "verify ancestors: {:?}",
         spans.ancestors(spans.span("verify.run"))
     );
+    // Clauses repeat across cycles: later ones are served by the build cache.
+    let (_, later) = obs_runtime::testing::capture(|| {
+        for _ in 0..5 {
+            pipeline.run_cycle();
+        }
+    });
+    let hits = later
+        .all("compile.execute")
+        .iter()
+        .filter(|s| s.field("build.cache_hit") == Some("true"))
+        .count();
+    assert!(hits > 0, "no cache hit in five cycles");
+    assert!(executions
+        .iter()
+        .all(|s| s.field("build.cache_hit") == Some("false")));
+
     let blocks = spans
         .span("verify.run")
         .events
