@@ -4,8 +4,10 @@
 //! (auth, quota, enrich), each behind a circuit breaker, and dispatches the
 //! job to a worker over a second channel; the worker's answer travels back
 //! to the HTTP response. One trace covers it all: the gateway continues the
-//! caller's `traceparent`, and each message carries the trace on in its own
-//! `traceparent` header.
+//! caller's `traceparent`, each message carries the trace on in its own
+//! `traceparent` header, and the HTTP answer carries it back (its
+//! `traceparent` names the `gateway.request` span), so a caller can find the
+//! trace of any answer.
 //!
 //! ```text
 //! client ──HTTP + traceparent──▶ gateway.request        server    (remote parent: the caller)
@@ -789,6 +791,11 @@ async fn handle(
     m.gateway_request_duration_seconds
         .get(&RouteLabels { route })
         .observe_in_trace(started.elapsed().as_secs_f64());
+    // The answer carries this request's trace context (`traceparent`, and
+    // `tracestate` when there is one), so a caller can find its trace; with
+    // spans off it carries none.
+    let mut response = response;
+    propagation::inject_current(response.headers_mut());
     Ok(response)
 }
 
@@ -1215,6 +1222,9 @@ pub struct Answer {
     pub body: String,
     /// The trace the request was sent in, when spans are recorded.
     pub trace_id: Option<String>,
+    /// The `traceparent` the answer carried: the gateway's span in that
+    /// trace.
+    pub traceparent: Option<String>,
 }
 
 /// An HTTP client for the gateway that does not fail on 4xx and 5xx answers.
@@ -1260,6 +1270,7 @@ pub fn submit(
     };
     let job = header("x-job-id").and_then(|id| id.parse().ok());
     let enrichment = header("x-enrichment");
+    let traceparent = header("traceparent");
     let body = response.body_mut().read_to_string()?;
     Ok(Answer {
         status,
@@ -1267,5 +1278,6 @@ pub fn submit(
         enrichment,
         body,
         trace_id,
+        traceparent,
     })
 }

@@ -42,6 +42,8 @@ struct Answer {
     status: u16,
     job: Option<u64>,
     enrichment: Option<String>,
+    /// The trace context the answer carried.
+    traceparent: Option<String>,
 }
 
 fn send(
@@ -71,21 +73,29 @@ fn send(
     };
     let job = header("x-job-id").map(|id| id.parse().unwrap());
     let enrichment = header("x-enrichment");
+    let answered = header("traceparent");
     let _ = response.body_mut().read_to_string().unwrap();
     Answer {
         status: response.status().as_u16(),
         job,
         enrichment,
+        traceparent: answered,
     }
 }
 
 /// Submits one job per entry of `TRACEPARENTS`, each with that header, and
-/// expects every one to succeed.
-fn submit_traced_jobs(agent: &ureq::Agent, addr: SocketAddr) {
-    for (n, traceparent) in TRACEPARENTS.into_iter().enumerate() {
-        let answer = submit(agent, addr, TENANTS[n % 3], Some(traceparent));
-        assert_eq!(answer.status, 200);
-    }
+/// expects every one to succeed; returns the trace context each answer
+/// carried.
+fn submit_traced_jobs(agent: &ureq::Agent, addr: SocketAddr) -> Vec<Option<String>> {
+    TRACEPARENTS
+        .into_iter()
+        .enumerate()
+        .map(|(n, traceparent)| {
+            let answer = submit(agent, addr, TENANTS[n % 3], Some(traceparent));
+            assert_eq!(answer.status, 200);
+            answer.traceparent
+        })
+        .collect()
 }
 
 fn submit(
@@ -307,6 +317,16 @@ fn each_request_is_one_trace_across_both_hops() {
         let trace = request.span_context.trace_id();
         assert_ne!(trace, TraceId::INVALID);
         assert!(traces.insert(trace), "one trace per request");
+        // The answer names the gateway's span in that trace.
+        let answered = answer
+            .traceparent
+            .as_deref()
+            .expect("the answer carries its trace");
+        assert_eq!(
+            answered,
+            format!("00-{trace}-{}-01", request.span_context.span_id()),
+            "job {job}"
+        );
 
         // The incoming trace, with the caller's span as the remote parent.
         let remote = traceparent
@@ -748,7 +768,9 @@ fn obs_switches_off_open_no_endpoint_and_record_no_span() {
         Gateway::start(&registry, outage()).unwrap()
     });
     let agent = gateway::client();
-    submit_traced_jobs(&agent, gateway.local_addr());
+    let answered = submit_traced_jobs(&agent, gateway.local_addr());
+    // With spans off, no answer carries a trace.
+    assert!(answered.iter().all(Option::is_none), "{answered:?}");
     assert_eq!(
         gateway.metrics.breaker_state(Extension::Enrich),
         Some(BreakerState::Open)
