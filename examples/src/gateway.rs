@@ -18,9 +18,12 @@
 //!        ──message + traceparent──▶ worker.step          consumer  (remote parent: router.dispatch)
 //! ```
 //!
-//! Tenant ids and job ids are span fields, never metric labels: labels are
-//! the route, the status, the extension, the breaker states, the outcome, all
-//! enums. The extensions are simulated: their latencies and failures come
+//! The correlation values, `tenant_id`, `run_id` (the job), `flow_id` (the
+//! caller's `x-flow-id`, else `default`) and `step_id` (the hop: `ingest`,
+//! `publish`, `route`, `extension`, `dispatch`, `execute`), are span fields
+//! on every hop, never metric labels: each tenant, flow and run would be new
+//! series, a run id one per request, with no bound. Labels are the route,
+//! the status, the extension, the breaker states, the outcome, all enums. The extensions are simulated: their latencies and failures come
 //! from a seeded generator, and outages can be scheduled by message number,
 //! so a run (and the breakers' states) is reproducible. The breakers count
 //! time in messages, not wall-clock time: one opens after
@@ -558,11 +561,34 @@ pub struct Tally {
 
 // === messages ===
 
+/// The correlation values of one job, carried on every hop as span fields:
+/// `tenant_id`, `run_id` (the job), `flow_id` (the caller's `x-flow-id`,
+/// else `default`) and, per hop, `step_id`. They are never metric labels:
+/// every tenant, run and flow would be a new series, and a run id a new one
+/// per request.
+#[derive(Clone, Debug)]
+struct Correlation {
+    tenant_id: String,
+    run_id: u64,
+    flow_id: String,
+}
+
+/// The flow a request names in `x-flow-id`, when it is an id like a
+/// tenant's; `default` otherwise.
+fn flow_id(headers: &hyper::HeaderMap) -> String {
+    headers
+        .get("x-flow-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|flow| is_tenant_id(flow))
+        .unwrap_or("default")
+        .to_owned()
+}
+
 /// The message the gateway publishes to the router. The trace context
 /// travels in `headers`, as it would through a broker.
 struct Message {
     headers: Vec<(String, String)>,
-    tenant: String,
+    correlation: Correlation,
     job: u64,
     payload: Bytes,
     reply: oneshot::Sender<Reply>,
@@ -571,7 +597,7 @@ struct Message {
 /// The message the router dispatches to the worker.
 struct Work {
     headers: Vec<(String, String)>,
-    tenant: String,
+    correlation: Correlation,
     job: u64,
     payload: Bytes,
     enriched: bool,
@@ -766,8 +792,10 @@ async fn accept(
         http.request.method = %request.method(),
         url.path = request.uri().path(),
         http.route = Empty,
-        tenant = Empty,
-        job = Empty,
+        tenant_id = Empty,
+        run_id = Empty,
+        flow_id = Empty,
+        step_id = "ingest",
         http.response.status_code = Empty
     )
 )]
@@ -831,7 +859,9 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
         );
     }
     let span = tracing::Span::current();
-    span.record("tenant", tenant.as_str());
+    span.record("tenant_id", tenant.as_str());
+    let flow = flow_id(request.headers());
+    span.record("flow_id", flow.as_str());
     let payload = match Limited::new(request.into_body(), MAX_PAYLOAD_BYTES)
         .collect()
         .await
@@ -840,12 +870,16 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
         Err(_) => return text(Status::PayloadTooLarge, "payload too large\n"),
     };
     let job = front.next_job.fetch_add(1, Ordering::Relaxed);
-    span.record("job", job);
+    span.record("run_id", job);
 
     let (reply, answer) = oneshot::channel();
     let message = Message {
         headers: message_headers(job),
-        tenant,
+        correlation: Correlation {
+            tenant_id: tenant,
+            run_id: job,
+            flow_id: flow,
+        },
         job,
         payload,
         reply,
@@ -886,7 +920,13 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
     level = "info",
     name = "gateway.publish",
     kind = "producer",
-    fields(job = message.job, messaging.destination.name = "router")
+    fields(
+        tenant_id = message.correlation.tenant_id.as_str(),
+        run_id = message.correlation.run_id,
+        flow_id = message.correlation.flow_id.as_str(),
+        step_id = "publish",
+        messaging.destination.name = "router"
+    )
 )]
 async fn publish(front: &Front, mut message: Message) -> Result<(), RouterStopped> {
     propagation::inject_current(&mut message.headers);
@@ -994,7 +1034,13 @@ impl Router {
         name = "router.route",
         kind = "consumer",
         remote_parent = propagation::extract(&message.headers),
-        fields(tenant = message.tenant.as_str(), job = message.job, sequence = Empty)
+        fields(
+            tenant_id = message.correlation.tenant_id.as_str(),
+            run_id = message.correlation.run_id,
+            flow_id = message.correlation.flow_id.as_str(),
+            step_id = "route",
+            sequence = Empty
+        )
     )]
     async fn route(&mut self, message: Message) {
         self.message += 1;
@@ -1002,7 +1048,7 @@ impl Router {
         tracing::Span::current().record("sequence", self.message);
         let mut enriched = true;
         for extension in Extension::ALL {
-            if let Err(err) = self.invoke(extension) {
+            if let Err(err) = self.invoke(extension, &message.correlation) {
                 if extension.is_required() {
                     let _ = message.reply.send(Reply::Rejected(extension, err));
                     return;
@@ -1012,7 +1058,7 @@ impl Router {
         }
         let work = Work {
             headers: message_headers(message.job),
-            tenant: message.tenant,
+            correlation: message.correlation,
             job: message.job,
             payload: message.payload,
             enriched,
@@ -1029,9 +1075,20 @@ impl Router {
         err,
         metrics,
         objective(success = 0.99),
-        fields(extension = extension.as_str(), breaker = Empty)
+        fields(
+            extension = extension.as_str(),
+            breaker = Empty,
+            tenant_id = correlation.tenant_id.as_str(),
+            run_id = correlation.run_id,
+            flow_id = correlation.flow_id.as_str(),
+            step_id = "extension"
+        )
     )]
-    fn invoke(&mut self, extension: Extension) -> Result<(), ExtensionError> {
+    fn invoke(
+        &mut self,
+        extension: Extension,
+        correlation: &Correlation,
+    ) -> Result<(), ExtensionError> {
         let client = &mut self.extensions[extension.index()];
         let (permitted, half_opened) = client.breaker.acquire();
         let breaker = client.breaker.state();
@@ -1116,7 +1173,13 @@ impl Router {
         level = "info",
         name = "router.dispatch",
         kind = "producer",
-        fields(job = work.job, messaging.destination.name = "worker")
+        fields(
+            tenant_id = work.correlation.tenant_id.as_str(),
+            run_id = work.correlation.run_id,
+            flow_id = work.correlation.flow_id.as_str(),
+            step_id = "dispatch",
+            messaging.destination.name = "worker"
+        )
     )]
     async fn dispatch(&self, mut work: Work) {
         propagation::inject_current(&mut work.headers);
@@ -1165,8 +1228,10 @@ impl Worker {
         err,
         remote_parent = propagation::extract(&work.headers),
         fields(
-            tenant = work.tenant.as_str(),
-            job = work.job,
+            tenant_id = work.correlation.tenant_id.as_str(),
+            run_id = work.correlation.run_id,
+            flow_id = work.correlation.flow_id.as_str(),
+            step_id = "execute",
             bytes = work.payload.len(),
             enriched = work.enriched
         )

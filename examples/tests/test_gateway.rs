@@ -257,7 +257,9 @@ fn assert_no_tenant_labels(registry: &Registry) {
     for metric in registry.snapshot() {
         let names = metric.descriptor.label_names;
         assert!(
-            !names.iter().any(|name| ["tenant", "job"].contains(name)),
+            !names.iter().any(|name| {
+                ["tenant", "job", "tenant_id", "run_id", "flow_id", "step_id"].contains(name)
+            }),
             "{}: {names:?}",
             metric.descriptor.name
         );
@@ -312,7 +314,9 @@ fn each_request_is_one_trace_across_both_hops() {
         let job = answer.job.unwrap().to_string();
         let request = spans
             .iter()
-            .find(|s| s.name == "gateway.request" && attribute(s, "job").as_deref() == Some(&job))
+            .find(|s| {
+                s.name == "gateway.request" && attribute(s, "run_id").as_deref() == Some(&job)
+            })
             .unwrap_or_else(|| panic!("no gateway.request for job {job}"));
         let trace = request.span_context.trace_id();
         assert_ne!(trace, TraceId::INVALID);
@@ -398,11 +402,38 @@ fn each_request_is_one_trace_across_both_hops() {
         assert_eq!(dispatch.span_kind, SpanKind::Producer);
         assert_eq!(step.span_kind, SpanKind::Consumer);
 
-        // The tenant is an attribute of every hop's span.
-        for span in [request, route, step] {
+        // The correlation values are attributes of every hop's span, each
+        // with its step.
+        for span in &in_trace {
             assert_eq!(
-                attribute(span, "tenant").as_deref(),
+                attribute(span, "tenant_id").as_deref(),
                 Some(*tenant),
+                "{}",
+                span.name
+            );
+            assert_eq!(
+                attribute(span, "run_id").as_deref(),
+                Some(job.as_str()),
+                "{}",
+                span.name
+            );
+            assert_eq!(
+                attribute(span, "flow_id").as_deref(),
+                Some("default"),
+                "{}",
+                span.name
+            );
+            let step_id = match span.name.as_ref() {
+                "gateway.request" => "ingest",
+                "gateway.publish" => "publish",
+                "router.route" => "route",
+                "router.extension.invoke" => "extension",
+                "router.dispatch" => "dispatch",
+                _ => "execute",
+            };
+            assert_eq!(
+                attribute(span, "step_id").as_deref(),
+                Some(step_id),
                 "{}",
                 span.name
             );
@@ -415,7 +446,7 @@ fn each_request_is_one_trace_across_both_hops() {
             attribute(request, "http.response.status_code").as_deref(),
             Some("200")
         );
-        assert_eq!(attribute(step, "job"), Some(job));
+        assert_eq!(attribute(step, "run_id"), Some(job.clone()));
     }
 
     // Histogram exemplars point at these traces.
@@ -865,4 +896,37 @@ fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
         "{}",
         opened[0]
     );
+}
+
+/// A caller names its flow with `x-flow-id`; every hop carries it. A value
+/// that is not an id falls back to `default`.
+#[test]
+fn the_callers_flow_id_is_carried_on_every_hop() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let ((), _, spans) = exported(&registry, Settings::loopback(7), |gateway| {
+        let agent = gateway::client();
+        for flow in ["nightly-report", "Not A Flow!"] {
+            let url = format!("http://{}/jobs/acme", gateway.local_addr());
+            let response = agent
+                .post(&url)
+                .header("x-flow-id", flow)
+                .send(b"{}")
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+        }
+    });
+    let flows: HashSet<String> = spans
+        .iter()
+        .filter_map(|span| attribute(span, "flow_id"))
+        .collect();
+    assert_eq!(
+        flows,
+        HashSet::from(["nightly-report".to_owned(), "default".to_owned()])
+    );
+    let hops = spans
+        .iter()
+        .filter(|span| attribute(span, "flow_id").as_deref() == Some("nightly-report"))
+        .count();
+    assert_eq!(hops, 5 + Extension::ALL.len());
 }
