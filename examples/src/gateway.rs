@@ -275,9 +275,15 @@ pub struct GatewayMetrics {
     pub router_extension_invocation_duration_seconds: Family<ExtensionLabels, Histogram>,
     /// Each extension's circuit-breaker state: 1 for the current state, 0
     /// for the two others.
-    pub router_circuit_breaker_state: Family<BreakerStateLabels, IntGauge>,
+    pub router_extension_circuit_breaker_state: Family<BreakerStateLabels, IntGauge>,
     /// Circuit-breaker state changes, by extension.
-    pub router_circuit_breaker_transitions_total: Family<TransitionLabels, Counter>,
+    pub router_extension_circuit_breaker_transitions_total: Family<TransitionLabels, Counter>,
+    /// Calls a breaker let through that succeeded, by extension: what
+    /// closes a half-open breaker.
+    pub router_extension_circuit_breaker_successes_total: Family<ExtensionLabels, Counter>,
+    /// Calls a breaker let through that failed or timed out, by extension:
+    /// what opens it.
+    pub router_extension_circuit_breaker_failures_total: Family<ExtensionLabels, Counter>,
     /// Jobs dispatched to the worker and not yet taken.
     pub worker_pending_messages: IntGauge,
     /// Jobs the worker ran, by outcome.
@@ -298,7 +304,10 @@ impl GatewayMetrics {
         .into_iter()
         .find(|&state| {
             let labels = BreakerStateLabels { extension, state };
-            self.router_circuit_breaker_state.get(&labels).get() == 1
+            self.router_extension_circuit_breaker_state
+                .get(&labels)
+                .get()
+                == 1
         })
     }
 }
@@ -640,7 +649,10 @@ impl Gateway {
                 extension,
                 state: BreakerState::Closed,
             };
-            metrics.router_circuit_breaker_state.get(&closed).set(1);
+            metrics
+                .router_extension_circuit_breaker_state
+                .get(&closed)
+                .set(1);
         }
 
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1109,6 +1121,11 @@ impl Router {
         let client = &mut self.extensions[extension.index()];
         let (outcome, seconds) = client.call(self.message, &self.outages, self.failure_percent);
         let transition = client.breaker.record(outcome == CallOutcome::Ok);
+        let recorded = match outcome {
+            CallOutcome::Ok => &m.router_extension_circuit_breaker_successes_total,
+            _ => &m.router_extension_circuit_breaker_failures_total,
+        };
+        recorded.get(&ExtensionLabels { extension }).inc();
         m.router_extension_invocation_duration_seconds
             .get(&ExtensionLabels { extension })
             .observe_in_trace(seconds);
@@ -1134,19 +1151,19 @@ impl Router {
     /// (in the trace of the message that caused it).
     fn transition(&self, extension: Extension, Transition { from, to }: Transition) {
         let m = &self.metrics;
-        m.router_circuit_breaker_state
+        m.router_extension_circuit_breaker_state
             .get(&BreakerStateLabels {
                 extension,
                 state: from,
             })
             .set(0);
-        m.router_circuit_breaker_state
+        m.router_extension_circuit_breaker_state
             .get(&BreakerStateLabels {
                 extension,
                 state: to,
             })
             .set(1);
-        m.router_circuit_breaker_transitions_total
+        m.router_extension_circuit_breaker_transitions_total
             .get(&TransitionLabels {
                 extension,
                 from,

@@ -9,8 +9,8 @@ mod support;
 
 use obs_examples::gateway::{
     self, BreakerEvent, BreakerPolicy, BreakerState, BreakerStateLabels, CallLabels, CallOutcome,
-    Extension, Faults, Gateway, GatewayMetrics, JobLabels, JobOutcome, Outage, RequestLabels,
-    Route, Settings, Status, Tally, Transition, TransitionLabels, MAX_PAYLOAD_BYTES,
+    Extension, ExtensionLabels, Faults, Gateway, GatewayMetrics, JobLabels, JobOutcome, Outage,
+    RequestLabels, Route, Settings, Status, Tally, Transition, TransitionLabels, MAX_PAYLOAD_BYTES,
 };
 use obs_runtime::propagation::{SpanId, TraceId};
 use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
@@ -155,7 +155,7 @@ fn breaker_states(m: &GatewayMetrics, extension: Extension) -> Vec<i64> {
     .into_iter()
     .map(|state| {
         let labels = BreakerStateLabels { extension, state };
-        m.router_circuit_breaker_state.get(&labels).get()
+        m.router_extension_circuit_breaker_state.get(&labels).get()
     })
     .collect()
 }
@@ -221,6 +221,23 @@ fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
                 "{extension:?} {outcome:?}"
             );
         }
+        // The breaker's successes and failures: every call it let through.
+        let count = |outcome| tally.calls.get(&(extension, outcome)).copied().unwrap_or(0);
+        let labels = ExtensionLabels { extension };
+        assert_eq!(
+            m.router_extension_circuit_breaker_successes_total
+                .get(&labels)
+                .get(),
+            count(CallOutcome::Ok),
+            "{extension:?}"
+        );
+        assert_eq!(
+            m.router_extension_circuit_breaker_failures_total
+                .get(&labels)
+                .get(),
+            count(CallOutcome::Error) + count(CallOutcome::Timeout),
+            "{extension:?}"
+        );
         // The state the tally's transitions end in, and only that one, at 1.
         let state = tally
             .transitions
@@ -234,7 +251,7 @@ fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
         expected[state.index()] = 1;
         assert_eq!(breaker_states(m, extension), expected, "{extension:?}");
     }
-    m.router_circuit_breaker_transitions_total
+    m.router_extension_circuit_breaker_transitions_total
         .for_each(|labels: &TransitionLabels, counter| {
             let expected = tally
                 .transitions
@@ -672,7 +689,7 @@ fn the_breaker_follows_a_scheduled_outage() {
             from,
             to,
         };
-        m.router_circuit_breaker_transitions_total
+        m.router_extension_circuit_breaker_transitions_total
             .get(&labels)
             .get()
     };
@@ -878,7 +895,7 @@ fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
         "{scrape}"
     );
     assert!(scrape.contains(
-        "router_circuit_breaker_transitions_total{extension=\"enrich\",from=\"closed\",to=\"open\"} 1\n"
+        "router_extension_circuit_breaker_transitions_total{extension=\"enrich\",from=\"closed\",to=\"open\"} 1\n"
     ));
     for tenant in TENANTS {
         assert!(!scrape.contains(tenant));
