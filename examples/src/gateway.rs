@@ -13,6 +13,7 @@
 //! client ──HTTP + traceparent──▶ gateway.request        server    (remote parent: the caller)
 //!                                └─ gateway.publish     producer
 //!        ──message + traceparent──▶ router.route         consumer  (remote parent: gateway.publish)
+//!                                ├─ router.extension.registry.lookup  one per extension: its cache, or a first load
 //!                                ├─ router.extension.invoke  client, one per extension
 //!                                └─ router.dispatch     producer
 //!        ──message + traceparent──▶ worker.step          consumer  (remote parent: router.dispatch)
@@ -20,7 +21,7 @@
 //!
 //! The correlation values, `tenant_id`, `run_id` (the job), `flow_id` (the
 //! caller's `x-flow-id`, else `default`) and `step_id` (the hop: `ingest`,
-//! `publish`, `route`, `extension`, `dispatch`, `execute`), are span fields
+//! `publish`, `route`, `lookup`, `extension`, `dispatch`, `execute`), are span fields
 //! on every hop, never metric labels: each tenant, flow and run would be new
 //! series, a run id one per request, with no bound. Labels are the route,
 //! the status, the extension, the breaker states, the outcome, all enums. The extensions are simulated: their latencies and failures come
@@ -284,6 +285,14 @@ pub struct GatewayMetrics {
     /// Calls a breaker let through that failed or timed out, by extension:
     /// what opens it.
     pub router_extension_circuit_breaker_failures_total: Family<ExtensionLabels, Counter>,
+    /// Extensions in the router's registry.
+    pub router_extension_registry_extensions: IntGauge,
+    /// Registry lookups, one before each extension call.
+    pub router_extension_registry_lookups_total: Counter,
+    /// Lookups answered from the registry's cache of loaded extensions.
+    pub router_extension_registry_cache_hits_total: Counter,
+    /// Lookups that had to load the extension first.
+    pub router_extension_registry_cache_misses_total: Counter,
     /// Jobs dispatched to the worker and not yet taken.
     pub worker_pending_messages: IntGauge,
     /// Jobs the worker ran, by outcome.
@@ -654,6 +663,9 @@ impl Gateway {
                 .get(&closed)
                 .set(1);
         }
+        metrics
+            .router_extension_registry_extensions
+            .set(Extension::ALL.len() as i64);
 
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -679,6 +691,7 @@ impl Gateway {
                     breaker: CircuitBreaker::new(settings.breaker),
                 })
                 .collect(),
+            loaded: [false; Extension::ALL.len()],
             outages: settings.faults.outages.clone(),
             failure_percent: settings.faults.extension_failure_percent,
             worker: worker_tx,
@@ -1023,6 +1036,9 @@ impl ExtensionClient {
 struct Router {
     metrics: Arc<GatewayMetrics>,
     extensions: Vec<ExtensionClient>,
+    /// The extensions the registry has loaded (their manifests read): a
+    /// first lookup of each loads it, later ones are served from here.
+    loaded: [bool; Extension::ALL.len()],
     outages: Vec<Outage>,
     failure_percent: u64,
     worker: mpsc::Sender<Work>,
@@ -1060,6 +1076,7 @@ impl Router {
         tracing::Span::current().record("sequence", self.message);
         let mut enriched = true;
         for extension in Extension::ALL {
+            self.lookup(extension, &message.correlation);
             if let Err(err) = self.invoke(extension, &message.correlation) {
                 if extension.is_required() {
                     let _ = message.reply.send(Reply::Rejected(extension, err));
@@ -1077,6 +1094,34 @@ impl Router {
             reply: message.reply,
         };
         self.dispatch(work).await;
+    }
+
+    /// Finds the extension in the registry before a call: from its cache,
+    /// or by loading it on its first use.
+    #[traced(
+        level = "info",
+        name = "router.extension.registry.lookup",
+        fields(
+            extension = extension.as_str(),
+            cache_hit = Empty,
+            tenant_id = correlation.tenant_id.as_str(),
+            run_id = correlation.run_id,
+            flow_id = correlation.flow_id.as_str(),
+            step_id = "lookup"
+        )
+    )]
+    fn lookup(&mut self, extension: Extension, correlation: &Correlation) {
+        let m = &self.metrics;
+        m.router_extension_registry_lookups_total.inc();
+        let loaded = &mut self.loaded[extension.index()];
+        let hit = *loaded;
+        *loaded = true;
+        tracing::Span::current().record("cache_hit", hit);
+        let counter = match hit {
+            true => &m.router_extension_registry_cache_hits_total,
+            false => &m.router_extension_registry_cache_misses_total,
+        };
+        counter.inc();
     }
 
     /// One extension call, through its breaker.

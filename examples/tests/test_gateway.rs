@@ -251,6 +251,25 @@ fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
         expected[state.index()] = 1;
         assert_eq!(breaker_states(m, extension), expected, "{extension:?}");
     }
+    // One registry lookup before each call; each extension loaded once.
+    let calls: u64 = tally.calls.values().sum();
+    let reached = Extension::ALL
+        .into_iter()
+        .filter(|&extension| tally.calls.keys().any(|(called, _)| *called == extension))
+        .count() as u64;
+    assert_eq!(
+        m.router_extension_registry_extensions.get(),
+        Extension::ALL.len() as i64
+    );
+    assert_eq!(m.router_extension_registry_lookups_total.get(), calls);
+    assert_eq!(
+        m.router_extension_registry_cache_misses_total.get(),
+        reached
+    );
+    assert_eq!(
+        m.router_extension_registry_cache_hits_total.get(),
+        calls - reached
+    );
     m.router_extension_circuit_breaker_transitions_total
         .for_each(|labels: &TransitionLabels, counter| {
             let expected = tally
@@ -321,9 +340,10 @@ fn each_request_is_one_trace_across_both_hops() {
             .collect::<Vec<_>>()
     });
 
-    // Per request: the gateway's span, the message to the router, one call
-    // per extension, the message to the worker, the worker's step.
-    let per_request = 5 + Extension::ALL.len();
+    // Per request: the gateway's span, the message to the router, one
+    // registry lookup and one call per extension, the message to the
+    // worker, the worker's step.
+    let per_request = 5 + 2 * Extension::ALL.len();
     assert_eq!(spans.len(), per_request * answers.len());
     let mut traces = HashSet::new();
     for ((tenant, answer), traceparent) in answers.iter().zip(&traceparents) {
@@ -445,6 +465,7 @@ fn each_request_is_one_trace_across_both_hops() {
                 "gateway.publish" => "publish",
                 "router.route" => "route",
                 "router.extension.invoke" => "extension",
+                "router.extension.registry.lookup" => "lookup",
                 "router.dispatch" => "dispatch",
                 _ => "execute",
             };
@@ -945,5 +966,5 @@ fn the_callers_flow_id_is_carried_on_every_hop() {
         .iter()
         .filter(|span| attribute(span, "flow_id").as_deref() == Some("nightly-report"))
         .count();
-    assert_eq!(hops, 5 + Extension::ALL.len());
+    assert_eq!(hops, 5 + 2 * Extension::ALL.len());
 }
