@@ -44,7 +44,7 @@ use obs_runtime::{
     propagation, traced, Counter, Family, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup,
     Metrics, Registry, RegistryError,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt;
 use std::io;
@@ -96,6 +96,9 @@ pub enum Status {
     /// The payload is larger than [`MAX_PAYLOAD_BYTES`].
     #[label(rename = "413")]
     PayloadTooLarge,
+    /// The tenant is over its rate limit.
+    #[label(rename = "429")]
+    TooManyRequests,
     /// The worker failed the job.
     #[label(rename = "500")]
     InternalError,
@@ -113,6 +116,7 @@ impl Status {
             Status::NotFound => StatusCode::NOT_FOUND,
             Status::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Status::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Status::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Status::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             Status::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -285,6 +289,13 @@ pub struct GatewayMetrics {
     /// Calls a breaker let through that failed or timed out, by extension:
     /// what opens it.
     pub router_extension_circuit_breaker_failures_total: Family<ExtensionLabels, Counter>,
+    /// Requests refused because their tenant was over its rate limit.
+    pub gateway_rate_limited_requests_total: Counter,
+    /// Requests with an `idempotency-key` answered again from the cache,
+    /// without running the job twice.
+    pub gateway_idempotency_cache_hits_total: Counter,
+    /// Requests with an `idempotency-key` seen for the first time.
+    pub gateway_idempotency_cache_misses_total: Counter,
     /// Extensions in the router's registry.
     pub router_extension_registry_extensions: IntGauge,
     /// Registry lookups, one before each extension call.
@@ -374,18 +385,119 @@ pub struct Settings {
     pub faults: Faults,
     /// The breakers' policy.
     pub breaker: BreakerPolicy,
+    /// Each tenant's rate limit.
+    pub rate_limit: RateLimit,
 }
 
 impl Settings {
-    /// A free port on 127.0.0.1, no faults, the default breaker policy.
+    /// A free port on 127.0.0.1, no faults, the default breaker policy and
+    /// rate limit.
     pub fn loopback(seed: u64) -> Self {
         Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed,
             faults: Faults::default(),
             breaker: BreakerPolicy::default(),
+            rate_limit: RateLimit::default(),
         }
     }
+}
+
+/// A token bucket per tenant: `burst` requests at once, refilled at
+/// `per_second`. A request over it gets `429 Too Many Requests`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// The most requests a tenant may send at once.
+    pub burst: u32,
+    /// Requests per second a tenant's bucket regains.
+    pub per_second: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            burst: 100,
+            per_second: 50.0,
+        }
+    }
+}
+
+/// The most tenants (rate-limit buckets) and idempotency keys the gateway
+/// remembers; beyond them the oldest are forgotten, so memory stays bounded
+/// whatever ids clients send.
+const REMEMBERED: usize = 10_000;
+
+/// Per-tenant token buckets.
+#[derive(Debug)]
+struct Limiter {
+    limit: RateLimit,
+    buckets: HashMap<String, (f64, Instant)>,
+    order: VecDeque<String>,
+}
+
+impl Limiter {
+    /// Takes one token from `tenant`'s bucket; `false` when it is empty.
+    fn admit(&mut self, tenant: &str) -> bool {
+        let now = Instant::now();
+        if !self.buckets.contains_key(tenant) {
+            if self.order.len() == REMEMBERED {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.buckets.remove(&oldest);
+                }
+            }
+            self.order.push_back(tenant.to_owned());
+            self.buckets
+                .insert(tenant.to_owned(), (f64::from(self.limit.burst), now));
+        }
+        let Some((tokens, updated)) = self.buckets.get_mut(tenant) else {
+            return false;
+        };
+        let refill = now.duration_since(*updated).as_secs_f64() * self.limit.per_second;
+        *tokens = (*tokens + refill).min(f64::from(self.limit.burst));
+        *updated = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A finished answer, kept under its idempotency key.
+#[derive(Clone, Debug)]
+struct Kept {
+    status: Status,
+    body: String,
+    job: u64,
+}
+
+/// Answers by (tenant, idempotency key), oldest forgotten first.
+#[derive(Debug, Default)]
+struct Idempotency {
+    answers: HashMap<(String, String), Kept>,
+    order: VecDeque<(String, String)>,
+}
+
+impl Idempotency {
+    fn keep(&mut self, key: (String, String), kept: Kept) {
+        if self.order.len() == REMEMBERED {
+            if let Some(oldest) = self.order.pop_front() {
+                self.answers.remove(&oldest);
+            }
+        }
+        if self.answers.insert(key.clone(), kept).is_none() {
+            self.order.push_back(key);
+        }
+    }
+}
+
+/// The `idempotency-key` header, when it is 1 to 128 visible ASCII
+/// characters.
+fn idempotency_key(headers: &hyper::HeaderMap) -> Option<String> {
+    let key = headers.get("idempotency-key")?.to_str().ok()?;
+    ((1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| key.to_owned())
 }
 
 // === circuit breaker ===
@@ -708,6 +820,12 @@ impl Gateway {
             metrics: metrics.clone(),
             router: router_tx,
             next_job: AtomicU64::new(1),
+            limiter: Mutex::new(Limiter {
+                limit: settings.rate_limit,
+                buckets: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+            idempotency: Mutex::default(),
         });
 
         let dispatch = tracing::dispatcher::get_default(Clone::clone);
@@ -774,6 +892,8 @@ struct Front {
     metrics: Arc<GatewayMetrics>,
     router: mpsc::Sender<Message>,
     next_job: AtomicU64,
+    limiter: Mutex<Limiter>,
+    idempotency: Mutex<Idempotency>,
 }
 
 async fn accept(
@@ -887,6 +1007,42 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
     span.record("tenant_id", tenant.as_str());
     let flow = flow_id(request.headers());
     span.record("flow_id", flow.as_str());
+    let m = &front.metrics;
+    let admitted = front
+        .limiter
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(&tenant);
+    if !admitted {
+        m.gateway_rate_limited_requests_total.inc();
+        let (status, mut response) = text(Status::TooManyRequests, "rate limit exceeded\n");
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+        return (status, response);
+    }
+    let key = idempotency_key(request.headers()).map(|key| (tenant.clone(), key));
+    if let Some(key) = &key {
+        let kept = front
+            .idempotency
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .answers
+            .get(key)
+            .cloned();
+        match kept {
+            Some(kept) => {
+                m.gateway_idempotency_cache_hits_total.inc();
+                span.record("run_id", kept.job);
+                let (status, mut response) = text(kept.status, kept.body);
+                let headers = response.headers_mut();
+                headers.insert("x-job-id", HeaderValue::from(kept.job));
+                headers.insert("idempotent-replay", HeaderValue::from_static("true"));
+                return (status, response);
+            }
+            None => m.gateway_idempotency_cache_misses_total.inc(),
+        }
+    }
     let payload = match Limited::new(request.into_body(), MAX_PAYLOAD_BYTES)
         .collect()
         .await
@@ -929,6 +1085,20 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
             None,
         ),
     };
+    // A final answer is kept under its key; a refusal the caller may retry
+    // (503) is not.
+    if let Some(key) = key.filter(|_| status != Status::Unavailable) {
+        let kept = Kept {
+            status,
+            body: body.clone(),
+            job,
+        };
+        front
+            .idempotency
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keep(key, kept);
+    }
     let (status, mut response) = text(status, body);
     let headers = response.headers_mut();
     headers.insert("x-job-id", HeaderValue::from(job));

@@ -10,7 +10,8 @@ mod support;
 use obs_examples::gateway::{
     self, BreakerEvent, BreakerPolicy, BreakerState, BreakerStateLabels, CallLabels, CallOutcome,
     Extension, ExtensionLabels, Faults, Gateway, GatewayMetrics, JobLabels, JobOutcome, Outage,
-    RequestLabels, Route, Settings, Status, Tally, Transition, TransitionLabels, MAX_PAYLOAD_BYTES,
+    RateLimit, RequestLabels, Route, Settings, Status, Tally, Transition, TransitionLabels,
+    MAX_PAYLOAD_BYTES,
 };
 use obs_runtime::propagation::{SpanId, TraceId};
 use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
@@ -967,4 +968,91 @@ fn the_callers_flow_id_is_carried_on_every_hop() {
         .filter(|span| attribute(span, "flow_id").as_deref() == Some("nightly-report"))
         .count();
     assert_eq!(hops, 5 + 2 * Extension::ALL.len());
+}
+
+/// A tenant over its token bucket gets `429` with `retry-after`, counted,
+/// and other tenants are not held back. (No refill: the outcome does not
+/// depend on timing.)
+#[test]
+fn a_tenant_over_its_rate_limit_gets_429() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let settings = Settings {
+        rate_limit: RateLimit {
+            burst: 2,
+            per_second: 0.0,
+        },
+        ..Settings::loopback(3)
+    };
+    let gateway = Gateway::start(&registry, settings).unwrap();
+    let agent = gateway::client();
+    let addr = gateway.local_addr();
+    let post = |tenant: &str| {
+        let response = agent
+            .post(format!("http://{addr}/jobs/{tenant}"))
+            .send(&b"{}"[..])
+            .unwrap();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), retry)
+    };
+    assert_eq!(post("acme"), (200, None));
+    assert_eq!(post("acme"), (200, None));
+    assert_eq!(post("acme"), (429, Some("1".to_owned())));
+    assert_eq!(post("globex"), (200, None));
+    let m = gateway.metrics.clone();
+    gateway.shutdown();
+    assert_eq!(m.gateway_rate_limited_requests_total.get(), 1);
+    let labels = RequestLabels {
+        route: Route::Jobs,
+        status: Status::TooManyRequests,
+    };
+    assert_eq!(m.gateway_requests_total.get(&labels).get(), 1);
+}
+
+/// A retried request with the same `idempotency-key` gets the first
+/// answer again, marked as a replay, and the job runs once.
+#[test]
+fn an_idempotency_key_answers_a_retry_without_running_the_job_again() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let gateway = Gateway::start(&registry, Settings::loopback(5)).unwrap();
+    let agent = gateway::client();
+    let addr = gateway.local_addr();
+    let post = |key: &str| {
+        let mut response = agent
+            .post(format!("http://{addr}/jobs/acme"))
+            .header("idempotency-key", key)
+            .send(&b"{\"size\":3}"[..])
+            .unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (job, replay) = (header("x-job-id"), header("idempotent-replay"));
+        let body = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), job, replay, body)
+    };
+    let first = post("order-17");
+    let retry = post("order-17");
+    let other = post("order-18");
+    let m = gateway.metrics.clone();
+    gateway.shutdown();
+    assert_eq!(first.0, 200);
+    assert_eq!((retry.0, &retry.1, &retry.3), (first.0, &first.1, &first.3));
+    assert_eq!(
+        (first.2.as_deref(), retry.2.as_deref()),
+        (None, Some("true"))
+    );
+    assert_ne!(other.1, first.1);
+    assert_eq!(m.gateway_idempotency_cache_hits_total.get(), 1);
+    assert_eq!(m.gateway_idempotency_cache_misses_total.get(), 2);
+    let mut ran = 0;
+    m.worker_jobs_total
+        .for_each(|_, counter| ran += counter.get());
+    assert_eq!(ran, 2, "the retry did not run the job again");
 }
