@@ -15,13 +15,14 @@
 //!        ──message + traceparent──▶ router.route         consumer  (remote parent: gateway.publish)
 //!                                ├─ router.extension.registry.lookup  one per extension: its cache, or a first load
 //!                                ├─ router.extension.invoke  client, one per extension
+//!                                ├─ router.decide       the routing policy and the provider it picks
 //!                                └─ router.dispatch     producer
 //!        ──message + traceparent──▶ worker.step          consumer  (remote parent: router.dispatch)
 //! ```
 //!
 //! The correlation values, `tenant_id`, `run_id` (the job), `flow_id` (the
 //! caller's `x-flow-id`, else `default`) and `step_id` (the hop: `ingest`,
-//! `publish`, `route`, `lookup`, `extension`, `dispatch`, `execute`), are span fields
+//! `publish`, `route`, `lookup`, `extension`, `decide`, `dispatch`, `execute`), are span fields
 //! on every hop, never metric labels: each tenant, flow and run would be new
 //! series, a run id one per request, with no bound. Labels are the route,
 //! the status, the extension, the breaker states, the outcome, all enums. The extensions are simulated: their latencies and failures come
@@ -211,6 +212,42 @@ pub struct RouteLabels {
     pub route: Route,
 }
 
+/// How the router chose where a job runs.
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Policy {
+    /// The tenant is pinned to the primary provider (tenant ids `a` to `m`).
+    Affinity,
+    /// Other tenants alternate between the providers.
+    Balance,
+    /// A job without enrichment goes to the secondary provider.
+    Degraded,
+}
+
+/// Where a job runs.
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Provider {
+    /// The primary worker pool.
+    Primary,
+    /// The secondary worker pool.
+    Secondary,
+}
+
+/// Labels of routing decisions: 6 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct DecisionLabels {
+    /// The policy that decided.
+    pub policy: Policy,
+    /// The provider it chose.
+    pub provider: Provider,
+}
+
+/// Labels by policy: 3 series.
+#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct PolicyLabels {
+    /// The policy.
+    pub policy: Policy,
+}
+
 /// Labels by extension: 3 series.
 #[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct ExtensionLabels {
@@ -296,6 +333,11 @@ pub struct GatewayMetrics {
     pub gateway_idempotency_cache_hits_total: Counter,
     /// Requests with an `idempotency-key` seen for the first time.
     pub gateway_idempotency_cache_misses_total: Counter,
+    /// Routing decisions, by policy and provider.
+    pub router_routing_decisions_total: Family<DecisionLabels, Counter>,
+    /// Time to evaluate the routing policy (simulated), by policy.
+    #[metric(buckets = [0.00002, 0.00005, 0.0001, 0.0002, 0.0005])]
+    pub router_policy_evaluation_duration_seconds: Family<PolicyLabels, Histogram>,
     /// Extensions in the router's registry.
     pub router_extension_registry_extensions: IntGauge,
     /// Registry lookups, one before each extension call.
@@ -687,6 +729,8 @@ pub struct Tally {
     pub transitions: Vec<BreakerEvent>,
     /// Jobs by outcome.
     pub jobs: BTreeMap<JobOutcome, u64>,
+    /// Routing decisions by policy and provider.
+    pub decisions: BTreeMap<(Policy, Provider), u64>,
 }
 
 // === messages ===
@@ -1255,6 +1299,7 @@ impl Router {
                 enriched = false;
             }
         }
+        self.decide(&message.correlation, enriched);
         let work = Work {
             headers: message_headers(message.job),
             correlation: message.correlation,
@@ -1264,6 +1309,57 @@ impl Router {
             reply: message.reply,
         };
         self.dispatch(work).await;
+    }
+
+    /// Decides where the job runs: the policy that applies, and the provider
+    /// it picks.
+    #[traced(
+        level = "info",
+        name = "router.decide",
+        fields(
+            policy = Empty,
+            provider = Empty,
+            tenant_id = correlation.tenant_id.as_str(),
+            run_id = correlation.run_id,
+            flow_id = correlation.flow_id.as_str(),
+            step_id = "decide"
+        )
+    )]
+    fn decide(&mut self, correlation: &Correlation, enriched: bool) -> Provider {
+        let pinned = correlation
+            .tenant_id
+            .as_bytes()
+            .first()
+            .is_some_and(|c| *c <= b'm');
+        let policy = match (enriched, pinned) {
+            (false, _) => Policy::Degraded,
+            (true, true) => Policy::Affinity,
+            (true, false) => Policy::Balance,
+        };
+        let provider = match policy {
+            Policy::Affinity => Provider::Primary,
+            Policy::Degraded => Provider::Secondary,
+            Policy::Balance if self.message % 2 == 0 => Provider::Primary,
+            Policy::Balance => Provider::Secondary,
+        };
+        let span = tracing::Span::current();
+        span.record("policy", policy.as_str());
+        span.record("provider", provider.as_str());
+        // Simulated: a few tens of microseconds, the same for the same run.
+        let seconds = (20 + (correlation.run_id % 7) * 15) as f64 / 1e6;
+        let m = &self.metrics;
+        m.router_policy_evaluation_duration_seconds
+            .get(&PolicyLabels { policy })
+            .observe(seconds);
+        m.router_routing_decisions_total
+            .get(&DecisionLabels { policy, provider })
+            .inc();
+        *self
+            .tally()
+            .decisions
+            .entry((policy, provider))
+            .or_default() += 1;
+        provider
     }
 
     /// Finds the extension in the registry before a call: from its cache,

@@ -9,9 +9,9 @@ mod support;
 
 use obs_examples::gateway::{
     self, BreakerEvent, BreakerPolicy, BreakerState, BreakerStateLabels, CallLabels, CallOutcome,
-    Extension, ExtensionLabels, Faults, Gateway, GatewayMetrics, JobLabels, JobOutcome, Outage,
-    RateLimit, RequestLabels, Route, Settings, Status, Tally, Transition, TransitionLabels,
-    MAX_PAYLOAD_BYTES,
+    DecisionLabels, Extension, ExtensionLabels, Faults, Gateway, GatewayMetrics, JobLabels,
+    JobOutcome, Outage, RateLimit, RequestLabels, Route, Settings, Status, Tally, Transition,
+    TransitionLabels, MAX_PAYLOAD_BYTES,
 };
 use obs_runtime::propagation::{SpanId, TraceId};
 use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
@@ -252,6 +252,20 @@ fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
         expected[state.index()] = 1;
         assert_eq!(breaker_states(m, extension), expected, "{extension:?}");
     }
+    // Routing decisions: one per dispatched job, by policy and provider.
+    m.router_routing_decisions_total
+        .for_each(|labels: &DecisionLabels, counter| {
+            let expected = tally
+                .decisions
+                .get(&(labels.policy, labels.provider))
+                .copied();
+            assert_eq!(counter.get(), expected.unwrap_or(0), "{labels:?}");
+        });
+    let decided: u64 = tally.decisions.values().sum();
+    let mut evaluated = 0;
+    m.router_policy_evaluation_duration_seconds
+        .for_each(|_, histogram| evaluated += histogram.snapshot().count);
+    assert_eq!(evaluated, decided);
     // One registry lookup before each call; each extension loaded once.
     let calls: u64 = tally.calls.values().sum();
     let reached = Extension::ALL
@@ -344,7 +358,7 @@ fn each_request_is_one_trace_across_both_hops() {
     // Per request: the gateway's span, the message to the router, one
     // registry lookup and one call per extension, the message to the
     // worker, the worker's step.
-    let per_request = 5 + 2 * Extension::ALL.len();
+    let per_request = 6 + 2 * Extension::ALL.len();
     assert_eq!(spans.len(), per_request * answers.len());
     let mut traces = HashSet::new();
     for ((tenant, answer), traceparent) in answers.iter().zip(&traceparents) {
@@ -467,6 +481,7 @@ fn each_request_is_one_trace_across_both_hops() {
                 "router.route" => "route",
                 "router.extension.invoke" => "extension",
                 "router.extension.registry.lookup" => "lookup",
+                "router.decide" => "decide",
                 "router.dispatch" => "dispatch",
                 _ => "execute",
             };
@@ -486,6 +501,21 @@ fn each_request_is_one_trace_across_both_hops() {
             Some("200")
         );
         assert_eq!(attribute(step, "run_id"), Some(job.clone()));
+
+        // The routing decision follows the policy: enriched jobs of tenants
+        // `a` to `m` stay on the primary provider, jobs without enrichment
+        // go to the secondary one, other tenants alternate.
+        let decide = one("router.decide");
+        let decision = (attribute(decide, "policy"), attribute(decide, "provider"));
+        let decision = (decision.0.as_deref(), decision.1.as_deref());
+        match (answer.enrichment.as_deref(), tenant.as_bytes()[0] <= b'm') {
+            (Some("skipped"), _) => assert_eq!(decision, (Some("degraded"), Some("secondary"))),
+            (_, true) => assert_eq!(decision, (Some("affinity"), Some("primary"))),
+            _ => assert!(
+                decision.0 == Some("balance") && decision.1.is_some(),
+                "{decision:?}"
+            ),
+        }
     }
 
     // Histogram exemplars point at these traces.
@@ -967,7 +997,7 @@ fn the_callers_flow_id_is_carried_on_every_hop() {
         .iter()
         .filter(|span| attribute(span, "flow_id").as_deref() == Some("nightly-report"))
         .count();
-    assert_eq!(hops, 5 + 2 * Extension::ALL.len());
+    assert_eq!(hops, 6 + 2 * Extension::ALL.len());
 }
 
 /// A tenant over its token bucket gets `429` with `retry-after`, counted,
