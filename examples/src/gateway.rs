@@ -1339,7 +1339,7 @@ impl Router {
         let provider = match policy {
             Policy::Affinity => Provider::Primary,
             Policy::Degraded => Provider::Secondary,
-            Policy::Balance if self.message % 2 == 0 => Provider::Primary,
+            Policy::Balance if self.message.is_multiple_of(2) => Provider::Primary,
             Policy::Balance => Provider::Secondary,
         };
         let span = tracing::Span::current();
