@@ -1636,7 +1636,7 @@ pub fn client() -> ureq::Agent {
     name = "client.submit",
     kind = "client",
     err,
-    fields(tenant, bytes = payload.len(), http.response.status_code = Empty)
+    fields(tenant_id = tenant, bytes = payload.len(), http.response.status_code = Empty)
 )]
 pub fn submit(
     agent: &ureq::Agent,

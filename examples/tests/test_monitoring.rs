@@ -367,3 +367,33 @@ fn every_probe_exposes_what_its_catalog_declares() {
         assert!(report.metrics > 0 && report.series > 0);
     }
 }
+
+/// The PromQL on each scenario's page (docs/scenarios/) parses and names
+/// only what the scenario's catalog declares.
+#[test]
+fn the_scenario_pages_query_only_what_the_catalogs_declare() {
+    for (scenario, _) in SCENARIOS {
+        let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../docs/scenarios")
+            .join(format!("{scenario}.md"));
+        let text = read(&page);
+        let catalog =
+            Catalog::from_json(&read(&monitoring(scenario).join("catalog.json"))).unwrap();
+        let known = obs_cli::check::Known::new(&catalog);
+        let mut queries = 0;
+        let mut in_promql = false;
+        for line in text.lines() {
+            match line.trim() {
+                "```promql" => in_promql = true,
+                "```" => in_promql = false,
+                query if in_promql && !query.is_empty() && !query.starts_with('#') => {
+                    queries += 1;
+                    let problems = obs_cli::check::check_expr(&known, query);
+                    assert_eq!(problems, Ok(vec![]), "{scenario}: {query}");
+                }
+                _ => {}
+            }
+        }
+        assert!(queries >= 4, "{scenario}: {queries} queries");
+    }
+}
