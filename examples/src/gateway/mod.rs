@@ -1,0 +1,748 @@
+//! Gateway → router → worker. An HTTP gateway (hyper, on loopback) takes
+//! `POST /jobs/{tenant}` requests and publishes each as a message to a
+//! router over an in-process channel; the router calls its extensions
+//! (auth, quota, enrich), each behind a circuit breaker, and dispatches the
+//! job to a worker over a second channel; the worker's answer travels back
+//! to the HTTP response. One trace covers it all: the gateway continues the
+//! caller's `traceparent`, each message carries the trace on in its own
+//! `traceparent` header, and the HTTP answer carries it back (its
+//! `traceparent` names the `gateway.request` span), so a caller can find the
+//! trace of any answer.
+//!
+//! ```text
+//! client ──HTTP + traceparent──▶ gateway.request        server    (remote parent: the caller)
+//!                                └─ gateway.publish     producer
+//!        ──message + traceparent──▶ router.route         consumer  (remote parent: gateway.publish)
+//!                                ├─ router.extension.registry.lookup  one per extension: its cache, or a first load
+//!                                ├─ router.extension.invoke  client, one per extension
+//!                                ├─ router.decide       the routing policy and the provider it picks
+//!                                └─ router.dispatch     producer
+//!        ──message + traceparent──▶ worker.step          consumer  (remote parent: router.dispatch)
+//! ```
+//!
+//! The correlation values, `tenant_id`, `run_id` (the job), `flow_id` (the
+//! caller's `x-flow-id`, else `default`) and `step_id` (the hop: `ingest`,
+//! `publish`, `route`, `lookup`, `extension`, `decide`, `dispatch`, `execute`), are span fields
+//! on every hop, never metric labels: each tenant, flow and run would be new
+//! series, a run id one per request, with no bound. Labels are the route,
+//! the status, the extension, the breaker states, the outcome, all enums. The extensions are simulated: their latencies and failures come
+//! from a seeded generator, and outages can be scheduled by message number,
+//! so a run (and the breakers' states) is reproducible. The breakers count
+//! time in messages, not wall-clock time: one opens after
+//! [`BreakerPolicy::failure_threshold`] consecutive failures, refuses the
+//! next [`BreakerPolicy::cooldown_calls`] calls, then lets one trial call
+//! through (half-open) that closes it again or reopens it.
+
+use crate::sim::Rng;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use obs_runtime::{
+    propagation, traced, Counter, Family, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup,
+    Metrics, Registry, RegistryError,
+};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::convert::Infallible;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tracing::field::Empty;
+
+/// The largest job payload accepted, in bytes.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// Messages each channel holds before a sender waits.
+const QUEUE_CAPACITY: usize = 64;
+
+mod breaker;
+mod client;
+mod errors;
+mod labels;
+mod metrics;
+mod router;
+mod worker;
+
+pub use breaker::*;
+pub use client::*;
+pub use errors::*;
+pub use labels::*;
+pub use metrics::*;
+use router::{ExtensionClient, Profile, Router};
+use worker::Worker;
+
+// === settings ===
+
+/// When breakers open and half-open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BreakerPolicy {
+    /// Consecutive failures (errors or timeouts) that open a closed breaker.
+    pub failure_threshold: u32,
+    /// Calls an open breaker refuses before it lets a trial call through.
+    pub cooldown_calls: u32,
+}
+
+impl Default for BreakerPolicy {
+    fn default() -> Self {
+        BreakerPolicy {
+            failure_threshold: 3,
+            cooldown_calls: 2,
+        }
+    }
+}
+
+/// An extension that times out on every call while the router handles the
+/// messages numbered `messages` (from 1, in arrival order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// The extension down.
+    pub extension: Extension,
+    /// The messages during which it is down.
+    pub messages: RangeInclusive<u64>,
+}
+
+/// Injected failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Extension calls that fail, in percent: half of them answer an error
+    /// at once, half time out.
+    pub extension_failure_percent: u64,
+    /// Scheduled outages.
+    pub outages: Vec<Outage>,
+    /// Worker steps that fail, in percent.
+    pub worker_failure_percent: u64,
+}
+
+/// How to run a gateway.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where to listen; port 0 for a free one.
+    pub addr: SocketAddr,
+    /// Seeds the simulated latencies and failures.
+    pub seed: u64,
+    /// Injected failures.
+    pub faults: Faults,
+    /// The breakers' policy.
+    pub breaker: BreakerPolicy,
+    /// Each tenant's rate limit.
+    pub rate_limit: RateLimit,
+}
+
+impl Settings {
+    /// A free port on 127.0.0.1, no faults, the default breaker policy and
+    /// rate limit.
+    pub fn loopback(seed: u64) -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed,
+            faults: Faults::default(),
+            breaker: BreakerPolicy::default(),
+            rate_limit: RateLimit::default(),
+        }
+    }
+}
+
+/// A token bucket per tenant: `burst` requests at once, refilled at
+/// `per_second`. A request over it gets `429 Too Many Requests`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// The most requests a tenant may send at once.
+    pub burst: u32,
+    /// Requests per second a tenant's bucket regains.
+    pub per_second: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            burst: 100,
+            per_second: 50.0,
+        }
+    }
+}
+
+/// The most tenants (rate-limit buckets) and idempotency keys the gateway
+/// remembers; beyond them the oldest are forgotten, so memory stays bounded
+/// whatever ids clients send.
+const REMEMBERED: usize = 10_000;
+
+/// Per-tenant token buckets.
+#[derive(Debug)]
+struct Limiter {
+    limit: RateLimit,
+    buckets: HashMap<String, (f64, Instant)>,
+    order: VecDeque<String>,
+}
+
+impl Limiter {
+    /// Takes one token from `tenant`'s bucket; `false` when it is empty.
+    fn admit(&mut self, tenant: &str) -> bool {
+        let now = Instant::now();
+        if !self.buckets.contains_key(tenant) {
+            if self.order.len() == REMEMBERED {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.buckets.remove(&oldest);
+                }
+            }
+            self.order.push_back(tenant.to_owned());
+            self.buckets
+                .insert(tenant.to_owned(), (f64::from(self.limit.burst), now));
+        }
+        let Some((tokens, updated)) = self.buckets.get_mut(tenant) else {
+            return false;
+        };
+        let refill = now.duration_since(*updated).as_secs_f64() * self.limit.per_second;
+        *tokens = (*tokens + refill).min(f64::from(self.limit.burst));
+        *updated = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A finished answer, kept under its idempotency key.
+#[derive(Clone, Debug)]
+struct Kept {
+    status: Status,
+    body: String,
+    job: u64,
+}
+
+/// Answers by (tenant, idempotency key), oldest forgotten first.
+#[derive(Debug, Default)]
+struct Idempotency {
+    answers: HashMap<(String, String), Kept>,
+    order: VecDeque<(String, String)>,
+}
+
+impl Idempotency {
+    fn keep(&mut self, key: (String, String), kept: Kept) {
+        if self.order.len() == REMEMBERED {
+            if let Some(oldest) = self.order.pop_front() {
+                self.answers.remove(&oldest);
+            }
+        }
+        if self.answers.insert(key.clone(), kept).is_none() {
+            self.order.push_back(key);
+        }
+    }
+}
+
+/// The `idempotency-key` header, when it is 1 to 128 visible ASCII
+/// characters.
+fn idempotency_key(headers: &hyper::HeaderMap) -> Option<String> {
+    let key = headers.get("idempotency-key")?.to_str().ok()?;
+    ((1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| key.to_owned())
+}
+
+// === the simulation's own account ===
+
+/// A breaker transition, as the router saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BreakerEvent {
+    /// The router's message number (from 1) during which it happened.
+    pub message: u64,
+    /// The extension whose breaker changed.
+    pub extension: Extension,
+    /// The change.
+    pub transition: Transition,
+}
+
+/// What the router and the worker did, kept apart from the metrics so that
+/// tests can compare the two.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Messages the router took.
+    pub messages: u64,
+    /// Extension calls by extension and outcome.
+    pub calls: BTreeMap<(Extension, CallOutcome), u64>,
+    /// Every call that reached an extension, with its (simulated) seconds,
+    /// in order.
+    pub latencies: Vec<(Extension, f64)>,
+    /// Every breaker transition, in order.
+    pub transitions: Vec<BreakerEvent>,
+    /// Jobs by outcome.
+    pub jobs: BTreeMap<JobOutcome, u64>,
+    /// Routing decisions by policy and provider.
+    pub decisions: BTreeMap<(Policy, Provider), u64>,
+}
+
+// === messages ===
+
+/// The correlation values of one job, carried on every hop as span fields:
+/// `tenant_id`, `run_id` (the job), `flow_id` (the caller's `x-flow-id`,
+/// else `default`) and, per hop, `step_id`. They are never metric labels:
+/// every tenant, run and flow would be a new series, and a run id a new one
+/// per request.
+#[derive(Clone, Debug)]
+struct Correlation {
+    tenant_id: String,
+    run_id: u64,
+    flow_id: String,
+}
+
+/// The flow a request names in `x-flow-id`, when it is an id like a
+/// tenant's; `default` otherwise.
+fn flow_id(headers: &hyper::HeaderMap) -> String {
+    headers
+        .get("x-flow-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|flow| is_tenant_id(flow))
+        .unwrap_or("default")
+        .to_owned()
+}
+
+/// The message the gateway publishes to the router. The trace context
+/// travels in `headers`, as it would through a broker.
+struct Message {
+    headers: Vec<(String, String)>,
+    correlation: Correlation,
+    job: u64,
+    payload: Bytes,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The message the router dispatches to the worker.
+struct Work {
+    headers: Vec<(String, String)>,
+    correlation: Correlation,
+    job: u64,
+    payload: Bytes,
+    enriched: bool,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The answer that goes back to the HTTP request.
+enum Reply {
+    Done { enriched: bool, digest: u64 },
+    Rejected(Extension, ExtensionError),
+    Failed(StepError),
+}
+
+fn message_headers(job: u64) -> Vec<(String, String)> {
+    vec![("job-id".to_owned(), job.to_string())]
+}
+
+// === the gateway ===
+
+/// A running gateway: an HTTP server on its own thread and Tokio runtime,
+/// with its router and worker as tasks. The thread records spans with the
+/// `tracing` dispatcher that was current when it started.
+#[derive(Debug)]
+pub struct Gateway {
+    /// The metrics, registered.
+    pub metrics: Arc<GatewayMetrics>,
+    addr: SocketAddr,
+    tally: Arc<Mutex<Tally>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// Registers the metrics with `registry`, listens on `settings.addr`
+    /// and starts serving.
+    pub fn start(registry: &Registry, settings: Settings) -> Result<Gateway, StartError> {
+        let metrics = GatewayMetrics::register(registry)?;
+        for extension in Extension::ALL {
+            let closed = BreakerStateLabels {
+                extension,
+                state: BreakerState::Closed,
+            };
+            metrics
+                .router_extension_circuit_breaker_state
+                .get(&closed)
+                .set(1);
+        }
+        metrics
+            .router_extension_registry_extensions
+            .set(Extension::ALL.len() as i64);
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listener = std::net::TcpListener::bind(settings.addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let listener = {
+            let _context = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+
+        let tally = Arc::new(Mutex::new(Tally::default()));
+        let (router_tx, router_rx) = mpsc::channel(QUEUE_CAPACITY);
+        let (worker_tx, worker_rx) = mpsc::channel(QUEUE_CAPACITY);
+        let router = Router {
+            metrics: metrics.clone(),
+            extensions: Extension::ALL
+                .into_iter()
+                .map(|extension| ExtensionClient {
+                    extension,
+                    rng: Rng::new(settings.seed.wrapping_add(extension.index() as u64 + 1)),
+                    breaker: CircuitBreaker::new(settings.breaker),
+                })
+                .collect(),
+            loaded: [false; Extension::ALL.len()],
+            outages: settings.faults.outages.clone(),
+            failure_percent: settings.faults.extension_failure_percent,
+            worker: worker_tx,
+            message: 0,
+            tally: tally.clone(),
+        };
+        let worker = Worker {
+            metrics: metrics.clone(),
+            rng: Rng::new(settings.seed),
+            failure_percent: settings.faults.worker_failure_percent,
+            tally: tally.clone(),
+        };
+        let front = Arc::new(Front {
+            metrics: metrics.clone(),
+            router: router_tx,
+            next_job: AtomicU64::new(1),
+            limiter: Mutex::new(Limiter {
+                limit: settings.rate_limit,
+                buckets: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+            idempotency: Mutex::default(),
+        });
+
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        let (stop, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("gateway".to_owned())
+            .spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    runtime.block_on(async move {
+                        tokio::spawn(router.run(router_rx));
+                        tokio::spawn(worker.run(worker_rx));
+                        accept(listener, front, stopped).await;
+                    });
+                });
+                // Dropping the runtime here cancels the connections, the
+                // router and the worker (idle once every answer is sent).
+            })?;
+        Ok(Gateway {
+            metrics,
+            addr,
+            tally,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// What the router and the worker did so far.
+    pub fn tally(&self) -> Tally {
+        self.tally
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops listening and waits for the server's thread to end; requests
+    /// still in flight are dropped.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What every connection shares.
+struct Front {
+    metrics: Arc<GatewayMetrics>,
+    router: mpsc::Sender<Message>,
+    next_job: AtomicU64,
+    limiter: Mutex<Limiter>,
+    idempotency: Mutex<Idempotency>,
+}
+
+async fn accept(
+    listener: tokio::net::TcpListener,
+    front: Arc<Front>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %err, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let front = front.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| handle(front.clone(), request));
+            if let Err(err) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+}
+
+/// Answers one HTTP request, in the caller's trace when it sent one.
+#[traced(
+    level = "info",
+    name = "gateway.request",
+    kind = "server",
+    remote_parent = propagation::extract(request.headers()),
+    fields(
+        http.request.method = %request.method(),
+        url.path = request.uri().path(),
+        http.route = Empty,
+        tenant_id = Empty,
+        run_id = Empty,
+        flow_id = Empty,
+        step_id = "ingest",
+        http.response.status_code = Empty
+    )
+)]
+async fn handle(
+    front: Arc<Front>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let m = &front.metrics;
+    m.gateway_in_flight_requests.inc();
+    let (route, status, response) = respond(&front, request).await;
+    m.gateway_in_flight_requests.dec();
+    let span = tracing::Span::current();
+    if route != Route::Unmatched {
+        span.record("http.route", route.as_str());
+    }
+    span.record("http.response.status_code", status.code().as_u16());
+    m.gateway_requests_total
+        .get(&RequestLabels { route, status })
+        .inc();
+    m.gateway_request_duration_seconds
+        .get(&RouteLabels { route })
+        .observe_in_trace(started.elapsed().as_secs_f64());
+    // The answer carries this request's trace context (`traceparent`, and
+    // `tracestate` when there is one), so a caller can find its trace; with
+    // spans off it carries none.
+    let mut response = response;
+    propagation::inject_current(response.headers_mut());
+    Ok(response)
+}
+
+async fn respond(
+    front: &Front,
+    request: Request<Incoming>,
+) -> (Route, Status, Response<Full<Bytes>>) {
+    let path = request.uri().path();
+    let route = match path.strip_prefix("/jobs/") {
+        Some(_) => Route::Jobs,
+        None if path == "/healthz" => Route::Health,
+        None => Route::Unmatched,
+    };
+    let (status, response) = match route {
+        Route::Unmatched => text(Status::NotFound, "no such route\n"),
+        Route::Health if request.method() == Method::GET => text(Status::Ok, "ok\n"),
+        Route::Health => text(Status::MethodNotAllowed, "use GET\n"),
+        Route::Jobs if request.method() != Method::POST => {
+            text(Status::MethodNotAllowed, "use POST\n")
+        }
+        Route::Jobs => run_job(front, request).await,
+    };
+    (route, status, response)
+}
+
+/// `POST /jobs/{tenant}`: publishes the job and waits for its answer.
+async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response<Full<Bytes>>) {
+    let tenant = request.uri().path()["/jobs/".len()..].to_owned();
+    if !is_tenant_id(&tenant) {
+        return text(
+            Status::BadRequest,
+            "a tenant id is 1 to 63 characters: a-z, 0-9 and -\n",
+        );
+    }
+    let span = tracing::Span::current();
+    span.record("tenant_id", tenant.as_str());
+    let flow = flow_id(request.headers());
+    span.record("flow_id", flow.as_str());
+    let m = &front.metrics;
+    let admitted = front
+        .limiter
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(&tenant);
+    if !admitted {
+        m.gateway_rate_limited_requests_total.inc();
+        let (status, mut response) = text(Status::TooManyRequests, "rate limit exceeded\n");
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+        return (status, response);
+    }
+    let key = idempotency_key(request.headers()).map(|key| (tenant.clone(), key));
+    if let Some(key) = &key {
+        let kept = front
+            .idempotency
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .answers
+            .get(key)
+            .cloned();
+        match kept {
+            Some(kept) => {
+                m.gateway_idempotency_cache_hits_total.inc();
+                span.record("run_id", kept.job);
+                let (status, mut response) = text(kept.status, kept.body);
+                let headers = response.headers_mut();
+                headers.insert("x-job-id", HeaderValue::from(kept.job));
+                headers.insert("idempotent-replay", HeaderValue::from_static("true"));
+                return (status, response);
+            }
+            None => m.gateway_idempotency_cache_misses_total.inc(),
+        }
+    }
+    let payload = match Limited::new(request.into_body(), MAX_PAYLOAD_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return text(Status::PayloadTooLarge, "payload too large\n"),
+    };
+    let job = front.next_job.fetch_add(1, Ordering::Relaxed);
+    span.record("run_id", job);
+
+    let (reply, answer) = oneshot::channel();
+    let message = Message {
+        headers: message_headers(job),
+        correlation: Correlation {
+            tenant_id: tenant,
+            run_id: job,
+            flow_id: flow,
+        },
+        job,
+        payload,
+        reply,
+    };
+    if publish(front, message).await.is_err() {
+        return text(Status::Unavailable, "the router is not running\n");
+    }
+    let (status, body, enriched) = match answer.await {
+        Ok(Reply::Done { enriched, digest }) => {
+            let how = if enriched { "enriched" } else { "not enriched" };
+            let body = format!("job {job} done ({how}), digest {digest:016x}\n");
+            (Status::Ok, body, Some(enriched))
+        }
+        Ok(Reply::Rejected(extension, err)) => {
+            let body = format!("job {job} refused: {}: {err}\n", extension.as_str());
+            (Status::Unavailable, body, None)
+        }
+        Ok(Reply::Failed(err)) => (Status::InternalError, format!("{err}\n"), None),
+        Err(_) => (
+            Status::Unavailable,
+            format!("job {job} lost: the router stopped\n"),
+            None,
+        ),
+    };
+    // A final answer is kept under its key; a refusal the caller may retry
+    // (503) is not.
+    if let Some(key) = key.filter(|_| status != Status::Unavailable) {
+        let kept = Kept {
+            status,
+            body: body.clone(),
+            job,
+        };
+        front
+            .idempotency
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keep(key, kept);
+    }
+    let (status, mut response) = text(status, body);
+    let headers = response.headers_mut();
+    headers.insert("x-job-id", HeaderValue::from(job));
+    if let Some(enriched) = enriched {
+        let value = if enriched { "applied" } else { "skipped" };
+        headers.insert("x-enrichment", HeaderValue::from_static(value));
+    }
+    (status, response)
+}
+
+/// Sends the message to the router, its headers carrying this span's
+/// context.
+#[traced(
+    level = "info",
+    name = "gateway.publish",
+    kind = "producer",
+    fields(
+        tenant_id = message.correlation.tenant_id.as_str(),
+        run_id = message.correlation.run_id,
+        flow_id = message.correlation.flow_id.as_str(),
+        step_id = "publish",
+        messaging.destination.name = "router"
+    )
+)]
+async fn publish(front: &Front, mut message: Message) -> Result<(), RouterStopped> {
+    propagation::inject_current(&mut message.headers);
+    front.metrics.router_pending_messages.inc();
+    front.router.send(message).await.map_err(|_| {
+        front.metrics.router_pending_messages.dec();
+        RouterStopped
+    })
+}
+
+/// The router's channel is closed.
+#[derive(Debug)]
+struct RouterStopped;
+
+fn text(status: Status, body: impl Into<String>) -> (Status, Response<Full<Bytes>>) {
+    let mut response = Response::new(Full::new(Bytes::from(body.into())));
+    *response.status_mut() = status.code();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    (status, response)
+}
+
+/// 1 to 63 characters, lowercase letters, digits and `-`, not starting
+/// with `-`: the tenant ids the gateway knows how to route.
+pub fn is_tenant_id(tenant: &str) -> bool {
+    (1..=63).contains(&tenant.len())
+        && !tenant.starts_with('-')
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
