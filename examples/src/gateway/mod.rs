@@ -45,9 +45,11 @@ use obs_runtime::{
     propagation, traced, Counter, Family, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup,
     Metrics, Registry, RegistryError,
 };
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt;
+use std::hash::Hash;
 use std::io;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -175,33 +177,76 @@ impl Default for RateLimit {
 /// whatever ids clients send.
 const REMEMBERED: usize = 10_000;
 
-/// Per-tenant token buckets.
+/// A map that remembers at most [`REMEMBERED`] keys: a new key beyond
+/// them makes it forget the oldest. What the rate limiter and the
+/// idempotency cache keep per client-chosen id.
+#[derive(Debug)]
+struct Remembered<K, V> {
+    map: HashMap<K, V>,
+    order: VecDeque<K>,
+}
+
+impl<K, V> Default for Remembered<K, V> {
+    fn default() -> Self {
+        Remembered {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<K: Clone + Eq + Hash, V> Remembered<K, V> {
+    fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.map.get(key)
+    }
+
+    /// Sets `key` to `value`; a new key may make the oldest forgotten.
+    fn insert(&mut self, key: K, value: V) {
+        if !self.map.contains_key(&key) {
+            if self.order.len() == REMEMBERED {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.map.remove(&oldest);
+                }
+            }
+            self.order.push_back(key.clone());
+        }
+        self.map.insert(key, value);
+    }
+
+    /// The value of `key`, inserted with `new` when the key is new.
+    fn get_mut_or_insert<Q>(&mut self, key: &Q, new: impl FnOnce() -> V) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if !self.map.contains_key(key) {
+            self.insert(key.to_owned(), new());
+        }
+        self.map.get_mut(key)
+    }
+}
+
+/// Per-tenant token buckets: tokens and when they were last counted.
 #[derive(Debug)]
 struct Limiter {
     limit: RateLimit,
-    buckets: HashMap<String, (f64, Instant)>,
-    order: VecDeque<String>,
+    buckets: Remembered<String, (f64, Instant)>,
 }
 
 impl Limiter {
     /// Takes one token from `tenant`'s bucket; `false` when it is empty.
     fn admit(&mut self, tenant: &str) -> bool {
         let now = Instant::now();
-        if !self.buckets.contains_key(tenant) {
-            if self.order.len() == REMEMBERED {
-                if let Some(oldest) = self.order.pop_front() {
-                    self.buckets.remove(&oldest);
-                }
-            }
-            self.order.push_back(tenant.to_owned());
-            self.buckets
-                .insert(tenant.to_owned(), (f64::from(self.limit.burst), now));
-        }
-        let Some((tokens, updated)) = self.buckets.get_mut(tenant) else {
+        let burst = f64::from(self.limit.burst);
+        let Some((tokens, updated)) = self.buckets.get_mut_or_insert(tenant, || (burst, now))
+        else {
             return false;
         };
         let refill = now.duration_since(*updated).as_secs_f64() * self.limit.per_second;
-        *tokens = (*tokens + refill).min(f64::from(self.limit.burst));
+        *tokens = (*tokens + refill).min(burst);
         *updated = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
@@ -221,24 +266,7 @@ struct Kept {
 }
 
 /// Answers by (tenant, idempotency key), oldest forgotten first.
-#[derive(Debug, Default)]
-struct Idempotency {
-    answers: HashMap<(String, String), Kept>,
-    order: VecDeque<(String, String)>,
-}
-
-impl Idempotency {
-    fn keep(&mut self, key: (String, String), kept: Kept) {
-        if self.order.len() == REMEMBERED {
-            if let Some(oldest) = self.order.pop_front() {
-                self.answers.remove(&oldest);
-            }
-        }
-        if self.answers.insert(key.clone(), kept).is_none() {
-            self.order.push_back(key);
-        }
-    }
-}
+type Idempotency = Remembered<(String, String), Kept>;
 
 /// The `idempotency-key` header, when it is 1 to 128 visible ASCII
 /// characters.
@@ -413,8 +441,7 @@ impl Gateway {
             next_job: AtomicU64::new(1),
             limiter: Mutex::new(Limiter {
                 limit: settings.rate_limit,
-                buckets: HashMap::new(),
-                order: VecDeque::new(),
+                buckets: Remembered::default(),
             }),
             idempotency: Mutex::default(),
         });
@@ -618,7 +645,6 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
             .idempotency
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .answers
             .get(key)
             .cloned();
         match kept {
@@ -688,7 +714,7 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
             .idempotency
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .keep(key, kept);
+            .insert(key, kept);
     }
     let (status, mut response) = text(status, body);
     let headers = response.headers_mut();
@@ -745,4 +771,29 @@ pub fn is_tenant_id(tenant: &str) -> bool {
         && tenant
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Remembered, REMEMBERED};
+
+    /// However many ids clients send, the map holds at most `REMEMBERED`,
+    /// forgetting the oldest; setting a key it holds forgets nothing.
+    #[test]
+    fn remembered_keeps_at_most_its_bound_oldest_forgotten_first() {
+        let mut map = Remembered::default();
+        for n in 0..=REMEMBERED {
+            map.insert(n.to_string(), n);
+        }
+        assert_eq!(map.map.len(), REMEMBERED);
+        assert_eq!(map.get("0"), None);
+        assert_eq!(map.get("1"), Some(&1));
+        map.insert("1".to_owned(), 7);
+        assert_eq!(
+            (map.map.len(), map.get("1"), map.get("2")),
+            (REMEMBERED, Some(&7), Some(&2))
+        );
+        *map.get_mut_or_insert("new", || 0).unwrap() += 5;
+        assert_eq!((map.get("new"), map.get("1")), (Some(&5), None));
+    }
 }
