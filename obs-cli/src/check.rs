@@ -86,11 +86,14 @@ impl<'c> Known<'c> {
 /// # Ok::<(), obs_cli::input::InputError>(())
 /// ```
 pub fn check_expr(known: &Known<'_>, expr: &str) -> Result<Vec<String>, String> {
-    let text = replace_variables(expr);
-    let ast = parser::parse(&text).map_err(|err| format!("does not parse: {err}"))?;
     let mut problems = Vec::new();
-    walk(known, &ast, &mut problems);
+    walk(known, &parse(expr)?, &mut problems);
     Ok(problems)
+}
+
+/// Parses an expression, Grafana variables replaced.
+fn parse(expr: &str) -> Result<Expr, String> {
+    parser::parse(&replace_variables(expr)).map_err(|err| format!("does not parse: {err}"))
 }
 
 /// Grafana's `$__rate_interval` and friends become a duration, and other
@@ -507,11 +510,9 @@ fn label_values(
             hint(label, all.iter().copied())
         )]);
     };
-    let mut problems = check_expr(known, metric)?;
-    let text = replace_variables(metric);
-    if let Ok(Expr::VectorSelector(selector)) = parser::parse(&text) {
-        let labels = vector(known, &selector, &mut Vec::new());
-        grouping(&labels, &[label.to_owned()], "label_values", &mut problems);
-    }
+    // One walk checks the selector and gives the labels its series carry.
+    let mut problems = Vec::new();
+    let labels = walk(known, &parse(metric)?, &mut problems);
+    grouping(&labels, &[label.to_owned()], "label_values", &mut problems);
     Ok(problems)
 }

@@ -204,8 +204,7 @@ fn describe(subject: &str, objective: &Objective, things: &str) -> String {
 }
 
 fn percent(share: f64) -> String {
-    let text = format!("{:.6}", share * 100.0);
-    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+    format!("{}%", obs_rules::share_text(share * 100.0))
 }
 
 /// The `le` text of a bound, as the exposition writes it.
@@ -217,8 +216,7 @@ fn le_text(metric: &CatalogMetric, threshold: f64) -> Option<String> {
 
 /// The error budget of a target, written without float noise.
 fn budget(target: f64) -> String {
-    let text = format!("{:.9}", 1.0 - target);
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    obs_rules::share_text(1.0 - target)
 }
 
 fn matcher_text(slo: &Slo<'_>, extra: &[(&str, &str)]) -> String {

@@ -62,7 +62,10 @@ pub fn check_objective_target(target: f64) -> Result<(), Violation> {
         "objective target `{target}` must be a share between 0 and 1, both excluded"
     ));
     Err(if (50.0..100.0).contains(&target) {
-        violation.help(format!("write `{}` for {target}%", short(target / 100.0)))
+        violation.help(format!(
+            "write `{}` for {target}%",
+            share_text(target / 100.0)
+        ))
     } else if target >= 1.0 {
         violation.help("a target of 1 or more leaves no error budget; write e.g. `0.999` for 99.9%")
     } else {
@@ -101,9 +104,15 @@ pub fn check_latency_threshold(threshold: f64, buckets: &[f64]) -> Result<(), Vi
     Err(violation.help(format!("{nearest}, or add `{threshold}` to the buckets")))
 }
 
-/// A share written without the noise of binary fractions: `0.999`, not
-/// `0.9990000000000001`.
-fn short(value: f64) -> String {
+/// A number written without the noise of binary fractions, to nine
+/// decimals: `0.999`, not `0.9990000000000001`; `0.001` for `1 - 0.999`.
+///
+/// ```
+/// assert_eq!(obs_rules::share_text(1.0 - 0.999), "0.001");
+/// assert_eq!(obs_rules::share_text(0.999 * 100.0), "99.9");
+/// assert_eq!(obs_rules::share_text(2.0), "2");
+/// ```
+pub fn share_text(value: f64) -> String {
     let text = format!("{value:.9}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
