@@ -23,6 +23,7 @@ mod limits;
 mod metric;
 mod objective;
 mod secret;
+pub mod semconv;
 mod span;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets, DEFAULT_BUCKETS};

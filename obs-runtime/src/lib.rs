@@ -125,7 +125,7 @@ pub use metrics::family::{Family, Series, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_S
 pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
-pub use obs_rules::Violation;
+pub use obs_rules::{semconv, Violation};
 pub use registry::{MetricDef, MetricGroup, Registry, RegistryError, RegistrySource};
 pub use secret::Secret;
 pub use snapshot::{HistogramSnapshot, MetricSnapshot, SeriesSnapshot, SeriesValue};

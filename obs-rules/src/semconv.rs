@@ -1,0 +1,183 @@
+//! The OpenTelemetry semantic conventions obs instruments services with:
+//! attribute keys, span and metric names of the HTTP and RPC conventions,
+//! and the Prometheus names those metrics take.
+//!
+//! One copy for the whole toolkit: the tower and gRPC layers read these,
+//! `#[traced]` accepts them as field keys, and a test checks each name
+//! against obs's own rules, so a typo is a compile error, not a dashboard
+//! that stays empty.
+//!
+//! ```
+//! use obs_rules::semconv::{attribute, http};
+//!
+//! assert_eq!(attribute::HTTP_ROUTE, "http.route");
+//! assert_eq!(http::method("get"), "GET");
+//! assert_eq!(http::method("BREW"), http::OTHER_METHOD);
+//! ```
+
+/// Span attribute keys.
+pub mod attribute {
+    /// The HTTP request method, one of [`super::http::METHODS`] or `_OTHER`.
+    pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
+    /// The original method when [`HTTP_REQUEST_METHOD`] is `_OTHER`.
+    pub const HTTP_REQUEST_METHOD_ORIGINAL: &str = "http.request.method_original";
+    /// The matched route template, such as `/users/{id}`; never the raw path.
+    pub const HTTP_ROUTE: &str = "http.route";
+    /// The HTTP response status code, an integer.
+    pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+    /// The URI scheme: `http` or `https`.
+    pub const URL_SCHEME: &str = "url.scheme";
+    /// The request path (client spans only: on a server it is unbounded).
+    pub const URL_PATH: &str = "url.path";
+    /// The full request URL (client spans).
+    pub const URL_FULL: &str = "url.full";
+    /// The server's host name or address, as the request names it.
+    pub const SERVER_ADDRESS: &str = "server.address";
+    /// The server's port, an integer.
+    pub const SERVER_PORT: &str = "server.port";
+    /// The HTTP version: `1.0`, `1.1`, `2` or `3`.
+    pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
+    /// What kind of error ended the operation: the status code or a type name.
+    pub const ERROR_TYPE: &str = "error.type";
+    /// The remote procedure call system: `grpc`.
+    pub const RPC_SYSTEM: &str = "rpc.system";
+    /// The full service name, such as `helloworld.Greeter`.
+    pub const RPC_SERVICE: &str = "rpc.service";
+    /// The method name, such as `SayHello`.
+    pub const RPC_METHOD: &str = "rpc.method";
+    /// The gRPC status code, an integer.
+    pub const RPC_GRPC_STATUS_CODE: &str = "rpc.grpc.status_code";
+    /// The span name tracing-opentelemetry exports instead of the static one.
+    pub const OTEL_NAME: &str = "otel.name";
+    /// The span kind: `server`, `client`, `producer`, `consumer`, `internal`.
+    pub const OTEL_KIND: &str = "otel.kind";
+    /// The span status: `ok` or `error`.
+    pub const OTEL_STATUS_CODE: &str = "otel.status_code";
+
+    /// Every key in this module.
+    pub const ALL: &[&str] = &[
+        HTTP_REQUEST_METHOD,
+        HTTP_REQUEST_METHOD_ORIGINAL,
+        HTTP_ROUTE,
+        HTTP_RESPONSE_STATUS_CODE,
+        URL_SCHEME,
+        URL_PATH,
+        URL_FULL,
+        SERVER_ADDRESS,
+        SERVER_PORT,
+        NETWORK_PROTOCOL_VERSION,
+        ERROR_TYPE,
+        RPC_SYSTEM,
+        RPC_SERVICE,
+        RPC_METHOD,
+        RPC_GRPC_STATUS_CODE,
+        OTEL_NAME,
+        OTEL_KIND,
+        OTEL_STATUS_CODE,
+    ];
+}
+
+/// The HTTP conventions: methods, metric names and buckets.
+pub mod http {
+    /// The methods the conventions know, in their canonical spelling.
+    pub const METHODS: [&str; 9] = [
+        "CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE",
+    ];
+
+    /// What any other method is recorded as, so methods stay bounded.
+    pub const OTHER_METHOD: &str = "_OTHER";
+
+    /// The route recorded for a request that matched no route, so a scan of
+    /// random paths adds no series.
+    pub const UNMATCHED_ROUTE: &str = "_unmatched";
+
+    /// A request method normalised as the conventions say: a known method
+    /// (case-insensitively) in capitals, anything else [`OTHER_METHOD`].
+    pub fn method(raw: &str) -> &'static str {
+        METHODS
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(raw))
+            .copied()
+            .unwrap_or(OTHER_METHOD)
+    }
+
+    /// The server request duration histogram (OTel name).
+    pub const SERVER_REQUEST_DURATION: &str = "http.server.request.duration";
+    /// The in-flight server requests gauge (OTel name).
+    pub const SERVER_ACTIVE_REQUESTS: &str = "http.server.active_requests";
+    /// The client request duration histogram (OTel name).
+    pub const CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+
+    /// [`SERVER_REQUEST_DURATION`] under Prometheus naming.
+    pub const SERVER_REQUEST_DURATION_METRIC: &str = "http_server_request_duration_seconds";
+    /// [`SERVER_ACTIVE_REQUESTS`] under Prometheus naming.
+    pub const SERVER_ACTIVE_REQUESTS_METRIC: &str = "http_server_active_requests";
+    /// Server request body sizes, in bytes.
+    pub const SERVER_REQUEST_BODY_SIZE_METRIC: &str = "http_server_request_body_size_bytes";
+    /// Server response body sizes, in bytes.
+    pub const SERVER_RESPONSE_BODY_SIZE_METRIC: &str = "http_server_response_body_size_bytes";
+    /// Handler panics caught by the server layer.
+    pub const SERVER_PANICS_METRIC: &str = "http_server_panics_total";
+    /// [`CLIENT_REQUEST_DURATION`] under Prometheus naming.
+    pub const CLIENT_REQUEST_DURATION_METRIC: &str = "http_client_request_duration_seconds";
+
+    /// The bucket bounds the conventions recommend for request durations,
+    /// in seconds.
+    pub const DURATION_BUCKETS: [f64; 14] = [
+        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+    ];
+}
+
+/// The RPC conventions as gRPC uses them.
+pub mod rpc {
+    /// The value of `rpc.system` for gRPC.
+    pub const SYSTEM_GRPC: &str = "grpc";
+    /// The server call duration histogram, under Prometheus naming.
+    pub const SERVER_DURATION_METRIC: &str = "rpc_server_duration_seconds";
+    /// The client call duration histogram, under Prometheus naming.
+    pub const CLIENT_DURATION_METRIC: &str = "rpc_client_duration_seconds";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check_metric_name, check_span_name, MetricType};
+
+    #[test]
+    fn metric_names_pass_obs_rules() {
+        for (name, kind) in [
+            (http::SERVER_REQUEST_DURATION_METRIC, MetricType::Histogram),
+            (http::SERVER_ACTIVE_REQUESTS_METRIC, MetricType::Gauge),
+            (http::SERVER_REQUEST_BODY_SIZE_METRIC, MetricType::Histogram),
+            (http::SERVER_RESPONSE_BODY_SIZE_METRIC, MetricType::Histogram),
+            (http::SERVER_PANICS_METRIC, MetricType::Counter),
+            (http::CLIENT_REQUEST_DURATION_METRIC, MetricType::Histogram),
+            (rpc::SERVER_DURATION_METRIC, MetricType::Histogram),
+            (rpc::CLIENT_DURATION_METRIC, MetricType::Histogram),
+        ] {
+            assert_eq!(check_metric_name(name, kind), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn attribute_keys_are_dotted_lowercase() {
+        for key in attribute::ALL {
+            let valid = key.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            });
+            assert!(valid, "{key}");
+        }
+        assert!(check_span_name("http.server.request").is_ok());
+    }
+
+    #[test]
+    fn methods_are_bounded() {
+        assert_eq!(http::method("post"), "POST");
+        assert_eq!(http::method("Patch"), "PATCH");
+        assert_eq!(http::method(""), http::OTHER_METHOD);
+        assert_eq!(http::method("GETX"), http::OTHER_METHOD);
+    }
+}
