@@ -77,6 +77,23 @@ pub mod attribute {
     ];
 }
 
+/// Metric label names: the attributes' keys with `.` written `_`, as the
+/// conventions map them to Prometheus.
+pub mod label {
+    /// [`super::attribute::HTTP_REQUEST_METHOD`].
+    pub const HTTP_REQUEST_METHOD: &str = "http_request_method";
+    /// [`super::attribute::HTTP_ROUTE`].
+    pub const HTTP_ROUTE: &str = "http_route";
+    /// [`super::attribute::HTTP_RESPONSE_STATUS_CODE`].
+    pub const HTTP_RESPONSE_STATUS_CODE: &str = "http_response_status_code";
+    /// [`super::attribute::RPC_SERVICE`].
+    pub const RPC_SERVICE: &str = "rpc_service";
+    /// [`super::attribute::RPC_METHOD`].
+    pub const RPC_METHOD: &str = "rpc_method";
+    /// [`super::attribute::RPC_GRPC_STATUS_CODE`].
+    pub const RPC_GRPC_STATUS_CODE: &str = "rpc_grpc_status_code";
+}
+
 /// The HTTP conventions: methods, metric names and buckets.
 pub mod http {
     /// The methods the conventions know, in their canonical spelling.
@@ -149,7 +166,10 @@ mod tests {
             (http::SERVER_REQUEST_DURATION_METRIC, MetricType::Histogram),
             (http::SERVER_ACTIVE_REQUESTS_METRIC, MetricType::Gauge),
             (http::SERVER_REQUEST_BODY_SIZE_METRIC, MetricType::Histogram),
-            (http::SERVER_RESPONSE_BODY_SIZE_METRIC, MetricType::Histogram),
+            (
+                http::SERVER_RESPONSE_BODY_SIZE_METRIC,
+                MetricType::Histogram,
+            ),
             (http::SERVER_PANICS_METRIC, MetricType::Counter),
             (http::CLIENT_REQUEST_DURATION_METRIC, MetricType::Histogram),
             (rpc::SERVER_DURATION_METRIC, MetricType::Histogram),
@@ -171,6 +191,24 @@ mod tests {
             assert!(valid, "{key}");
         }
         assert!(check_span_name("http.server.request").is_ok());
+    }
+
+    #[test]
+    fn label_names_are_attribute_keys_with_underscores() {
+        for (label, key) in [
+            (label::HTTP_REQUEST_METHOD, attribute::HTTP_REQUEST_METHOD),
+            (label::HTTP_ROUTE, attribute::HTTP_ROUTE),
+            (
+                label::HTTP_RESPONSE_STATUS_CODE,
+                attribute::HTTP_RESPONSE_STATUS_CODE,
+            ),
+            (label::RPC_SERVICE, attribute::RPC_SERVICE),
+            (label::RPC_METHOD, attribute::RPC_METHOD),
+            (label::RPC_GRPC_STATUS_CODE, attribute::RPC_GRPC_STATUS_CODE),
+        ] {
+            assert_eq!(label, key.replace('.', "_"));
+            assert_eq!(crate::check_label_name(label), Ok(()));
+        }
     }
 
     #[test]

@@ -102,6 +102,8 @@ mod secret;
 mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod trace;
 
 #[cfg(feature = "catalog")]
