@@ -2,9 +2,9 @@
 
 use crate::semconv::{self, http as conv};
 use crate::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::hash::Hash;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 /// An HTTP request method as the conventions record it: one of the nine
 /// they know, or `_OTHER`.
@@ -146,8 +146,11 @@ impl RouteTemplate {
     /// is not a valid label value (empty, or with surrounding whitespace or
     /// control characters).
     pub fn new(text: &str) -> RouteTemplate {
-        static TEMPLATES: OnceLock<Templates> = OnceLock::new();
-        TEMPLATES.get_or_init(Templates::default).intern(text)
+        static TEMPLATES: Interned = Interned::new(RouteTemplate::OTHER.0);
+        match obs_rules::check_label_value(text) {
+            Ok(()) => RouteTemplate(TEMPLATES.intern(text)),
+            Err(_) => RouteTemplate::UNMATCHED,
+        }
     }
 
     /// The template's text.
@@ -156,35 +159,42 @@ impl RouteTemplate {
     }
 }
 
-/// The interned templates.
-#[derive(Default)]
-struct Templates(RwLock<HashSet<&'static str>>);
+/// Label texts kept for the life of the program, at most
+/// [`RouteTemplate::MAX`] of them, so that a label holds a `&'static str`
+/// and recording costs no allocation; any text beyond them is `overflow`.
+pub(super) struct Interned {
+    overflow: &'static str,
+    kept: RwLock<BTreeSet<&'static str>>,
+}
 
-impl Templates {
-    fn intern(&self, text: &str) -> RouteTemplate {
-        if obs_rules::check_label_value(text).is_err() {
-            return RouteTemplate::UNMATCHED;
+impl Interned {
+    pub(super) const fn new(overflow: &'static str) -> Interned {
+        Interned {
+            overflow,
+            kept: RwLock::new(BTreeSet::new()),
         }
-        let templates = &self.0;
-        if let Some(&kept) = templates
+    }
+
+    pub(super) fn intern(&self, text: &str) -> &'static str {
+        let kept = &self.kept;
+        if let Some(&text) = kept
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(text)
         {
-            return RouteTemplate(kept);
+            return text;
         }
-        let mut templates = templates.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&kept) = templates.get(text) {
-            return RouteTemplate(kept);
+        let mut kept = kept.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&text) = kept.get(text) {
+            return text;
         }
-        if templates.len() >= RouteTemplate::MAX {
-            return RouteTemplate::OTHER;
+        if kept.len() >= RouteTemplate::MAX {
+            return self.overflow;
         }
-        // Leaked on purpose, at most `MAX` times: the label holds a
-        // `&'static str`, so a request's labels cost no allocation.
-        let kept: &'static str = Box::leak(text.into());
-        templates.insert(kept);
-        RouteTemplate(kept)
+        // Leaked on purpose, at most `MAX` times per table.
+        let text: &'static str = Box::leak(text.into());
+        kept.insert(text);
+        text
     }
 }
 
@@ -339,17 +349,17 @@ mod tests {
 
     #[test]
     fn templates_beyond_the_bound_are_other() {
-        let templates = Templates::default();
+        let templates = Interned::new("_other");
         let first = templates.intern("/bound/0");
-        assert_eq!(first.as_str(), "/bound/0");
+        assert_eq!(first, "/bound/0");
         let mut last = first;
         for n in 0..RouteTemplate::MAX + 10 {
             last = templates.intern(&format!("/bound/{n}"));
         }
-        assert_eq!(last, RouteTemplate::OTHER);
-        assert_eq!(templates.0.read().unwrap().len(), RouteTemplate::MAX);
-        assert_eq!(templates.intern("/bound/0"), first);
+        assert_eq!(last, "_other");
+        assert_eq!(templates.kept.read().unwrap().len(), RouteTemplate::MAX);
+        assert!(std::ptr::eq(templates.intern("/bound/0"), first));
         assert!(!RouteTemplate::UNMATCHED.matched());
-        assert!(first.matched());
+        assert!(RouteTemplate::new("/users/{id}").matched());
     }
 }

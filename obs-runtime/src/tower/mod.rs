@@ -32,10 +32,15 @@
 //! ```
 
 mod client;
+mod grpc;
 mod labels;
 mod server;
 
 pub use client::{ClientFuture, ClientLayer, ClientMetrics, ClientService};
+pub use grpc::{
+    GrpcBody, GrpcClientLayer, GrpcClientMetrics, GrpcFuture, GrpcServerLayer, GrpcServerMetrics,
+    GrpcService, RpcLabels,
+};
 pub use labels::{
     ClientLabels, HttpMethod, MethodLabels, RouteLabel, RouteLabels, RouteTemplate, ServerLabels,
     StatusLabel,
