@@ -194,6 +194,11 @@ pub mod __private {
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// docs/SERVICES.md's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "tower"))]
+#[doc = include_str!("../../docs/SERVICES.md")]
+pub struct ServicesDoctests;
+
 /// docs/TESTING.md's examples, compiled as doctests.
 #[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../../docs/TESTING.md")]
