@@ -266,8 +266,15 @@ fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
     m.router_policy_evaluation_duration_seconds
         .for_each(|_, histogram| evaluated += histogram.snapshot().count);
     assert_eq!(evaluated, decided);
-    // One registry lookup before each call; each extension loaded once.
-    let calls: u64 = tally.calls.values().sum();
+    // One registry lookup before each extension's first call (a retry
+    // looks nothing up); each extension loaded once.
+    let retried: u64 = tally.retries.values().sum();
+    m.router_extension_retries_total
+        .for_each(|labels: &ExtensionLabels, counter| {
+            let expected = tally.retries.get(&labels.extension).copied();
+            assert_eq!(counter.get(), expected.unwrap_or(0), "{labels:?}");
+        });
+    let calls: u64 = tally.calls.values().sum::<u64>() - retried;
     let reached = Extension::ALL
         .into_iter()
         .filter(|&extension| tally.calls.keys().any(|(called, _)| *called == extension))
@@ -815,6 +822,61 @@ fn free_port() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
+}
+
+/// Quota (required) times out during message 2: the router calls it once
+/// more, the retry times out too, and the job is refused. Enrich (optional)
+/// times out during message 3 and is not called again: the job runs without
+/// it. Each retry is counted, by extension, as the simulation counts it.
+#[test]
+fn a_required_extension_is_retried_once_and_an_optional_one_never() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let settings = Settings {
+        faults: Faults {
+            outages: vec![
+                Outage {
+                    extension: Extension::Quota,
+                    messages: 2..=2,
+                },
+                Outage {
+                    extension: Extension::Enrich,
+                    messages: 3..=3,
+                },
+            ],
+            ..Faults::default()
+        },
+        ..Settings::loopback(3)
+    };
+    let gateway = Gateway::start(&registry, settings).unwrap();
+    let agent = gateway::client();
+    let answers: Vec<(u16, Option<String>)> = (0..3)
+        .map(|_| {
+            let answer = submit(&agent, gateway.local_addr(), TENANTS[0], None);
+            (answer.status, answer.enrichment)
+        })
+        .collect();
+    let tally = gateway.tally();
+    let m = gateway.metrics.clone();
+    gateway.shutdown();
+
+    let applied = Some("applied".to_owned());
+    let skipped = Some("skipped".to_owned());
+    assert_eq!(answers, [(200, applied), (503, None), (200, skipped)]);
+    assert_eq!(tally.retries, BTreeMap::from([(Extension::Quota, 1)]));
+    assert_eq!(tally.calls[&(Extension::Quota, CallOutcome::Timeout)], 2);
+    assert_eq!(tally.calls[&(Extension::Quota, CallOutcome::Ok)], 2);
+    assert_eq!(tally.calls[&(Extension::Enrich, CallOutcome::Timeout)], 1);
+    let retries = |extension| {
+        m.router_extension_retries_total
+            .get(&ExtensionLabels { extension })
+            .get()
+    };
+    assert_eq!(
+        Extension::ALL.map(retries),
+        [0, 1, 0],
+        "auth, quota, enrich"
+    );
 }
 
 /// The enrich extension is down from message 2: its breaker opens during

@@ -20,6 +20,9 @@ pub struct GatewayMetrics {
     /// Extension calls, by extension and outcome; short-circuited calls never
     /// reached the extension.
     pub router_extension_calls_total: Family<CallLabels, Counter>,
+    /// Extension calls made again after a failure or a timeout, by
+    /// extension (required extensions only).
+    pub router_extension_retries_total: Family<ExtensionLabels, Counter>,
     /// Time an extension took to answer, or to time out, by extension.
     #[metric(buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0])]
     pub router_extension_invocation_duration_seconds: Family<ExtensionLabels, Histogram>,

@@ -102,6 +102,20 @@ impl Default for BreakerPolicy {
     }
 }
 
+/// How often the router calls a required extension again after it failed
+/// or timed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Calls after the first, at most; 0 for none.
+    pub retries: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { retries: 1 }
+    }
+}
+
 /// An extension that times out on every call while the router handles the
 /// messages numbered `messages` (from 1, in arrival order).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,11 +151,13 @@ pub struct Settings {
     pub breaker: BreakerPolicy,
     /// Each tenant's rate limit.
     pub rate_limit: RateLimit,
+    /// Retries of required extensions.
+    pub retry: RetryPolicy,
 }
 
 impl Settings {
-    /// A free port on 127.0.0.1, no faults, the default breaker policy and
-    /// rate limit.
+    /// A free port on 127.0.0.1, no faults, the default breaker policy,
+    /// rate limit and retries.
     pub fn loopback(seed: u64) -> Self {
         Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -149,6 +165,7 @@ impl Settings {
             faults: Faults::default(),
             breaker: BreakerPolicy::default(),
             rate_limit: RateLimit::default(),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -306,6 +323,8 @@ pub struct Tally {
     pub jobs: BTreeMap<JobOutcome, u64>,
     /// Routing decisions by policy and provider.
     pub decisions: BTreeMap<(Policy, Provider), u64>,
+    /// Retried calls, by extension.
+    pub retries: BTreeMap<Extension, u64>,
 }
 
 // === messages ===
@@ -425,6 +444,7 @@ impl Gateway {
             loaded: [false; Extension::ALL.len()],
             outages: settings.faults.outages.clone(),
             failure_percent: settings.faults.extension_failure_percent,
+            retry: settings.retry,
             worker: worker_tx,
             message: 0,
             tally: tally.clone(),

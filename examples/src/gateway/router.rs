@@ -56,6 +56,7 @@ pub(super) struct Router {
     pub(super) loaded: [bool; Extension::ALL.len()],
     pub(super) outages: Vec<Outage>,
     pub(super) failure_percent: u64,
+    pub(super) retry: RetryPolicy,
     pub(super) worker: mpsc::Sender<Work>,
     /// The router's clock: messages taken so far.
     pub(super) message: u64,
@@ -92,7 +93,7 @@ impl Router {
         let mut enriched = true;
         for extension in Extension::ALL {
             self.lookup(extension, &message.correlation);
-            if let Err(err) = self.invoke(extension, &message.correlation) {
+            if let Err(err) = self.call(extension, &message.correlation) {
                 if extension.is_required() {
                     let _ = message.reply.send(Reply::Rejected(extension, err));
                     return;
@@ -110,6 +111,37 @@ impl Router {
             reply: message.reply,
         };
         self.dispatch(work).await;
+    }
+
+    /// Calls an extension, and calls a required one again after a failure
+    /// or a timeout, up to [`RetryPolicy::retries`] times; a breaker's
+    /// refusal is final. An optional extension is never retried: the job
+    /// runs without it.
+    fn call(
+        &mut self,
+        extension: Extension,
+        correlation: &Correlation,
+    ) -> Result<(), ExtensionError> {
+        let retries = match extension.is_required() {
+            true => self.retry.retries,
+            false => 0,
+        };
+        let mut result = self.invoke(extension, correlation, 1);
+        for attempt in 2..=retries + 1 {
+            if !matches!(
+                result,
+                Err(ExtensionError::Failed | ExtensionError::TimedOut)
+            ) {
+                break;
+            }
+            self.metrics
+                .router_extension_retries_total
+                .get(&ExtensionLabels { extension })
+                .inc();
+            *self.tally().retries.entry(extension).or_default() += 1;
+            result = self.invoke(extension, correlation, attempt);
+        }
+        result
     }
 
     /// Decides where the job runs: the policy that applies, and the provider
@@ -191,7 +223,7 @@ impl Router {
         counter.inc();
     }
 
-    /// One extension call, through its breaker.
+    /// One extension call (its `attempt`, from 1), through its breaker.
     #[traced(
         level = "info",
         name = "router.extension.invoke",
@@ -201,6 +233,7 @@ impl Router {
         objective(success = 0.99),
         fields(
             extension = extension.as_str(),
+            attempt,
             breaker = Empty,
             tenant_id = correlation.tenant_id.as_str(),
             run_id = correlation.run_id,
@@ -212,6 +245,7 @@ impl Router {
         &mut self,
         extension: Extension,
         correlation: &Correlation,
+        attempt: u32,
     ) -> Result<(), ExtensionError> {
         let client = &mut self.extensions[extension.index()];
         let (permitted, half_opened) = client.breaker.acquire();
