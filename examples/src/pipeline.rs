@@ -205,6 +205,8 @@ pub struct Pipeline {
     clock: f64,
     /// The build cache: the clauses already compiled, by `clause.id`.
     built: std::collections::HashSet<String>,
+    /// Whether each stage also takes its simulated time on the wall clock.
+    real_time: bool,
 }
 
 /// What one cycle produced.
@@ -243,7 +245,18 @@ impl Pipeline {
             cycles: 0,
             clock: 0.0,
             built: std::collections::HashSet::new(),
+            real_time: false,
         })
+    }
+
+    /// Makes each stage take its simulated time on the wall clock too
+    /// (sleeping it), so that spans last what the histograms record, and a
+    /// latency bucket's exemplar leads to a trace of about that length.
+    /// Without it, a cycle takes microseconds and only the metrics tell of
+    /// its simulated seconds: what tests want.
+    pub fn real_time(mut self) -> Self {
+        self.real_time = true;
+        self
     }
 
     /// Runs one cycle: parse, plan, lower, compile, verify, package.
@@ -267,7 +280,7 @@ impl Pipeline {
         // Spec ingest to distribution: every stage of the cycle.
         let seconds = self.clock - started;
         let m = &self.metrics;
-        m.latency_seconds.observe(seconds);
+        m.latency_seconds.observe_in_trace(seconds);
         m.cycles_total.inc();
         CycleReport {
             clauses: plan.len(),
@@ -409,9 +422,13 @@ impl Pipeline {
         blocked
     }
 
-    /// Moves the simulated clock by what a stage takes.
+    /// Moves the simulated clock by what a stage takes, and in real time
+    /// waits as long.
     fn spend(&mut self, seconds: f64) {
         self.clock += seconds;
+        if self.real_time {
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        }
     }
 
     /// Packages the verified artefacts into a bundle.

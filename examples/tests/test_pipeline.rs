@@ -175,3 +175,36 @@ fn a_cycle_is_one_trace_of_its_stages() {
         .count();
     assert_eq!(blocks, report.blocked);
 }
+
+/// In real time, each latency bucket's exemplar leads to the cycle that
+/// observed it, and that trace lasts about what the bucket says: at least
+/// the simulated seconds (the stages sleep them), not the microseconds a
+/// simulated cycle takes.
+#[test]
+fn a_latency_exemplar_leads_to_a_trace_of_about_its_length() {
+    let registry = Registry::new();
+    let mut pipeline = Pipeline::new(&registry, 3).unwrap().real_time();
+    let (reports, spans) =
+        obs_runtime::testing::capture(|| (0..2).map(|_| pipeline.run_cycle()).collect::<Vec<_>>());
+    let snapshot = pipeline.metrics.latency_seconds.snapshot();
+    let exemplars: Vec<_> = snapshot.exemplars.iter().flatten().collect();
+    assert!(!exemplars.is_empty(), "{snapshot:?}");
+    let cycles = spans.all("pipeline.cycle");
+    assert_eq!(cycles.len(), 2);
+    for exemplar in exemplars {
+        assert!(reports.iter().any(|r| r.seconds == exemplar.value));
+        let cycle = cycles
+            .iter()
+            .find(|span| span.trace_id.as_deref() == Some(exemplar.trace_id_hex().as_str()))
+            .expect("the exemplar's trace is a cycle's");
+        let lasted = cycle.duration().unwrap().as_secs_f64();
+        // Sleeping never takes less than asked; the upper bound is only a
+        // sanity bound, far above any scheduling delay.
+        assert!(
+            lasted >= exemplar.value,
+            "{lasted} s < {} s",
+            exemplar.value
+        );
+        assert!(lasted < exemplar.value * 2.0 + 1.0, "{lasted} s");
+    }
+}

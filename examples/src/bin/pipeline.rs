@@ -31,8 +31,11 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("pipeline", std::env::args().skip(1))?;
     let obs = cli::init("pipeline", "obs_examples::pipeline")?;
+    // Each stage takes its simulated time for real, so that traces last what
+    // the histograms say.
     let mut pipeline = Pipeline::new(Registry::global(), 42)
-        .map_err(|err| format!("cannot register the pipeline metrics: {err}"))?;
+        .map_err(|err| format!("cannot register the pipeline metrics: {err}"))?
+        .real_time();
 
     let ran = cli::run_cycles(cycles, Duration::from_millis(500), |cycle| {
         let report = pipeline.run_cycle();
