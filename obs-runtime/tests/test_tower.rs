@@ -400,3 +400,81 @@ fn one_trace_crosses_two_services_through_the_layers() {
         .count;
     assert_eq!(client_count, 2);
 }
+
+/// The gateway's routes, as an enum: the catalog then knows every route.
+#[derive(obs_runtime::LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Route {
+    #[label(rename = "/jobs/{tenant}")]
+    Jobs,
+    #[label(rename = "_unmatched")]
+    Unmatched,
+}
+
+obs_runtime::declare_metrics!(obs_runtime::tower::ServerMetrics<Route>);
+
+/// Declared at its route type, the server layer's metrics are in the
+/// module's catalog, each route a known value of `http_route`, before any
+/// request and without registering.
+#[test]
+fn declared_server_metrics_are_in_the_catalog_with_every_route() {
+    let catalog = obs_runtime::catalog_of(&[module_path!()]);
+    let duration = catalog
+        .metrics
+        .iter()
+        .find(|m| m.name == "http_server_request_duration_seconds")
+        .expect("declared");
+    let route = duration
+        .labels
+        .iter()
+        .find(|l| l.name == "http_route")
+        .unwrap();
+    assert_eq!(
+        route.fixed_values(),
+        Some(&["/jobs/{tenant}".to_owned(), "_unmatched".to_owned()][..])
+    );
+    let method = duration
+        .labels
+        .iter()
+        .find(|l| l.name == "http_request_method")
+        .unwrap();
+    assert_eq!(method.fixed_values().map(<[String]>::len), Some(10));
+    let status = duration
+        .labels
+        .iter()
+        .find(|l| l.name == "http_response_status_code")
+        .unwrap();
+    assert!(status.unbounded);
+
+    let registry = Registry::new();
+    let layer = ServerLayer::builder()
+        .routes(
+            |parts: &http::request::Parts| match parts.uri.path().starts_with("/jobs/") {
+                true => Route::Jobs,
+                false => Route::Unmatched,
+            },
+        )
+        .register(&registry)
+        .unwrap();
+    let app = Router::new()
+        .route("/jobs/{tenant}", get(|| async { "ok" }))
+        .layer(layer.clone());
+    runtime().block_on(async {
+        for path in ["/jobs/acme", "/elsewhere"] {
+            let request = Request::get(path).body(axum::body::Body::empty()).unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+    });
+    let jobs = ServerLabels {
+        method: HttpMethod::Get,
+        route: Route::Jobs,
+        status: StatusLabel::Code(200),
+    };
+    let duration = &layer.metrics().http_server_request_duration_seconds;
+    assert_eq!(duration.get(&jobs).snapshot().count, 1);
+    let unmatched = ServerLabels {
+        route: Route::Unmatched,
+        status: StatusLabel::Code(404),
+        ..jobs
+    };
+    assert_eq!(duration.get(&unmatched).snapshot().count, 1);
+}

@@ -67,3 +67,43 @@ pub struct GroupDeclaration {
 #[doc(hidden)]
 #[linkme::distributed_slice]
 pub static METRIC_GROUPS: [GroupDeclaration];
+
+/// Lists a metric group at one type in the binary's catalog: what
+/// `#[derive(Metrics)]` does by itself for a group without type
+/// parameters, and cannot for a generic one (a static cannot name a type
+/// parameter), such as `obs_runtime::tower::ServerMetrics` with your
+/// routes. Declare each group once, in the module whose catalog should
+/// list it.
+///
+/// ```
+/// use obs_runtime::{Counter, Family, LabelSet, LabelValue, Metrics};
+///
+/// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// enum Queue { Fast, Slow }
+///
+/// #[derive(LabelSet, Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// struct QueueLabels<Q: LabelValue> { queue: Q }
+///
+/// #[derive(Metrics)]
+/// struct QueueMetrics<Q: LabelValue> {
+///     /// Jobs taken, by queue.
+///     queue_jobs_total: Family<QueueLabels<Q>, Counter>,
+/// }
+///
+/// obs_runtime::declare_metrics!(QueueMetrics<Queue>);
+/// ```
+#[macro_export]
+macro_rules! declare_metrics {
+    ($group:ty) => {
+        const _: () = {
+            #[$crate::__private::linkme::distributed_slice($crate::__private::METRIC_GROUPS)]
+            #[linkme(crate = $crate::__private::linkme)]
+            static DECLARATION: $crate::__private::GroupDeclaration =
+                $crate::__private::GroupDeclaration {
+                    owner: <$group as $crate::__private::MetricGroup>::OWNER,
+                    module: ::core::module_path!(),
+                    descriptors: <$group as $crate::__private::MetricGroup>::DESCRIPTORS,
+                };
+        };
+    };
+}
