@@ -149,7 +149,10 @@ mod tests {
             (http::SERVER_REQUEST_DURATION_METRIC, MetricType::Histogram),
             (http::SERVER_ACTIVE_REQUESTS_METRIC, MetricType::Gauge),
             (http::SERVER_REQUEST_BODY_SIZE_METRIC, MetricType::Histogram),
-            (http::SERVER_RESPONSE_BODY_SIZE_METRIC, MetricType::Histogram),
+            (
+                http::SERVER_RESPONSE_BODY_SIZE_METRIC,
+                MetricType::Histogram,
+            ),
             (http::SERVER_PANICS_METRIC, MetricType::Counter),
             (http::CLIENT_REQUEST_DURATION_METRIC, MetricType::Histogram),
             (rpc::SERVER_DURATION_METRIC, MetricType::Histogram),
