@@ -25,6 +25,7 @@ mod objective;
 mod secret;
 pub mod semconv;
 mod span;
+pub mod standard;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets, DEFAULT_BUCKETS};
 pub use case::{suggest_snake_case, to_snake_case};

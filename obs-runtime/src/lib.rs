@@ -57,7 +57,8 @@
 //! Data flows one way: metric cells ([`Counter`], [`Gauge`], [`IntGauge`],
 //! [`Histogram`], [`Family`]) → [`Registry`] → encoder ([`Format`]) →
 //! exporter. A [`Collector`] adds values read at scrape time instead of
-//! recorded.
+//! recorded; the `process` module has the standard ones (process, Tokio
+//! runtime, `build_info`).
 //!
 //! ## One-call set-up
 //!
@@ -95,6 +96,8 @@ mod labels;
 pub mod logs;
 mod metric;
 mod metrics;
+#[cfg(feature = "process")]
+pub mod process;
 #[cfg(feature = "opentelemetry")]
 pub mod propagation;
 
