@@ -1,7 +1,8 @@
 //! OTLP export against a real receiver built on the official
 //! `opentelemetry-proto` service definitions, over gRPC and HTTP/protobuf:
-//! `#[traced]` spans and registry metrics arrive with the names, links,
-//! kinds, statuses, attributes, resource and values the service recorded;
+//! `#[traced]` spans and registry metrics (with the standard collectors')
+//! arrive with the names, links, kinds, statuses, attributes, resource and
+//! values the service recorded;
 //! an unreachable or silent collector neither blocks nor breaks the service
 //! and its losses are counted; log lines carry the exported ids.
 //!
@@ -12,6 +13,7 @@
 mod otlp_receiver;
 
 use obs_runtime::export::otlp;
+use obs_runtime::process::BuildInfo;
 use obs_runtime::{
     traced, Config, ConfigError, Counter, Family, Gauge, Histogram, IntGauge, LabelSet, LabelValue,
     LogWriter, MetricGroup, Metrics, Registry,
@@ -354,6 +356,7 @@ fn exports_metrics(protocol: &str) {
     ])
     .registry(registry.clone())
     .logs(false)
+    .build_info(BuildInfo::new("9.9.9").revision("abc123"))
     .build()
     .unwrap();
 
@@ -461,6 +464,42 @@ fn exports_metrics(protocol: &str) {
     assert_eq!(point.sum, Some(0.005 + 0.05 + 0.05 + 0.5 + 5.0));
     assert_eq!(point.start_time_unix_nano, (created * 1e9) as u64);
     assert_eq!(latency.metric.unit, "s");
+
+    // The standard collectors `build` registered, read at export time.
+    let build = find(&receiver, "build_info").unwrap();
+    let Some(metric::Data::Gauge(gauge)) = &build.metric.data else {
+        panic!("{build:?}")
+    };
+    let point = &gauge.data_points[0];
+    assert_eq!(point.value, Some(number_data_point::Value::AsInt(1)));
+    let labels = otlp_receiver::attributes(&point.attributes);
+    assert_eq!(
+        (&*labels["version"], &*labels["revision"]),
+        ("9.9.9", "abc123")
+    );
+    if cfg!(target_os = "linux") {
+        let threads = find(&receiver, "process_threads").unwrap();
+        let Some(metric::Data::Gauge(gauge)) = &threads.metric.data else {
+            panic!("{threads:?}")
+        };
+        assert!(matches!(
+            gauge.data_points[0].value,
+            Some(number_data_point::Value::AsInt(n)) if n >= 1
+        ));
+        let resident = find(&receiver, "process_resident_memory_bytes").unwrap();
+        assert_eq!(resident.metric.unit, "By");
+        // A counter of seconds that are not whole: a monotonic sum of doubles.
+        let cpu = find(&receiver, "process_cpu_seconds").unwrap();
+        let Some(metric::Data::Sum(sum)) = &cpu.metric.data else {
+            panic!("{cpu:?}")
+        };
+        assert!(sum.is_monotonic);
+        assert!(matches!(
+            sum.data_points[0].value,
+            Some(number_data_point::Value::AsDouble(x)) if x >= 0.0
+        ));
+        assert_eq!(cpu.metric.unit, "s");
+    }
 
     // Later recordings arrive with a later export.
     metrics

@@ -62,7 +62,8 @@ pub fn run_cycles(
 /// `module`, the scenario's own; `/metrics` listens on `OBS_METRICS_ADDR`,
 /// else on `127.0.0.1:9464`, else (when that port is taken, by another
 /// example for instance) on a free loopback port. Prints where `/metrics`
-/// and `/catalog` are, and which signals are on.
+/// and `/catalog` are, and which signals are on. The registry carries the
+/// process metrics and a `build_info` gauge with this crate's version.
 ///
 /// With `OBS_CATALOG_OUT=path`, it writes the scenario's catalog there and
 /// ends the process instead.
@@ -76,7 +77,9 @@ pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
     if !named {
         config = config.service_name(service);
     }
-    let config = config.catalog_modules([module]);
+    let config = config
+        .catalog_modules([module])
+        .build_info(obs_runtime::build_info!());
     let signals = signals(&config);
     let catalog = config.catalog;
     let explicit = std::env::var_os("OBS_METRICS_ADDR").is_some();

@@ -135,7 +135,8 @@ fn cumulative_values(registry: &Registry) -> Vec<u64> {
                 SeriesValue::Histogram { snapshot, .. } => {
                     values.extend(snapshot.cumulative_counts);
                 }
-                SeriesValue::Gauge(_) | SeriesValue::IntGauge(_) => {}
+                SeriesValue::FloatCounter(_) | SeriesValue::Gauge(_) | SeriesValue::IntGauge(_) => {
+                }
             }
         }
     }

@@ -1,8 +1,9 @@
 //! `obs check --catalog CATALOG --scrape URL`: the live exposition of a
 //! running service against its catalog. Every declared metric is present
 //! with its declared type, unit, help and labels; no series is undeclared
-//! (obs's own `obs_` metrics aside); label values stay within their sets;
-//! series counts stay within budget; and every name obeys obs's rules.
+//! (obs's own `obs_` metrics and its standard collectors' aside); label
+//! values stay within their sets; series counts stay within budget; and
+//! every name obeys obs's rules.
 
 use crate::exposition::{self, Family};
 use crate::input::InputError;
@@ -86,7 +87,10 @@ pub fn check(catalog: &Catalog, source: &str, text: &str) -> Result<Report, Inpu
         let place = format!("`{}` (line {})", family.name, family.line);
         naming(family, &mut |message| found(&place, message));
         let Some(metric) = declared else {
-            if !family.name.starts_with("obs_") {
+            // obs's own metrics and its standard collectors' need no entry.
+            if !family.name.starts_with("obs_")
+                && !obs_rules::standard::is_standard_metric(&family.name)
+            {
                 let names: Vec<&str> = catalog.metrics.iter().map(|m| m.name.as_str()).collect();
                 found(
                     &place,
@@ -126,7 +130,15 @@ fn naming(family: &Family, found: &mut dyn FnMut(String)) {
             }
             _ => family.name.clone(),
         };
-        if let Err(violation) = obs_rules::check_metric_name(&full, metric_type) {
+        // The exposition cannot tell an info metric from a gauge: a gauge
+        // named `…_info` is held to the info metrics' rule.
+        let checked = match metric_type {
+            obs_runtime::MetricType::Gauge if full.ends_with("_info") => {
+                obs_rules::check_info_metric_name(&full)
+            }
+            _ => obs_rules::check_metric_name(&full, metric_type),
+        };
+        if let Err(violation) = checked {
             found(format!("breaks obs's naming rules: {violation}"));
         }
     }

@@ -318,6 +318,9 @@ fn scrape_check_passes_on_the_service_and_fails_on_drift() {
         })
         .inc();
     metrics.job_duration_seconds.observe(0.2);
+    // The standard collectors' metrics need no catalog entry, like obs's own.
+    obs_runtime::process::register(&registry).unwrap();
+    obs_runtime::build_info!().register(&registry).unwrap();
     let server = serve(registry.clone());
     let url = format!("http://{}/metrics", server.local_addr());
     let run = obs(&[&"check", &"--catalog", &catalog, &"--scrape", &url]);

@@ -25,6 +25,7 @@ mod objective;
 mod secret;
 pub mod semconv;
 mod span;
+pub mod standard;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets, DEFAULT_BUCKETS};
 pub use case::{suggest_snake_case, to_snake_case};
@@ -34,8 +35,8 @@ pub use limits::{
     MAX_MAX_LABEL_BYTES, MAX_MAX_SERIES,
 };
 pub use metric::{
-    check_buckets_allowed, check_declared_unit, check_help, check_metric_name, check_prefix,
-    family_name, unit_of, MetricType, BASE_UNITS,
+    check_buckets_allowed, check_declared_unit, check_help, check_info_metric_name,
+    check_metric_name, check_prefix, family_name, unit_of, MetricType, BASE_UNITS,
 };
 pub use objective::{
     check_latency_threshold, check_objective_target, share_text, Objective, RED_DURATION_BUCKETS,

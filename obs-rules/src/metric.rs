@@ -149,9 +149,16 @@ fn non_base_unit(segment: &str) -> Option<&'static str> {
 // Suffixes the exposition formats generate themselves (`_bucket`, `_count`,
 // `_sum` of histograms, `_created` of counters and histograms, `_gcount` and
 // `_gsum` of gauge histograms) or reserve for a metric type obs does not
-// declare (`_info`). A metric named like that collides with generated series.
+// declare but as an info metric (`_info`, see `check_info_metric_name`). A
+// metric named like that collides with generated series.
 const RESERVED_SUFFIXES: &[&str] = &[
-    "_bucket", "_count", "_sum", "_created", "_gcount", "_gsum", "_info",
+    "_bucket",
+    "_count",
+    "_sum",
+    "_created",
+    "_gcount",
+    "_gsum",
+    INFO_SUFFIX,
 ];
 
 /// Checks the spelling shared by metric names, prefixes and label names:
@@ -305,6 +312,36 @@ pub fn check_metric_name(name: &str, ty: MetricType) -> Result<(), Violation> {
     }
     Ok(())
 }
+
+/// Checks the name of an info metric: a gauge whose one series is always 1
+/// and whose labels carry the information (`build_info{version="1.2.0"}`),
+/// as Prometheus' `go_build_info` and OpenMetrics' `info` type have it.
+///
+/// `_info` is reserved on every other metric, because the exposition
+/// formats give it to info metrics; here it is required, and the rest of the
+/// name follows the gauge rules.
+///
+/// ```
+/// use obs_rules::{check_info_metric_name, check_metric_name, MetricType};
+///
+/// assert!(check_info_metric_name("build_info").is_ok());
+/// assert!(check_metric_name("build_info", MetricType::Gauge).is_err());
+/// let err = check_info_metric_name("build").unwrap_err();
+/// assert_eq!(err.message, "info metric `build` must end in `_info`");
+/// ```
+pub fn check_info_metric_name(name: &str) -> Result<(), Violation> {
+    check_snake_case("metric name", "build_info", name)?;
+    match name.strip_suffix(INFO_SUFFIX) {
+        Some(stem) if !stem.is_empty() => check_metric_name(stem, MetricType::Gauge),
+        _ => Err(
+            Violation::new(format!("info metric `{name}` must end in `{INFO_SUFFIX}`"))
+                .help(format!("rename it `{name}{INFO_SUFFIX}`")),
+        ),
+    }
+}
+
+/// The suffix of an info metric's name, reserved on every other metric.
+const INFO_SUFFIX: &str = "_info";
 
 /// The base unit a valid metric name ends in, if any (`_total` is skipped for
 /// counters): `request_duration_seconds` → `seconds`.

@@ -29,6 +29,12 @@ pub(crate) static GLOBAL_SUBSCRIBER_SET: AtomicBool = AtomicBool::new(false);
 /// Reads the variables listed in `docs/CONFIGURATION.md` ([`Config::from_env`]).
 /// An invalid value is an error naming the variable and the value.
 ///
+/// The registry it serves gets the [standard collectors](crate::process):
+/// the process metrics and, when called inside a Tokio runtime, that
+/// runtime's (unless `OBS_PROCESS_METRICS=off`). A `build_info` gauge needs
+/// the application's version, read where it is written:
+/// `Config::from_env()?.build_info(obs_runtime::build_info!()).init()`.
+///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
 ///     let _obs = obs_runtime::init()?;
@@ -184,6 +190,7 @@ impl Config {
             None
         };
 
+        self.register_collectors();
         crate::catalog::set_service(self.effective_service_name(), self.catalog_modules.clone());
         let metrics_server = if self.metrics {
             let server = MetricsServer::builder()
@@ -272,6 +279,35 @@ impl Config {
             console_metrics,
             stopped: false,
         })
+    }
+}
+
+impl Config {
+    /// Registers the standard collectors on the registry: the process
+    /// metrics and those of the Tokio runtime this runs on, unless
+    /// `process_metrics` is off, and `build_info` when set. A collector is
+    /// registered once per registry (a second `build` on it finds it
+    /// there); a name the application took already is reported, not fatal.
+    fn register_collectors(&self) {
+        let registry = self.registry.get();
+        let report = |result: Result<(), crate::RegistryError>| match result {
+            Err(crate::RegistryError::Conflict {
+                owner,
+                existing_owner,
+                ..
+            }) if owner == existing_owner => {}
+            Err(err) => crate::diagnostics::emit(&format!("not registered: {err}")),
+            Ok(()) => {}
+        };
+        if self.process_metrics {
+            report(crate::process::register(registry));
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                report(crate::process::register_tokio(registry, &handle));
+            }
+        }
+        if let Some(info) = &self.build_info {
+            report(info.clone().register(registry));
+        }
     }
 }
 

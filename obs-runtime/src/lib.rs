@@ -56,7 +56,9 @@
 //!
 //! Data flows one way: metric cells ([`Counter`], [`Gauge`], [`IntGauge`],
 //! [`Histogram`], [`Family`]) → [`Registry`] → encoder ([`Format`]) →
-//! exporter.
+//! exporter. A [`Collector`] adds values read at scrape time instead of
+//! recorded; the `process` module has the standard ones (process, Tokio
+//! runtime, `build_info`).
 //!
 //! ## One-call set-up
 //!
@@ -94,6 +96,8 @@ mod labels;
 pub mod logs;
 mod metric;
 mod metrics;
+#[cfg(feature = "process")]
+pub mod process;
 #[cfg(feature = "opentelemetry")]
 pub mod propagation;
 
@@ -128,7 +132,10 @@ pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramTimer};
 pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
 pub use obs_rules::{semconv, Violation};
-pub use registry::{MetricDef, MetricGroup, Registry, RegistryError, RegistrySource};
+pub use registry::{
+    CollectedMetric, Collection, Collector, MetricDef, MetricGroup, Registry, RegistryError,
+    RegistrySource,
+};
 pub use secret::Secret;
 pub use snapshot::{HistogramSnapshot, MetricSnapshot, SeriesSnapshot, SeriesValue};
 pub use trace::catalog::{span_descriptors, Objective, SpanDescriptor, SpanKind, SpanLevel};

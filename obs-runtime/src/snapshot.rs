@@ -32,6 +32,9 @@ pub struct SeriesSnapshot {
 pub enum SeriesValue {
     /// A counter's total.
     Counter(u64),
+    /// A counter's total in a unit that is not a whole number: seconds of
+    /// CPU time, read by a [`Collector`](crate::Collector).
+    FloatCounter(f64),
     /// A floating-point gauge.
     Gauge(f64),
     /// An integer gauge.

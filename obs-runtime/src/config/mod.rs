@@ -94,6 +94,15 @@ pub struct Config {
     /// The modules the catalog is scoped to (code only; default: the whole
     /// binary). See [`catalog_of`](crate::catalog_of).
     pub catalog_modules: Vec<String>,
+    /// Register the process metrics, and those of the Tokio runtime `init`
+    /// runs on, on the registry (`OBS_PROCESS_METRICS`, default on; with
+    /// the `process` feature, part of `init`). See
+    /// [`process`](crate::process).
+    pub process_metrics: bool,
+    /// The `build_info` gauge `init` registers (code only; default none):
+    /// set it with [`Config::build_info`].
+    #[cfg(feature = "process")]
+    pub build_info: Option<crate::process::BuildInfo>,
     /// Record spans (`OBS_TRACING`, default on).
     pub tracing: bool,
     /// Write log lines for `tracing` events (default on; code only).
@@ -145,6 +154,9 @@ impl Default for Config {
             catalog: true,
             catalog_out: None,
             catalog_modules: Vec::new(),
+            process_metrics: true,
+            #[cfg(feature = "process")]
+            build_info: None,
             tracing: true,
             logs: true,
             log_format: LogFormat::Pretty,
@@ -214,6 +226,29 @@ impl Config {
         S: Into<String>,
     {
         self.catalog_modules = modules.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Registers the process and Tokio runtime metrics or not.
+    pub fn process_metrics(mut self, on: bool) -> Self {
+        self.process_metrics = on;
+        self
+    }
+
+    /// Registers a `build_info` gauge: pass [`build_info!()`](crate::build_info!),
+    /// which reads the calling crate's version. It does not depend on
+    /// [`Config::process_metrics`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), obs_runtime::ConfigError> {
+    /// let _obs = obs_runtime::Config::from_env()?
+    ///     .build_info(obs_runtime::build_info!())
+    ///     .init()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "process")]
+    pub fn build_info(mut self, info: crate::process::BuildInfo) -> Self {
+        self.build_info = Some(info);
         self
     }
 

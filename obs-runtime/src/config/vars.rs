@@ -132,6 +132,9 @@ pub(crate) const OBS_CATALOG: &str = "OBS_CATALOG";
 /// `OBS_CATALOG_OUT`: a path; `init` writes the binary's catalog there and
 /// ends the process, starting nothing.
 pub(crate) const OBS_CATALOG_OUT: &str = "OBS_CATALOG_OUT";
+/// `OBS_PROCESS_METRICS`: `on` or `off`; with `off`, `init` registers no
+/// process or Tokio runtime metrics.
+pub(crate) const OBS_PROCESS_METRICS: &str = "OBS_PROCESS_METRICS";
 
 /// Every variable [`Config::from_env`] reads.
 pub(crate) const VARIABLES: &[&str] = &[
@@ -185,6 +188,7 @@ pub(crate) const VARIABLES: &[&str] = &[
     OBS_METRICS_EXPORT_INTERVAL,
     OBS_CATALOG,
     OBS_CATALOG_OUT,
+    OBS_PROCESS_METRICS,
 ];
 
 /// The names of the variables one signal (or every signal) is set by.
@@ -416,6 +420,9 @@ impl Config {
         }
         if let Some(catalog) = vars.choice(OBS_CATALOG, parse_switch) {
             config.catalog = catalog;
+        }
+        if let Some(process) = vars.choice(OBS_PROCESS_METRICS, parse_switch) {
+            config.process_metrics = process;
         }
         if let Some(path) = vars
             .get(OBS_CATALOG_OUT)

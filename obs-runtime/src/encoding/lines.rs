@@ -153,6 +153,20 @@ impl<'a> TextWriter<'a> {
         self.labels.clear();
     }
 
+    /// Replaces the labels with `pairs`, their values escaped.
+    pub(super) fn set_label_pairs(&mut self, pairs: &[(String, String)]) {
+        self.labels.clear();
+        for (name, value) in pairs {
+            if !self.labels.is_empty() {
+                self.labels.push(',');
+            }
+            self.labels.push_str(name);
+            self.labels.push_str("=\"");
+            escape_label_value(self.labels, value);
+            self.labels.push('"');
+        }
+    }
+
     /// A writer for one series whose labels are `labels`, rendered into
     /// `cache` the first time and copied from it after that.
     pub(super) fn with_cached_labels<'b, L: LabelSet>(
@@ -183,7 +197,15 @@ impl<'a> TextWriter<'a> {
     }
 
     pub(super) fn counter(&mut self, descriptor: &MetricDescriptor, value: u64) {
-        self.sample(&descriptor.name, "", None, Value::U64(value));
+        self.counter_value(descriptor, Value::U64(value));
+    }
+
+    pub(super) fn counter_f64(&mut self, descriptor: &MetricDescriptor, value: f64) {
+        self.counter_value(descriptor, Value::F64(value));
+    }
+
+    fn counter_value(&mut self, descriptor: &MetricDescriptor, value: Value) {
+        self.sample(&descriptor.name, "", None, value);
         if let Some(created) = self.created {
             self.sample(
                 descriptor.family_name(),

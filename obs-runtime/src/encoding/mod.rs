@@ -17,7 +17,7 @@ pub(crate) use openmetrics::EOF as OPENMETRICS_EOF;
 pub(crate) use lines::write_f64;
 pub(crate) use lines::LabelCache;
 
-use crate::descriptor::MetricDescriptor;
+use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::labels::LabelSet;
 use crate::snapshot::{HistogramSnapshot, SeriesSnapshot, SeriesValue};
 use lines::TextWriter;
@@ -156,6 +156,28 @@ impl<'a> MetricEncoder<'a> {
             Target::Text(text) => text.clear_labels(),
             Target::Snapshot(snapshot) => snapshot.clear_labels(),
         }
+    }
+
+    /// Writes one series read by a collector: its labels, then its value
+    /// as the descriptor's type has it. A value of another type (collectors
+    /// report counters and gauges) is left out: a collector's mistake must
+    /// not make the exposition invalid.
+    pub(crate) fn series(&mut self, series: &SeriesSnapshot) {
+        match &mut self.target {
+            Target::Text(text) => text.set_label_pairs(&series.labels),
+            Target::Snapshot(snapshot) => snapshot.set_label_pairs(&series.labels),
+        }
+        match (self.descriptor.metric_type, &series.value) {
+            (MetricType::Counter, SeriesValue::Counter(n)) => self.counter(*n),
+            (MetricType::Counter, SeriesValue::FloatCounter(x)) => match &mut self.target {
+                Target::Text(text) => text.counter_f64(self.descriptor, *x),
+                Target::Snapshot(snapshot) => snapshot.push(SeriesValue::FloatCounter(*x)),
+            },
+            (MetricType::Gauge, SeriesValue::Gauge(x)) => self.gauge_f64(*x),
+            (MetricType::Gauge, SeriesValue::IntGauge(n)) => self.gauge_i64(*n),
+            _ => {}
+        }
+        self.clear_labels();
     }
 
     pub(crate) fn counter(&mut self, value: u64) {

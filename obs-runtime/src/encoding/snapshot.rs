@@ -40,6 +40,12 @@ impl<'a> SnapshotWriter<'a> {
         self.labels.push((name.to_owned(), value.to_owned()));
     }
 
+    /// Replaces the labels with `pairs`.
+    pub(super) fn set_label_pairs(&mut self, pairs: &[(String, String)]) {
+        self.labels.clear();
+        self.labels.extend_from_slice(pairs);
+    }
+
     pub(super) fn clear_labels(&mut self) {
         self.labels.clear();
     }

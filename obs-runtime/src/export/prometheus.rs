@@ -111,6 +111,11 @@ fn series_proto(series: &SeriesSnapshot) -> proto::Metric {
             counter.set_value(*value as f64);
             metric.set_counter(counter);
         }
+        SeriesValue::FloatCounter(value) => {
+            let mut counter = proto::Counter::default();
+            counter.set_value(*value);
+            metric.set_counter(counter);
+        }
         SeriesValue::Gauge(value) => metric.set_gauge(gauge(*value)),
         SeriesValue::IntGauge(value) => metric.set_gauge(gauge(*value as f64)),
         SeriesValue::Histogram { bounds, snapshot } => {

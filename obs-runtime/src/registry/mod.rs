@@ -1,7 +1,7 @@
 // This module owns registration and the scrape of what was registered: the
 // `Registry` (this file), the run-time definitions of single metrics and
-// their rules (`def.rs`), and the handle exporters read through
-// (`source.rs`). It may import the cells (`metrics`), descriptors and
+// their rules (`def.rs`), metrics read at scrape time (`collector.rs`), and
+// the handle exporters read through (`source.rs`). It may import the cells (`metrics`), descriptors and
 // encoders, and `obs-rules`; nothing above it (exporters, config, init).
 
 //! Registries: where metrics are registered once and encoded on every scrape.
@@ -17,10 +17,12 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
+mod collector;
 mod def;
 mod group;
 mod source;
 
+pub use collector::{CollectedMetric, Collection, Collector};
 pub use def::{MetricDef, RegistryError};
 pub use group::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
 pub use source::RegistrySource;
@@ -166,6 +168,45 @@ impl Registry {
             Arc::new(Single(metric.clone())),
         )?;
         Ok(metric)
+    }
+
+    /// Registers a [`Collector`]: metrics whose values it reads on every
+    /// scrape and export. Their definitions are checked with the rules
+    /// `#[derive(Metrics)]` applies.
+    ///
+    /// Fails, registering nothing, when a definition breaks a rule or one of
+    /// its names is already taken.
+    ///
+    /// ```
+    /// use obs_runtime::{CollectedMetric, Collection, Collector, Registry};
+    ///
+    /// struct Bad;
+    ///
+    /// impl Collector for Bad {
+    ///     fn describe(&self) -> Vec<CollectedMetric> {
+    ///         vec![CollectedMetric::gauge("uptime_ms", "Time since start.")]
+    ///     }
+    ///     fn collect(&self, _: &mut Collection<'_>) {}
+    /// }
+    ///
+    /// let err = Registry::new().register_collector(Bad).unwrap_err();
+    /// assert!(err.to_string().starts_with("invalid metric `uptime_ms`: metric name `uptime_ms` uses the unit `ms`"));
+    /// ```
+    pub fn register_collector<C: Collector>(&self, collector: C) -> Result<(), RegistryError> {
+        let descriptors = collector
+            .describe()
+            .into_iter()
+            .map(CollectedMetric::into_descriptor)
+            .collect::<Result<Vec<_>, _>>()?;
+        let owner = format!("the collector `{}`", std::any::type_name::<C>());
+        self.insert(
+            Cow::Owned(owner),
+            Cow::Owned(descriptors.clone()),
+            Arc::new(collector::Collecting {
+                collector,
+                descriptors,
+            }),
+        )
     }
 
     fn insert(

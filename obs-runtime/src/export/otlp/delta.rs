@@ -66,6 +66,13 @@ fn difference(total: &SeriesValue, previous: &SeriesValue) -> SeriesValue {
         (SeriesValue::Counter(total), SeriesValue::Counter(previous)) => {
             SeriesValue::Counter(total.checked_sub(*previous).unwrap_or(*total))
         }
+        (SeriesValue::FloatCounter(total), SeriesValue::FloatCounter(previous)) => {
+            SeriesValue::FloatCounter(if total >= previous {
+                total - previous
+            } else {
+                *total
+            })
+        }
         (
             SeriesValue::Histogram { bounds, snapshot },
             SeriesValue::Histogram {

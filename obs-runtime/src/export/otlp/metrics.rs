@@ -98,7 +98,9 @@ fn number_point(
             number_data_point::Value::AsInt(i64::try_from(n).unwrap_or(i64::MAX))
         }
         SeriesValue::IntGauge(n) => number_data_point::Value::AsInt(n),
-        SeriesValue::Gauge(x) => number_data_point::Value::AsDouble(x),
+        SeriesValue::Gauge(x) | SeriesValue::FloatCounter(x) => {
+            number_data_point::Value::AsDouble(x)
+        }
         // A histogram series under a counter or gauge descriptor cannot
         // happen; its count is the closest number.
         SeriesValue::Histogram { ref snapshot, .. } => {
