@@ -226,6 +226,93 @@ fn exports_traces(protocol: &str, flush_by_dropping: bool) {
     );
 }
 
+// A handler as the HTTP conventions describe its span: named `{method}
+// {route}` at run time, integer status code, failed on a 5xx response.
+#[traced(
+    level = "info",
+    name = "http.server.request",
+    kind = "server",
+    otel_name = format!("{method} {route}"),
+    error_if = |status: &u16| *status >= 500,
+    fields(
+        semconv::attribute::HTTP_REQUEST_METHOD = method,
+        semconv::attribute::HTTP_ROUTE = route,
+        semconv::attribute::HTTP_RESPONSE_STATUS_CODE = status,
+        body.size = 1_u64 << 40,
+    )
+)]
+fn serve(method: &str, route: &str, status: u16) -> u16 {
+    status
+}
+
+#[test]
+fn handler_spans_carry_integer_attributes_and_their_run_time_name() {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+
+    let receiver = Receiver::start();
+    let (writer, _logs) = capture_logs();
+    let guard = config(&[
+        ("OTEL_SERVICE_NAME", "users"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+        ("OBS_METRICS", "off"),
+    ])
+    .log_writer(writer)
+    .build()
+    .unwrap();
+    tracing::dispatcher::with_default(guard.dispatch(), || {
+        serve("GET", "/users/{id}", 200);
+        serve("POST", "/users", 503);
+    });
+    drop(guard);
+    let spans = receiver.spans();
+    let [ok, failed] = &spans[..] else {
+        panic!("two spans: {spans:#?}");
+    };
+    let (ok, failed) = if ok.name == "GET /users/{id}" {
+        (ok, failed)
+    } else {
+        (failed, ok)
+    };
+    assert_eq!(ok.name, "GET /users/{id}");
+    assert_eq!(failed.name, "POST /users");
+    let value = |span: &otlp_receiver::ReceivedSpan, key: &str| {
+        span.span
+            .attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.clone()?.value)
+            .unwrap_or_else(|| panic!("no `{key}` in {:?}", span.span.attributes))
+    };
+    // Integers, not their text.
+    assert_eq!(
+        value(ok, "http.response.status_code"),
+        AnyValue::IntValue(200)
+    );
+    assert_eq!(
+        value(failed, "http.response.status_code"),
+        AnyValue::IntValue(503)
+    );
+    assert_eq!(value(ok, "body.size"), AnyValue::IntValue(1 << 40));
+    assert_eq!(
+        value(ok, "http.route"),
+        AnyValue::StringValue("/users/{id}".into())
+    );
+    assert_eq!(
+        ok.span.status.clone().unwrap_or_default().code,
+        StatusCode::Unset as i32
+    );
+    assert_eq!(
+        failed.span.status.clone().unwrap().code,
+        StatusCode::Error as i32
+    );
+    assert_eq!(
+        value(failed, "error.type"),
+        AnyValue::StringValue("_OTHER".into())
+    );
+}
+
 #[test]
 fn traces_over_grpc() {
     exports_traces("grpc", false);

@@ -15,66 +15,116 @@
 //! assert_eq!(http::method("BREW"), http::OTHER_METHOD);
 //! ```
 
+/// The value of `error.type` when the instrumentation knows no better name
+/// for the error: `#[traced(error_if = …)]` records it.
+pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+
 /// Span attribute keys.
 pub mod attribute {
-    /// The HTTP request method, one of [`super::http::METHODS`] or `_OTHER`.
-    pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
-    /// The original method when [`HTTP_REQUEST_METHOD`] is `_OTHER`.
-    pub const HTTP_REQUEST_METHOD_ORIGINAL: &str = "http.request.method_original";
-    /// The matched route template, such as `/users/{id}`; never the raw path.
-    pub const HTTP_ROUTE: &str = "http.route";
-    /// The HTTP response status code, an integer.
-    pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
-    /// The URI scheme: `http` or `https`.
-    pub const URL_SCHEME: &str = "url.scheme";
-    /// The request path (client spans only: on a server it is unbounded).
-    pub const URL_PATH: &str = "url.path";
-    /// The full request URL (client spans).
-    pub const URL_FULL: &str = "url.full";
-    /// The server's host name or address, as the request names it.
-    pub const SERVER_ADDRESS: &str = "server.address";
-    /// The server's port, an integer.
-    pub const SERVER_PORT: &str = "server.port";
-    /// The HTTP version: `1.0`, `1.1`, `2` or `3`.
-    pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
-    /// What kind of error ended the operation: the status code or a type name.
-    pub const ERROR_TYPE: &str = "error.type";
-    /// The remote procedure call system: `grpc`.
-    pub const RPC_SYSTEM: &str = "rpc.system";
-    /// The full service name, such as `helloworld.Greeter`.
-    pub const RPC_SERVICE: &str = "rpc.service";
-    /// The method name, such as `SayHello`.
-    pub const RPC_METHOD: &str = "rpc.method";
-    /// The gRPC status code, an integer.
-    pub const RPC_GRPC_STATUS_CODE: &str = "rpc.grpc.status_code";
-    /// The span name tracing-opentelemetry exports instead of the static one.
-    pub const OTEL_NAME: &str = "otel.name";
-    /// The span kind: `server`, `client`, `producer`, `consumer`, `internal`.
-    pub const OTEL_KIND: &str = "otel.kind";
-    /// The span status: `ok` or `error`.
-    pub const OTEL_STATUS_CODE: &str = "otel.status_code";
+    use crate::Violation;
 
-    /// Every key in this module.
-    pub const ALL: &[&str] = &[
-        HTTP_REQUEST_METHOD,
-        HTTP_REQUEST_METHOD_ORIGINAL,
-        HTTP_ROUTE,
-        HTTP_RESPONSE_STATUS_CODE,
-        URL_SCHEME,
-        URL_PATH,
-        URL_FULL,
-        SERVER_ADDRESS,
-        SERVER_PORT,
-        NETWORK_PROTOCOL_VERSION,
-        ERROR_TYPE,
-        RPC_SYSTEM,
-        RPC_SERVICE,
-        RPC_METHOD,
-        RPC_GRPC_STATUS_CODE,
-        OTEL_NAME,
-        OTEL_KIND,
-        OTEL_STATUS_CODE,
-    ];
+    /// The constants, and the table `#[traced(fields(...))]` resolves a
+    /// constant's name in, from one list: a constant cannot be missing from
+    /// the table.
+    macro_rules! attributes {
+        ($($(#[$doc:meta])* $name:ident = $key:literal;)*) => {
+            $($(#[$doc])* pub const $name: &str = $key;)*
+
+            /// Every key in this module.
+            pub const ALL: &[&str] = &[$($name),*];
+
+            /// Each constant's name with its key (`("HTTP_ROUTE", "http.route")`).
+            pub const BY_NAME: &[(&str, &str)] = &[$((stringify!($name), $name)),*];
+        };
+    }
+
+    attributes! {
+        /// The HTTP request method, one of [`super::http::METHODS`] or `_OTHER`.
+        HTTP_REQUEST_METHOD = "http.request.method";
+        /// The original method when [`HTTP_REQUEST_METHOD`] is `_OTHER`.
+        HTTP_REQUEST_METHOD_ORIGINAL = "http.request.method_original";
+        /// The matched route template, such as `/users/{id}`; never the raw path.
+        HTTP_ROUTE = "http.route";
+        /// The HTTP response status code, an integer.
+        HTTP_RESPONSE_STATUS_CODE = "http.response.status_code";
+        /// The URI scheme: `http` or `https`.
+        URL_SCHEME = "url.scheme";
+        /// The request path (client spans only: on a server it is unbounded).
+        URL_PATH = "url.path";
+        /// The full request URL (client spans).
+        URL_FULL = "url.full";
+        /// The server's host name or address, as the request names it.
+        SERVER_ADDRESS = "server.address";
+        /// The server's port, an integer.
+        SERVER_PORT = "server.port";
+        /// The HTTP version: `1.0`, `1.1`, `2` or `3`.
+        NETWORK_PROTOCOL_VERSION = "network.protocol.version";
+        /// What kind of error ended the operation: the status code or a type name.
+        ERROR_TYPE = "error.type";
+        /// The remote procedure call system: `grpc`.
+        RPC_SYSTEM = "rpc.system";
+        /// The full service name, such as `helloworld.Greeter`.
+        RPC_SERVICE = "rpc.service";
+        /// The method name, such as `SayHello`.
+        RPC_METHOD = "rpc.method";
+        /// The gRPC status code, an integer.
+        RPC_GRPC_STATUS_CODE = "rpc.grpc.status_code";
+        /// The span name tracing-opentelemetry exports instead of the static one.
+        OTEL_NAME = "otel.name";
+        /// The span kind: `server`, `client`, `producer`, `consumer`, `internal`.
+        OTEL_KIND = "otel.kind";
+        /// The span status: `ok` or `error`.
+        OTEL_STATUS_CODE = "otel.status_code";
+    }
+
+    /// The key of the constant named `name` (`"HTTP_ROUTE"` → `"http.route"`),
+    /// or a violation that suggests the closest constant.
+    ///
+    /// ```
+    /// use obs_rules::semconv::attribute;
+    ///
+    /// assert_eq!(attribute::by_name("HTTP_ROUTE"), Ok("http.route"));
+    /// let err = attribute::by_name("HTTP_ROUT").unwrap_err();
+    /// assert_eq!(err.help.as_deref(), Some("did you mean `HTTP_ROUTE`?"));
+    /// ```
+    pub fn by_name(name: &str) -> Result<&'static str, Violation> {
+        if let Some((_, key)) = BY_NAME.iter().find(|(constant, _)| *constant == name) {
+            return Ok(key);
+        }
+        let closest = BY_NAME
+            .iter()
+            .map(|(constant, _)| (edit_distance(name, constant), *constant))
+            .min();
+        let violation = Violation::new(format!(
+            "`{name}` is not a semantic-convention attribute in `semconv::attribute`"
+        ));
+        Err(match closest {
+            Some((distance, constant)) if distance <= name.len().max(3) / 3 => {
+                violation.help(format!("did you mean `{constant}`?"))
+            }
+            _ => {
+                let known: Vec<String> = BY_NAME.iter().map(|(c, _)| format!("`{c}`")).collect();
+                violation.help(format!("use one of {}", known.join(", ")))
+            }
+        })
+    }
+
+    /// Levenshtein distance over ASCII-case-insensitive bytes, for suggestions.
+    fn edit_distance(a: &str, b: &str) -> usize {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
+                let next = (row[j] + 1).min(row[j + 1] + 1).min(diagonal + cost);
+                diagonal = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        row[b.len()]
+    }
 }
 
 /// Metric label names: the attributes' keys with `.` written `_`, as the

@@ -130,7 +130,64 @@ pub use metrics::counter::Counter;
 pub use metrics::family::{Family, Series, DEFAULT_MAX_LABEL_BYTES, DEFAULT_MAX_SERIES};
 pub use metrics::gauge::{Gauge, IntGauge};
 pub use metrics::histogram::{Buckets, Histogram, HistogramTimer};
-pub use obs_macros::{traced, LabelSet, LabelValue, Metrics};
+/// Puts a function in a checked span: see [docs/TRACING.md] for every
+/// option.
+///
+/// On a request handler, four options shape the span the way the
+/// OpenTelemetry conventions describe it:
+///
+/// - `error_if = |value| …` marks the span failed (`otel.status_code =
+///   "ERROR"`, `error.type = "_OTHER"`) and counts the call as an error in
+///   the RED metrics when the predicate holds on the returned value (on a
+///   `Result`, on its `Ok` value; `err` is then required, for the `Err`);
+/// - `err(if = |error| …)` counts only the errors the predicate accepts: an
+///   expected error (a "not found") leaves the span's status unset and the
+///   call counted `ok`;
+/// - `otel_name = expr` is the exported span name, computed at run time
+///   (`{method} {route}`), recorded as the `otel.name` field; `name` stays
+///   the checked, static name;
+/// - `fields(semconv::attribute::HTTP_ROUTE = route)` names a field by a
+///   [`semconv::attribute`] constant, resolved when the macro expands (a
+///   typo is a compile error that suggests the closest constant).
+///
+/// Integers given as values (`fields(size = body.len())`) are recorded as
+/// `i64`, so that OTLP exports them as integers.
+///
+/// ```
+/// use obs_runtime::traced;
+///
+/// pub struct Response { status: u16 }
+///
+/// #[derive(Debug, PartialEq)]
+/// pub enum UserError { NotFound, Store(String) }
+///
+/// impl std::fmt::Display for UserError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str(match self { UserError::NotFound => "no such user", UserError::Store(_) => "store down" })
+///     }
+/// }
+///
+/// #[traced(
+///     level = "info",
+///     name = "http.server.request",
+///     kind = "server",
+///     otel_name = format!("{method} {route}"),
+///     err(if = |e: &UserError| *e != UserError::NotFound),
+///     error_if = |r: &Response| r.status >= 500,
+///     fields(semconv::attribute::HTTP_ROUTE = route, http.request.method = method),
+///     metrics
+/// )]
+/// async fn get_user(method: &str, route: &str, id: u32) -> Result<Response, UserError> {
+///     match id {
+///         0 => Err(UserError::NotFound),
+///         _ => Ok(Response { status: 200 }),
+///     }
+/// }
+/// ```
+///
+/// [docs/TRACING.md]: https://github.com/obs-rs/obs/blob/main/docs/TRACING.md
+pub use obs_macros::traced;
+pub use obs_macros::{LabelSet, LabelValue, Metrics};
 pub use obs_rules::{semconv, Violation};
 pub use registry::{
     CollectedMetric, Collection, Collector, MetricDef, MetricGroup, Registry, RegistryError,
@@ -171,10 +228,11 @@ pub mod __private {
     }
     pub use crate::registry::Registry;
     pub use crate::trace::catalog::{
-        record_error_debug, record_error_display, record_error_type, Objective, SpanDescriptor,
-        SpanKind, SpanLevel, SPAN_DESCRIPTORS,
+        holds, record_error_debug, record_error_display, record_error_type, record_failure,
+        Objective, SpanDescriptor, SpanKind, SpanLevel, SPAN_DESCRIPTORS,
     };
     pub use crate::trace::red::FunctionMetrics;
+    pub use crate::trace::value::{AsValue, FieldValue, Integer, ViaInteger, ViaValue};
     pub use core::option::Option::{None, Some};
     pub use linkme;
     pub use std::borrow::Cow;

@@ -3,7 +3,7 @@
 //! body is reported by rustc as written, not as a macro error.
 
 use super::arguments::{arguments, Argument};
-use super::options::{err_format, expr, flag, list, options, ret_format, string};
+use super::options::{err_options, expr, flag, list, options, ret_format, string};
 use crate::attr::{report_unknown_key, Attr};
 use crate::buckets::BucketsExpr;
 use crate::ctxt::Ctxt;
@@ -106,8 +106,12 @@ pub(crate) enum ErrFormat {
 }
 
 pub(crate) struct FieldArg {
-    /// The field name, dotted segments joined (`error.kind`), and its tokens.
+    /// The field name, dotted segments joined (`error.kind`) or resolved
+    /// from a `semconv::attribute` constant, and its tokens as written.
     pub(crate) name: (TokenStream, String),
+    /// The name as the span macro takes it: the tokens as written, or the
+    /// string a constant resolved to.
+    pub(crate) key: TokenStream,
     /// `not_secret(name) = …`: the opt-out from the secret rule, as written.
     pub(crate) not_secret: Option<Ident>,
     /// `= [%|?]expr`; `None` records the argument of the same name.
@@ -125,6 +129,14 @@ pub(crate) struct Traced<'a> {
     /// `skip(…)` or `skip_all` as written, and which of the two.
     pub(crate) skip: Option<(TokenStream, String)>,
     pub(crate) err: Option<(TokenStream, ErrFormat)>,
+    /// `err(if = predicate)`: which errors mark the span failed.
+    pub(crate) err_if: Option<Expr>,
+    /// `error_if = predicate`: which returned values (`Ok` values of a
+    /// `Result`) mark the span failed.
+    pub(crate) error_if: Option<(TokenStream, Expr)>,
+    /// `otel_name = expr`: the exported span name, as the `otel.name` field
+    /// (recorded with `Display`).
+    pub(crate) otel_name: Option<FieldArg>,
     pub(crate) ret: Option<(TokenStream, Format)>,
     /// `ret(not_secret)`: the return value is recorded although the
     /// function's name or type looks like a secret.
@@ -211,6 +223,7 @@ impl Parse for FieldArg {
         } else {
             (field_name(input)?, None)
         };
+        let (name, key) = name;
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
             let sigil = if input.peek(Token![%]) {
@@ -228,17 +241,23 @@ impl Parse for FieldArg {
         };
         Ok(FieldArg {
             name,
+            key,
             not_secret,
             value,
         })
     }
 }
 
-/// A field name: `"literal"` or dotted identifiers, joined with `.`.
-fn field_name(input: ParseStream<'_>) -> syn::Result<(TokenStream, String)> {
+/// A field name: `"literal"`, dotted identifiers joined with `.`, or a
+/// `semconv::attribute` constant; with its tokens, and the tokens the span
+/// macro takes.
+fn field_name(input: ParseStream<'_>) -> syn::Result<((TokenStream, String), TokenStream)> {
     if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
-        return Ok((lit.to_token_stream(), lit.value()));
+        return Ok(((lit.to_token_stream(), lit.value()), lit.to_token_stream()));
+    }
+    if input.peek(Token![::]) || input.peek2(Token![::]) {
+        return semconv_key(&input.call(syn::Path::parse_mod_style)?);
     }
     let first = input.call(Ident::parse_any)?;
     let mut tokens = first.to_token_stream();
@@ -251,20 +270,62 @@ fn field_name(input: ParseStream<'_>) -> syn::Result<(TokenStream, String)> {
         dot.to_tokens(&mut tokens);
         segment.to_tokens(&mut tokens);
     }
-    Ok((tokens, text))
+    Ok(((tokens.clone(), text), tokens))
+}
+
+// A path names one of obs-rules' `semconv::attribute` constants
+// (`semconv::attribute::HTTP_ROUTE`, under any prefix), resolved here
+// against the same table, so that a typo is an error with a suggestion
+// rather than a field no dashboard queries.
+fn semconv_key(path: &syn::Path) -> syn::Result<((TokenStream, String), TokenStream)> {
+    let segments: Vec<&Ident> = path.segments.iter().map(|s| &s.ident).collect();
+    let constant = match segments.as_slice() {
+        [.., semconv, attribute, constant] if *semconv == SEMCONV && *attribute == ATTRIBUTE => {
+            *constant
+        }
+        _ => {
+            let written = path.to_token_stream().to_string().replace(' ', "");
+            return Err(crate::ctxt::error_with_help(
+                path,
+                &format!(
+                    "field name `{written}` is a path, but not to a `semconv::attribute` constant"
+                ),
+                "write `semconv::attribute::HTTP_ROUTE = …`, or the name itself: `http.route = …`",
+            ));
+        }
+    };
+    match obs_rules::semconv::attribute::by_name(&constant.to_string()) {
+        Ok(key) => {
+            let lit = LitStr::new(key, constant.span());
+            Ok((
+                (path.to_token_stream(), key.to_owned()),
+                lit.to_token_stream(),
+            ))
+        }
+        Err(violation) => Err(syn::Error::new_spanned(
+            constant,
+            crate::ctxt::render(&violation.message, violation.help.as_deref()),
+        )),
+    }
 }
 
 /// `#[instrument]`'s `skip_all`, refused like `skip`.
 const SKIP_ALL: &str = "skip_all";
 
+/// The segments a `semconv::attribute::…` field name ends in.
+const SEMCONV: &str = "semconv";
+const ATTRIBUTE: &str = "attribute";
+
 const KEYS: &[&str] = &[
     LEVEL,
     NAME,
+    OTEL_NAME,
     TARGET,
     KIND,
     FIELDS,
     REDACT,
     ERR,
+    ERROR_IF,
     RET,
     PARENT,
     REMOTE_PARENT,
@@ -307,6 +368,8 @@ impl<'a> Traced<'a> {
         let mut redact = Attr::none(cx, TRACED, REDACT);
         let mut skip = Attr::none(cx, TRACED, SKIP);
         let mut err = Attr::none(cx, TRACED, ERR);
+        let mut error_if = Attr::none(cx, TRACED, ERROR_IF);
+        let mut otel_name = Attr::none(cx, TRACED, OTEL_NAME);
         let mut ret = Attr::none(cx, TRACED, RET);
         let mut parent = Attr::none(cx, TRACED, PARENT);
         let mut remote_parent = Attr::none(cx, TRACED, REMOTE_PARENT);
@@ -329,8 +392,9 @@ impl<'a> Traced<'a> {
                     skip.set_key(&path, arg.to_token_stream(), key.clone());
                     Ok(())
                 }
-                ERR => options(&arg, &[DISPLAY, DEBUG, TYPE_ONLY])
-                    .map(|options| err.set_key(&path, &arg.key, err_format(&options))),
+                ERR => err_options(&arg).map(|options| err.set_key(&path, &arg.key, options)),
+                ERROR_IF => expr(&arg).map(|e| error_if.set_key(&path, &arg, e)),
+                OTEL_NAME => expr(&arg).map(|e| otel_name.set_key(&path, &arg.key, e)),
                 RET => options(&arg, &[DISPLAY, DEBUG, NOT_SECRET])
                     .map(|options| ret.set_key(&path, &arg.key, ret_format(&options))),
                 PARENT => expr(&arg).map(|e| parent.set_key(&path, &arg, e)),
@@ -354,6 +418,18 @@ impl<'a> Traced<'a> {
         }
 
         let ret = ret.get_with_tokens();
+        let (err, err_if) = match err.get_with_tokens() {
+            Some((tokens, (format, predicate))) => (Some((tokens, format)), predicate),
+            None => (None, None),
+        };
+        // `otel_name = expr` is the field `otel.name = %expr`: recorded,
+        // listed and checked for secrets as every field is.
+        let otel_name = otel_name.get_with_tokens().map(|(tokens, expr)| FieldArg {
+            name: (tokens, obs_rules::semconv::attribute::OTEL_NAME.to_owned()),
+            key: quote!(otel.name),
+            not_secret: None,
+            value: Some((Sigil::Display, expr)),
+        });
         Some(Traced {
             function,
             level: level.get_with_tokens(),
@@ -363,7 +439,10 @@ impl<'a> Traced<'a> {
             fields: fields.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
             redact: redact.get_with_tokens().map(|(_, v)| v).unwrap_or_default(),
             skip: skip.get_with_tokens(),
-            err: err.get_with_tokens(),
+            err,
+            err_if,
+            error_if: error_if.get_with_tokens(),
+            otel_name,
             ret_not_secret: ret.as_ref().is_some_and(|(_, (_, not_secret))| *not_secret),
             ret: ret.map(|(tokens, (format, _))| (tokens, format)),
             parent: parent.get_with_tokens().map(|(_, v)| v),
@@ -421,6 +500,12 @@ impl<'a> Traced<'a> {
     /// Whether the value type is (syntactically) a `Result`.
     pub(crate) fn returns_result(&self) -> bool {
         self.value_type().is_some_and(|ty| types::is(ty, "Result"))
+    }
+
+    /// Every field the span records from the attribute: `fields(...)`, then
+    /// `otel_name`.
+    pub(crate) fn recorded_fields(&self) -> impl Iterator<Item = &FieldArg> {
+        self.fields.iter().chain(&self.otel_name)
     }
 
     pub(crate) fn argument(&self, ident: &str) -> Option<&Argument<'a>> {

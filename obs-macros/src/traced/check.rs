@@ -1,7 +1,7 @@
 //! The rules of `#[traced]`. Name, level, kind and secret rules live in
 //! `obs-rules`; secrets are applied in `secrets.rs`.
 
-use super::ast::Traced;
+use super::ast::{FieldArg, Traced};
 use super::policy::Policy;
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
@@ -15,6 +15,8 @@ pub(crate) fn check(cx: &Ctxt, traced: &Traced<'_>, policy: Option<&Policy>) {
     check_kind(cx, traced);
     check_skip(cx, traced);
     check_err(cx, traced);
+    check_error_if(cx, traced);
+    check_otel_name(cx, traced);
     check_ret(cx, traced);
     check_fields(cx, traced);
     check_reserved_fields(cx, traced);
@@ -151,17 +153,71 @@ fn check_err(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
+// `error_if` reads the returned value (the `Ok` value of a `Result`); a
+// function returning `()` has none. On a `Result`, an `Err` is the other
+// half of failing: without `err` it would leave the span ok while an `Ok`
+// value could mark it failed, which is never what is meant.
+fn check_error_if(cx: &Ctxt, traced: &Traced<'_>) {
+    let Some((tokens, _)) = &traced.error_if else {
+        return;
+    };
+    let ident = &traced.function.sig.ident;
+    if traced.opaque_future() {
+        opaque_future(cx, tokens, "error_if", traced);
+    } else if returns_unit(traced) {
+        cx.error_with_help(
+            tokens,
+            &format!("`error_if` reads the return value, but `{ident}` returns nothing"),
+            "remove `error_if`, or return the value that tells success from failure",
+        );
+    } else if traced.returns_result() && traced.err.is_none() {
+        cx.error_with_help(
+            tokens,
+            &format!(
+                "`error_if` reads the `Ok` value of the `Result` `{ident}` returns, and without `err` an `Err` would leave the span ok"
+            ),
+            "add `err`: `#[traced(err, error_if = …)]`; `err(if = |error| …)` chooses which errors count",
+        );
+    }
+}
+
+// `otel_name` is the exported name computed at run time (`{method}
+// {route}`); a fixed name is `name`, which is checked.
+fn check_otel_name(cx: &Ctxt, traced: &Traced<'_>) {
+    let Some(FieldArg {
+        value: Some((_, expr)),
+        ..
+    }) = &traced.otel_name
+    else {
+        return;
+    };
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(_),
+        ..
+    }) = expr
+    {
+        cx.error_with_help(
+            expr,
+            "`otel_name` is a span name computed at run time; a fixed name goes in `name`, where it is checked",
+            "write `name = \"http.server.request\"`, or compute the name: `otel_name = format!(\"{method} {route}\")`",
+        );
+    }
+}
+
+fn returns_unit(traced: &Traced<'_>) -> bool {
+    match traced.value_type() {
+        None => true,
+        Some(syn::Type::Tuple(tuple)) => tuple.elems.is_empty(),
+        _ => false,
+    }
+}
+
 // `ret` records the return value; a function returning `()` has none.
 fn check_ret(cx: &Ctxt, traced: &Traced<'_>) {
     if let Some((tokens, _)) = &traced.ret {
-        let unit = match traced.value_type() {
-            None => true,
-            Some(syn::Type::Tuple(tuple)) => tuple.elems.is_empty(),
-            _ => false,
-        };
         if traced.opaque_future() {
             opaque_future(cx, tokens, "ret", traced);
-        } else if unit {
+        } else if returns_unit(traced) {
             cx.error_with_help(
                 tokens,
                 &format!(
@@ -174,7 +230,8 @@ fn check_ret(cx: &Ctxt, traced: &Traced<'_>) {
     }
 }
 
-/// `err`/`ret` on `-> impl Future` whose output the expansion cannot reach.
+/// `err`/`ret`/`error_if` on `-> impl Future` whose output the expansion
+/// cannot reach.
 fn opaque_future(cx: &Ctxt, tokens: &TokenStream, key: &str, traced: &Traced<'_>) {
     cx.error_with_help(
         tokens,
@@ -234,30 +291,31 @@ fn check_fields(cx: &Ctxt, traced: &Traced<'_>) {
 }
 
 // `#[traced]` records `otel.kind` on every span, and `otel.status_code`,
-// `otel.status_description`, `error.type`, `exception.message` (`err`) and
-// `ret` (`ret`): a field of the same name would be recorded twice, one value
-// hiding the other.
+// `otel.status_description`, `error.type`, `exception.message` (`err`,
+// `error_if`), `otel.name` (`otel_name`) and `ret` (`ret`): a field of the
+// same name would be recorded twice, one value hiding the other. The
+// status is the macro's so that the span and the RED metrics agree.
 fn check_reserved_fields(cx: &Ctxt, traced: &Traced<'_>) {
     for field in &traced.fields {
         let (tokens, name) = &field.name;
-        if RESERVED_FIELDS.contains(&name.as_str()) {
-            cx.error_with_help(
-                tokens,
-                &format!("field `{name}` is recorded by `#[traced]` itself"),
-                "give the field another name",
-            );
-        }
+        let help = if name == obs_rules::semconv::attribute::OTEL_NAME {
+            "write `otel_name = …` to name the exported span"
+        } else if obs_rules::TRACED_ERROR_FIELDS.contains(&name.as_str()) {
+            "use `err` to mark an `Err` failed, or `error_if = |value| …` for any other returned value"
+        } else if RESERVED_FIELDS.contains(&name.as_str()) {
+            "give the field another name"
+        } else {
+            continue;
+        };
+        cx.error_with_help(
+            tokens,
+            &format!("field `{name}` is recorded by `#[traced]` itself"),
+            help,
+        );
     }
 }
 
-const RESERVED_FIELDS: [&str; 6] = [
-    obs_rules::TRACED_KIND_FIELD,
-    obs_rules::TRACED_ERROR_FIELDS[0],
-    obs_rules::TRACED_ERROR_FIELDS[1],
-    obs_rules::TRACED_ERROR_FIELDS[2],
-    obs_rules::TRACED_ERROR_FIELDS[3],
-    obs_rules::TRACED_RETURN_FIELD,
-];
+const RESERVED_FIELDS: [&str; 2] = [obs_rules::TRACED_KIND_FIELD, obs_rules::TRACED_RETURN_FIELD];
 
 /// The arguments as `` `a`, `b` ``, or `None` if there are none.
 fn argument_list(traced: &Traced<'_>) -> Option<String> {

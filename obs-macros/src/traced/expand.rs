@@ -128,7 +128,8 @@ pub(crate) fn impl_traced(
     let output = traced.output();
     let annotated = output.filter(|ty| !contains_impl(ty));
     let result_type = annotated.map(|ty| quote_mixed!(: #ty));
-    let needs_result = traced.err.is_some() || traced.ret.is_some() || metrics;
+    let needs_result =
+        traced.err.is_some() || traced.error_if.is_some() || traced.ret.is_some() || metrics;
     let timer =
         metrics.then(|| quote_mixed!(let mut __obs_timer = __OBS_FUNCTION_METRICS.start();));
     // Reached when the call returns; a timer dropped without it (an async
@@ -199,9 +200,16 @@ pub(crate) fn impl_traced(
             )
         });
 
+    // For `integer_as_i64`.
+    let field_traits = quote_mixed! {
+        #[allow(unused_imports)]
+        use #private::{AsValue as _, ViaInteger as _, ViaValue as _};
+    };
+
     quote_mixed! {
         #(#attrs)*
         #vis #sig {
+            #field_traits
             #track_policy
             #descriptor
             #red
@@ -222,16 +230,17 @@ fn span_fields(
 ) -> (Vec<String>, Vec<TokenStream>) {
     let mut field_names: Vec<String> = vec![obs_rules::TRACED_KIND_FIELD.into()];
     let mut fields: Vec<TokenStream> = vec![quote_mixed!(otel.kind = #kind)];
-    for field in &traced.fields {
-        let (tokens, text) = &field.name;
+    for field in traced.recorded_fields() {
+        let (_, text) = &field.name;
         field_names.push(text.clone());
         let value = match &field.value {
             Some((Sigil::Display, expr)) => quote_mixed!(%#expr),
             Some((Sigil::Debug, expr)) => quote_mixed!(?#expr),
-            Some((Sigil::Value, expr)) => quote_mixed!(#expr),
-            None => argument_value(traced, text),
+            Some((Sigil::Value, expr)) => integer_as_i64(private, expr),
+            None => argument_value(traced, private, text),
         };
-        fields.push(quote_mixed!(#tokens = #value));
+        let key = &field.key;
+        fields.push(quote_mixed!(#key = #value));
     }
     for ident in &traced.redact {
         field_names.push(ident.to_string());
@@ -244,6 +253,14 @@ fn span_fields(
             otel.status_description = #private::tracing::field::Empty,
             error.type = #private::tracing::field::Empty,
             exception.message = #private::tracing::field::Empty
+        });
+    } else if traced.error_if.is_some() {
+        // The fields `record_failure` fills in.
+        let [status, _, error_type, _] = obs_rules::TRACED_ERROR_FIELDS;
+        field_names.extend([status, error_type].map(String::from));
+        fields.push(quote_mixed! {
+            otel.status_code = #private::tracing::field::Empty,
+            error.type = #private::tracing::field::Empty
         });
     }
     if traced.ret.is_some() {
@@ -261,15 +278,27 @@ fn effective_level(traced: &Traced<'_>, policy: Option<&Policy>) -> String {
     }
 }
 
+/// A field given as a value (`fields(size = items.len())`): an unsigned or
+/// 128-bit integer as an `i64`, which OpenTelemetry exports as an integer
+/// (`tracing` would record it in a way the OpenTelemetry layer exports as
+/// text); any other value as it is. See obs-runtime's `trace/value.rs`.
+fn integer_as_i64(private: &TokenStream, value: impl ToTokens) -> TokenStream {
+    // The traits are imported once, at the top of the function (the value
+    // must not be inside a block: it borrows temporaries of the span macro's
+    // statement).
+    quote_mixed!((&#private::FieldValue(&(#value))).obs_field().as_value())
+}
+
 /// How a bare `fields(arg)` records the argument: primitives and `&str` as
-/// values, `String` with `Display`, everything else with `Debug`.
-fn argument_value(traced: &Traced<'_>, name: &str) -> TokenStream {
+/// values (integers as `i64`), `String` with `Display`, everything else with
+/// `Debug`.
+fn argument_value(traced: &Traced<'_>, private: &TokenStream, name: &str) -> TokenStream {
     let Some(argument) = traced.argument(name) else {
         return quote_mixed!(::core::compile_error!("unknown argument"));
     };
     let ident = &argument.ident;
     match argument.ty.map(type_class) {
-        Some(ArgClass::Value) => quote_mixed!(#ident),
+        Some(ArgClass::Value) => integer_as_i64(private, ident),
         Some(ArgClass::Display) => quote_mixed!(%#ident),
         _ => quote_mixed!(?#ident),
     }
@@ -299,7 +328,9 @@ fn type_class(ty: &Type) -> ArgClass {
 }
 
 /// What happens once the result is known: error status on the span, the
-/// return value recorded, the call marked failed for RED metrics.
+/// return value recorded, the call marked failed for RED metrics. An `Err`
+/// fails the call unless `err(if = …)` says it is expected; a returned value
+/// (the `Ok` value of a `Result`) fails it when `error_if` holds on it.
 pub(super) fn inspect_result(
     traced: &Traced<'_>,
     private: &TokenStream,
@@ -318,35 +349,74 @@ pub(super) fn inspect_result(
         .metrics
         .as_ref()
         .map(|_| quote_mixed!(__obs_timer.fail();));
-    let record_ret = |value: TokenStream| {
-        traced.ret.as_ref().map(|(_, format)| {
-            let value = match format {
-                Format::Display => quote_mixed!(#private::tracing::field::display(#value)),
-                Format::Debug => quote_mixed!(#private::tracing::field::debug(#value)),
-            };
-            quote_mixed!(#span.record("ret", #value);)
-        })
+    let value = if traced.returns_result() {
+        quote_mixed!(__obs_value)
+    } else {
+        quote_mixed!(&__obs_result)
     };
-    if traced.returns_result() {
-        let on_ok = record_ret(quote_mixed!(__obs_value));
-        let ok_binding = if on_ok.is_some() {
-            quote_mixed!(__obs_value)
-        } else {
-            quote_mixed!(_)
+    let record_ret = traced.ret.as_ref().map(|(_, format)| {
+        let value = match format {
+            Format::Display => quote_mixed!(#private::tracing::field::display(#value)),
+            Format::Debug => quote_mixed!(#private::tracing::field::debug(#value)),
         };
+        quote_mixed!(#span.record("ret", #value);)
+    });
+    let on_value = traced.error_if.as_ref().map(|(_, predicate)| {
+        let holds = holds(private, &value, predicate);
         quote_mixed! {
-            match &__obs_result {
-                ::core::result::Result::Ok(#ok_binding) => { #on_ok }
-                ::core::result::Result::Err(__obs_error) => {
-                    let _ = __obs_error;
-                    #record_error
-                    #fail
-                }
+            if #holds {
+                #private::record_failure(&#span);
+                #fail
             }
         }
-    } else {
-        record_ret(quote_mixed!(&__obs_result)).into_token_stream()
+    });
+    if !traced.returns_result() {
+        return quote_mixed!(#record_ret #on_value);
     }
+    let ok_binding = if record_ret.is_some() || on_value.is_some() {
+        quote_mixed!(__obs_value)
+    } else {
+        quote_mixed!(_)
+    };
+    let on_error = quote_mixed!(#record_error #fail);
+    let on_error = match &traced.err_if {
+        Some(predicate) => {
+            let holds = holds(private, &quote_mixed!(__obs_error), predicate);
+            quote_mixed!(if #holds { #on_error })
+        }
+        None => on_error,
+    };
+    quote_mixed! {
+        match &__obs_result {
+            ::core::result::Result::Ok(#ok_binding) => { #record_ret #on_value }
+            ::core::result::Result::Err(__obs_error) => {
+                let _ = __obs_error;
+                #on_error
+            }
+        }
+    }
+}
+
+/// `predicate(value)`, through a function that gives the closure its
+/// argument type; spanned at the predicate, so that a type error is
+/// reported at the user's closure.
+fn holds(private: &TokenStream, value: &TokenStream, predicate: &syn::Expr) -> TokenStream {
+    let at = predicate.span().resolved_at(Span::mixed_site());
+    let private = respan(private, at);
+    quote_spanned!(at=> #private::holds(#value, #predicate))
+}
+
+/// `tokens` located at `span` (a path built from a string, which is at the
+/// call site).
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 fn contains_impl(ty: &Type) -> bool {

@@ -5,9 +5,10 @@
 use super::ast::{ErrFormat, Format, RawArg, RawValue};
 use crate::ctxt::error_with_help;
 use crate::symbol::*;
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, TokenStream};
 use quote::ToTokens;
-use syn::parse::{Parse, Parser};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token};
 
@@ -22,6 +23,8 @@ fn example(key: &Ident) -> &'static str {
         REMOTE_PARENT => "&remote_context",
         FOLLOWS_FROM => "span.id()",
         BUCKETS => "[0.001, 0.01, 0.1, 1.0]",
+        ERROR_IF => "|value: &Response| value.status().is_server_error()",
+        OTEL_NAME => "format!(\"{method} {route}\")",
         _ => "…",
     }
 }
@@ -60,49 +63,136 @@ pub(super) fn list<T: Parse>(arg: &RawArg) -> syn::Result<Vec<T>> {
     }
 }
 
-/// The options of `err(…)` or `ret(…)`, each one of `allowed`, with at
-/// most one format (`Display`, `Debug`, `type_only`) and no option twice;
-/// none for the flag alone.
+/// The options of `ret(…)`, each one of `allowed`, with at most one format
+/// (`Display`, `Debug`) and no option twice; none for the flag alone.
 pub(super) fn options(arg: &RawArg, allowed: &[&str]) -> syn::Result<Vec<Ident>> {
-    let key = &arg.key;
-    let takes: Vec<String> = allowed.iter().map(|o| format!("`{o}`")).collect();
-    let takes = format!("`{key}(…)` takes {}", or_list(&takes));
-    let mut forms = vec![format!("`{key}`")];
-    forms.extend(allowed.iter().map(|o| format!("`{key}({o})`")));
-    let help = format!("write {}", or_list(&forms));
-    let group = match &arg.value {
-        RawValue::Flag => return Ok(Vec::new()),
-        RawValue::Eq(_) => {
-            return Err(error_with_help(
-                arg,
-                &format!("`{key}` takes no `= value`"),
-                &help,
-            ))
-        }
-        RawValue::List(group) => group,
+    let forms = Forms::new(arg, allowed, false);
+    let Some(group) = forms.group(arg)? else {
+        return Ok(Vec::new());
     };
     let idents = match Punctuated::<Ident, Token![,]>::parse_terminated.parse2(group.stream()) {
         Ok(idents) if !idents.is_empty() => idents,
-        _ if group.stream().is_empty() => return Err(error_with_help(group, &takes, &help)),
-        _ => return Err(error_with_help(group.stream(), &takes, &help)),
+        _ => return Err(forms.refuse_list(group)),
     };
-    let mut formats = 0;
-    for (at, ident) in idents.iter().enumerate() {
-        if !allowed.contains(&ident.to_string().as_str()) {
-            return Err(error_with_help(ident, &takes, &help));
-        }
-        if ident != NOT_SECRET {
-            formats += 1;
-        }
-        if formats > 1 || idents.iter().take(at).any(|earlier| earlier == ident) {
-            return Err(error_with_help(
-                ident,
-                &format!("`{key}(…)` takes one format, and each option once"),
-                &help,
-            ));
+    forms.check(&idents.iter().collect::<Vec<_>>())?;
+    Ok(idents.into_iter().collect())
+}
+
+/// One option of `err(…)`: a format, or `if = predicate`.
+enum ErrOption {
+    Format(Ident),
+    If(Token![if], Expr),
+}
+
+impl Parse for ErrOption {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Token![if]) {
+            let keyword = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ErrOption::If(keyword, input.parse()?))
+        } else {
+            input.call(Ident::parse_any).map(ErrOption::Format)
         }
     }
-    Ok(idents.into_iter().collect())
+}
+
+/// `err`'s format and its `if = predicate`, from `err`, `err(Debug)`,
+/// `err(if = |e| …)` or `err(type_only, if = |e| …)`.
+pub(super) fn err_options(arg: &RawArg) -> syn::Result<(ErrFormat, Option<Expr>)> {
+    let forms = Forms::new(arg, &[DISPLAY, DEBUG, TYPE_ONLY], true);
+    let Some(group) = forms.group(arg)? else {
+        return Ok((ErrFormat::Message(Format::Display), None));
+    };
+    let items = match Punctuated::<ErrOption, Token![,]>::parse_terminated.parse2(group.stream()) {
+        Ok(items) if !items.is_empty() => items,
+        _ => return Err(forms.refuse_list(group)),
+    };
+    let mut formats = Vec::new();
+    let mut predicate = None;
+    for item in items {
+        match item {
+            ErrOption::Format(ident) => formats.push(ident),
+            ErrOption::If(keyword, _) if predicate.is_some() => {
+                return Err(error_with_help(
+                    keyword,
+                    "`err(…)` takes one `if = …`",
+                    "join the conditions in one predicate",
+                ))
+            }
+            ErrOption::If(_, expr) => predicate = Some(expr),
+        }
+    }
+    forms.check(&formats.iter().collect::<Vec<_>>())?;
+    Ok((err_format(&formats), predicate))
+}
+
+/// What `err(…)` or `ret(…)` takes, for its errors.
+struct Forms<'a> {
+    key: &'a Ident,
+    allowed: &'a [&'a str],
+    takes: String,
+    help: String,
+}
+
+impl<'a> Forms<'a> {
+    fn new(arg: &'a RawArg, allowed: &'a [&'a str], predicate: bool) -> Self {
+        let key = &arg.key;
+        let mut takes: Vec<String> = allowed.iter().map(|o| format!("`{o}`")).collect();
+        let mut forms = vec![format!("`{key}`")];
+        forms.extend(allowed.iter().map(|o| format!("`{key}({o})`")));
+        if predicate {
+            takes.push("`if = |error| …`".to_owned());
+            forms.push(format!("`{key}(if = |error| …)`"));
+        }
+        Forms {
+            key,
+            allowed,
+            takes: format!("`{key}(…)` takes {}", or_list(&takes)),
+            help: format!("write {}", or_list(&forms)),
+        }
+    }
+
+    /// The list of options; `None` for the flag alone.
+    fn group<'g>(&self, arg: &'g RawArg) -> syn::Result<Option<&'g Group>> {
+        match &arg.value {
+            RawValue::Flag => Ok(None),
+            RawValue::Eq(_) => Err(error_with_help(
+                arg,
+                &format!("`{}` takes no `= value`", self.key),
+                &self.help,
+            )),
+            RawValue::List(group) => Ok(Some(group)),
+        }
+    }
+
+    fn refuse_list(&self, group: &Group) -> syn::Error {
+        if group.stream().is_empty() {
+            error_with_help(group, &self.takes, &self.help)
+        } else {
+            error_with_help(group.stream(), &self.takes, &self.help)
+        }
+    }
+
+    /// Each option one of `allowed`, at most one format, none twice.
+    fn check(&self, idents: &[&Ident]) -> syn::Result<()> {
+        let mut formats = 0;
+        for (at, ident) in idents.iter().enumerate() {
+            if !self.allowed.contains(&ident.to_string().as_str()) {
+                return Err(error_with_help(ident, &self.takes, &self.help));
+            }
+            if *ident != NOT_SECRET {
+                formats += 1;
+            }
+            if formats > 1 || idents.iter().take(at).any(|earlier| earlier == ident) {
+                return Err(error_with_help(
+                    ident,
+                    &format!("`{}(…)` takes one format, and each option once", self.key),
+                    &self.help,
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `` `a`, `b` or `c` ``.
@@ -114,7 +204,7 @@ fn or_list(items: &[String]) -> String {
     }
 }
 
-pub(super) fn err_format(options: &[Ident]) -> ErrFormat {
+fn err_format(options: &[Ident]) -> ErrFormat {
     match options.first() {
         Some(option) if option == DEBUG => ErrFormat::Message(Format::Debug),
         Some(option) if option == TYPE_ONLY => ErrFormat::TypeOnly,

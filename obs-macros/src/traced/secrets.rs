@@ -24,7 +24,7 @@ use syn::{LitStr, Type};
 // named like one, whatever its value, since readers and scrubbers take the
 // name at its word. `not_secret(name) = …` opts a field out, greppably.
 pub(crate) fn check_secrets(cx: &Ctxt, traced: &Traced<'_>) {
-    for field in traced.fields.iter().filter(|f| f.not_secret.is_none()) {
+    for field in traced.recorded_fields().filter(|f| f.not_secret.is_none()) {
         let (tokens, name) = &field.name;
         let Some((_, expr)) = &field.value else {
             let argument = traced.argument(name);

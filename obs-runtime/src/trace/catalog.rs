@@ -87,6 +87,29 @@ pub fn record_error_type<E: ?Sized>(span: &tracing::Span, _error: &E) {
     record_error::<E>(span, None);
 }
 
+/// Whether `predicate` holds on `value`: how `error_if = …` and
+/// `err(if = …)` call their predicate, so that its type is inferred from
+/// the value and a mismatch is reported at the user's closure.
+#[doc(hidden)]
+#[inline]
+pub fn holds<T: ?Sized>(value: &T, predicate: impl FnOnce(&T) -> bool) -> bool {
+    predicate(value)
+}
+
+/// Marks `span` as failed for a value that is not an error
+/// (`#[traced(error_if = …)]`): `otel.status_code = "ERROR"`, and
+/// `error.type = "_OTHER"`, the conventions' name when there is no error
+/// type to give.
+#[doc(hidden)]
+pub fn record_failure(span: &tracing::Span) {
+    if span.is_disabled() {
+        return;
+    }
+    let [status, _, error_type, _] = obs_rules::TRACED_ERROR_FIELDS;
+    span.record(status, "ERROR");
+    span.record(error_type, obs_rules::semconv::ERROR_TYPE_OTHER);
+}
+
 fn record_error<E: ?Sized>(span: &tracing::Span, message: Option<&dyn tracing::Value>) {
     if span.is_disabled() {
         return;

@@ -13,4 +13,11 @@ fn check(input: &str) -> Result<(), String> {
     input.is_empty().then_some(()).ok_or_else(|| input.to_owned())
 }
 
+// The status is `err`'s and `error_if`'s, so that the span and the RED
+// metrics agree; the exported name is `otel_name`'s.
+#[traced(level = "debug", name = "spec.serve", fields(otel.status_code = "error", semconv::attribute::OTEL_NAME = "GET /"))]
+fn serve() -> u16 {
+    500
+}
+
 fn main() {}
