@@ -53,7 +53,8 @@ pub fn submit(
     }
     let mut response = request.send(payload)?;
     let status = response.status().as_u16();
-    tracing::Span::current().record("http.response.status_code", status);
+    // An integer over OTLP (a `u64` would arrive as text).
+    tracing::Span::current().record("http.response.status_code", i64::from(status));
     let header = |name| {
         response
             .headers()

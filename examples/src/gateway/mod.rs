@@ -595,7 +595,10 @@ async fn handle(
     if route != Route::Unmatched {
         span.record("http.route", route.as_str());
     }
-    span.record("http.response.status_code", status.code().as_u16());
+    span.record(
+        "http.response.status_code",
+        i64::from(status.code().as_u16()),
+    );
     m.gateway_requests_total
         .get(&RequestLabels { route, status })
         .inc();
