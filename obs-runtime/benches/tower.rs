@@ -4,7 +4,10 @@
 //! `TraceLayer::new_for_http()` with a hand-written `prometheus-client`
 //! middleware (`axum::middleware::from_fn_with_state`, as axum's own metrics
 //! example does it) recording a `Family<(method, route, status), Histogram>`
-//! over the same buckets as obs and an in-flight gauge.
+//! over the same buckets as obs and an in-flight gauge. Three more rows
+//! split the costs: a pass-through layer (`MapRequestLayer` of the identity:
+//! what any `Router::layer` costs, since axum boxes and clones each layered
+//! route per request), and each half of the peer alone.
 //!
 //! Every case runs the same harness: one route, `/users/{id}`, answering a
 //! small static body; each iteration builds a `GET /users/42` request (with a
@@ -47,6 +50,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::Group;
 use tokio::runtime::Runtime;
+use tower::util::MapRequestLayer;
 use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -54,6 +58,9 @@ use tracing_subscriber::layer::SubscriberExt as _;
 // === the harness: the same for every case ===
 
 const BASELINE: &str = "no instrumentation";
+const PASS_THROUGH: &str = "a pass-through layer";
+const TRACE_ONLY: &str = "tower-http TraceLayer alone";
+const METRICS_ONLY: &str = "prometheus-client middleware alone";
 const OBS: &str = "obs ServerLayer";
 const PEER: &str = "tower-http TraceLayer + prometheus-client";
 const OBS_OTEL: &str = "obs ServerLayer, OTel subscriber";
@@ -156,10 +163,12 @@ async fn track(State(metrics): State<Arc<PeerMetrics>>, request: Request, next: 
     response
 }
 
+fn peer_metrics_app(metrics: &Arc<PeerMetrics>) -> Router {
+    app().layer(from_fn_with_state(metrics.clone(), track))
+}
+
 fn peer_app(metrics: &Arc<PeerMetrics>) -> Router {
-    app()
-        .layer(from_fn_with_state(metrics.clone(), track))
-        .layer(TraceLayer::new_for_http())
+    peer_metrics_app(metrics).layer(TraceLayer::new_for_http())
 }
 
 // === benchmarks ===
@@ -172,15 +181,27 @@ fn server_layer(c: &mut Criterion) {
     let mut peer_registry = prometheus_client::registry::Registry::default();
     let peer_metrics = PeerMetrics::register(&mut peer_registry);
     let peer_app = peer_app(&peer_metrics);
-    let plain_app = app();
-    for router in [&plain_app, &obs_app, &peer_app] {
+    let no_subscriber = [
+        (BASELINE, app()),
+        // What `Router::layer` costs whatever the layer does: axum boxes
+        // and clones each layered route per request.
+        (
+            PASS_THROUGH,
+            app().layer(MapRequestLayer::new(|r: Request| r)),
+        ),
+        (OBS, obs_app.clone()),
+        (PEER, peer_app.clone()),
+        (TRACE_ONLY, app().layer(TraceLayer::new_for_http())),
+        (METRICS_ONLY, peer_metrics_app(&peer_metrics)),
+    ];
+    for (_, router) in &no_subscriber {
         answers(&runtime, router);
     }
     check_counts(&obs_layer, &peer_metrics, 1);
 
     let mut group = Group::new(c, "tower_server_layer");
     group.floor_is(BASELINE);
-    for (id, router) in [(BASELINE, &plain_app), (OBS, &obs_app), (PEER, &peer_app)] {
+    for (id, router) in &no_subscriber {
         group.bench_timed(id, || {}, |iters| time_requests(&runtime, router, iters));
     }
 
