@@ -46,6 +46,12 @@ pub struct Group<'c> {
     results: Vec<(String, f64)>,
     targets: Vec<(&'static str, Target)>,
     notes: Vec<String>,
+    /// The benchmark the ratios are to: [`FLOOR`] unless
+    /// [`Group::floor_is`] names another.
+    floor_id: String,
+    /// Pairs whose overheads (time less the floor) are compared under the
+    /// table.
+    overheads: Vec<(&'static str, &'static str)>,
 }
 
 impl<'c> Group<'c> {
@@ -57,7 +63,23 @@ impl<'c> Group<'c> {
             results: Vec::new(),
             targets: Vec::new(),
             notes: Vec::new(),
+            floor_id: FLOOR.to_owned(),
+            overheads: Vec::new(),
         }
+    }
+
+    /// Makes benchmark `id` the group's floor in place of the `fetch_add`:
+    /// the least the measured operation can cost (a request through an
+    /// uninstrumented service, say). The table then also gives each
+    /// benchmark's overhead, its time less the floor's.
+    pub fn floor_is(&mut self, id: &str) {
+        self.floor_id = id.to_owned();
+    }
+
+    /// Prints under the table the overhead of `id` (its time less the
+    /// floor's) divided by that of `other`.
+    pub fn compare_overheads(&mut self, id: &'static str, other: &'static str) {
+        self.overheads.push((id, other));
     }
 
     /// Benchmarks the floor.
@@ -120,19 +142,26 @@ impl<'c> Group<'c> {
         if self.results.is_empty() || !measuring() {
             return;
         }
-        let floor = self
-            .results
-            .iter()
-            .find(|(id, _)| id == FLOOR)
-            .map(|&(_, ns)| ns);
         let lookup = |id: &str| {
             self.results
                 .iter()
                 .find(|(name, _)| name == id)
                 .map(|&(_, ns)| ns)
         };
+        let floor = lookup(&self.floor_id);
+        // An overhead column when the floor is a benchmark of the group's
+        // own operation rather than the `fetch_add`.
+        let overhead = |ns: f64| match (self.floor_id != FLOOR, floor) {
+            (true, Some(floor)) => format!(" {} |", format_time(ns - floor)),
+            (true, None) => " – |".to_owned(),
+            (false, _) => String::new(),
+        };
+        let (header, rule) = match self.floor_id != FLOOR {
+            true => (" overhead |", " ---: |"),
+            false => ("", ""),
+        };
         let mut table = format!(
-            "\n### {}\n\n| benchmark | time/iter | × floor | target |\n| --- | ---: | ---: | --- |\n",
+            "\n### {}\n\n| benchmark | time/iter |{header} × floor | target |\n| --- | ---: |{rule} ---: | --- |\n",
             self.name
         );
         for (id, ns) in &self.results {
@@ -144,10 +173,23 @@ impl<'c> Group<'c> {
                 .map(|&(_, target)| check(target, *ns, floor, lookup))
                 .collect();
             table.push_str(&format!(
-                "| {id} | {} | {ratio} | {} |\n",
+                "| {id} | {} |{} {ratio} | {} |\n",
                 format_time(*ns),
+                overhead(*ns),
                 targets.join("; ")
             ));
+        }
+        for &(id, other) in &self.overheads {
+            let line = match (lookup(id), lookup(other), floor) {
+                (Some(ns), Some(other_ns), Some(floor)) => format!(
+                    "overhead of {id} ÷ overhead of {other}: {:.2} ({} ÷ {})",
+                    (ns - floor) / (other_ns - floor),
+                    format_time(ns - floor),
+                    format_time(other_ns - floor)
+                ),
+                _ => format!("overhead of {id} ÷ overhead of {other}: not measured"),
+            };
+            table.push_str(&format!("\n{line}\n"));
         }
         for note in &self.notes {
             table.push_str(&format!("\n{note}\n"));

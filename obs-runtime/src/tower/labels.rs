@@ -147,6 +147,11 @@ impl RouteTemplate {
     /// control characters).
     pub fn new(text: &str) -> RouteTemplate {
         static TEMPLATES: Interned = Interned::new(RouteTemplate::OTHER.0);
+        // Only valid texts are kept, so a kept one needs no check: a route
+        // is checked when first seen, not on every request.
+        if let Some(kept) = TEMPLATES.get(text) {
+            return RouteTemplate(kept);
+        }
         match obs_rules::check_label_value(text) {
             Ok(()) => RouteTemplate(TEMPLATES.intern(text)),
             Err(_) => RouteTemplate::UNMATCHED,
@@ -175,16 +180,17 @@ impl Interned {
         }
     }
 
+    /// The kept text equal to `text`, if any.
+    pub(super) fn get(&self, text: &str) -> Option<&'static str> {
+        let kept = self.kept.read().unwrap_or_else(PoisonError::into_inner);
+        kept.get(text).copied()
+    }
+
     pub(super) fn intern(&self, text: &str) -> &'static str {
-        let kept = &self.kept;
-        if let Some(&text) = kept
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(text)
-        {
+        if let Some(text) = self.get(text) {
             return text;
         }
-        let mut kept = kept.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = self.kept.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(&text) = kept.get(text) {
             return text;
         }

@@ -279,7 +279,11 @@ where
             started,
             request_bytes,
         };
-        let inner = span.in_scope(|| self.inner.call(request));
+        // A disabled span has nothing to enter: the request goes straight in.
+        let inner = match span.is_disabled() {
+            true => self.inner.call(request),
+            false => span.in_scope(|| self.inner.call(request)),
+        };
         ServerFuture {
             inner,
             span,
@@ -369,7 +373,8 @@ impl<R: RouteLabel, F> Pending<R, F> {
                 response_bytes,
             } => {
                 span.record("http.response.status_code", i64::from(status));
-                if status >= 500 {
+                // The error type is formatted only for a span that keeps it.
+                if status >= 500 && !span.is_disabled() {
                     span.record("otel.status_code", "error");
                     span.record("error.type", status.to_string());
                 }
