@@ -20,11 +20,21 @@ use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId, TracerProvider as 
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use tower::ServiceExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID: &str = "00f067aa0ba902b7";
+
+/// The tests run one at a time: some record spans under a scoped
+/// subscriber, others run with none, and `tracing`'s callsite interest is
+/// process-wide (a callsite first hit with no subscriber, while another
+/// test installs one, could be cached as never enabled).
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -86,6 +96,7 @@ fn count(layer: &ServerLayer, method: HttpMethod, route: &str, status: u16) -> u
 /// route template and status, and nothing left in flight.
 #[test]
 fn concurrent_requests_are_counted_exactly_by_route_and_status() {
+    let _serial = serial();
     let registry = Registry::new();
     let layer = ServerLayer::new(&registry).unwrap();
     // The server's workers run while the clients send.
@@ -143,6 +154,7 @@ fn concurrent_requests_are_counted_exactly_by_route_and_status() {
 /// series, and no raw path reaches the exposition.
 #[test]
 fn hostile_paths_and_methods_add_a_fixed_number_of_series() {
+    let _serial = serial();
     let registry = Registry::new();
     let layer = ServerLayer::new(&registry).unwrap();
     let app = app(layer.clone());
@@ -205,6 +217,7 @@ fn attr(span: &SpanData, key: &str) -> Option<Value> {
 /// panic is counted and nothing stays in flight.
 #[test]
 fn a_panicking_handler_is_an_error_span_and_a_counted_panic() {
+    let _serial = serial();
     let registry = Registry::new();
     let layer = ServerLayer::new(&registry).unwrap();
     let app = app(layer.clone());
@@ -255,6 +268,7 @@ fn a_panicking_handler_is_an_error_span_and_a_counted_panic() {
 /// new trace.
 #[test]
 fn one_trace_crosses_two_services_through_the_layers() {
+    let _serial = serial();
     let (registry_a, registry_b) = (Registry::new(), Registry::new());
     let server_a = ServerLayer::new(&registry_a).unwrap();
     let server_b = ServerLayer::new(&registry_b).unwrap();
@@ -417,6 +431,7 @@ obs_runtime::declare_metrics!(obs_runtime::tower::ServerMetrics<Route>);
 /// request and without registering.
 #[test]
 fn declared_server_metrics_are_in_the_catalog_with_every_route() {
+    let _serial = serial();
     let catalog = obs_runtime::catalog_of(&[module_path!()]);
     let duration = catalog
         .metrics
