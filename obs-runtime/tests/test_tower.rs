@@ -459,6 +459,11 @@ fn declared_server_metrics_are_in_the_catalog_with_every_route() {
         .find(|l| l.name == "http_response_status_code")
         .unwrap();
     assert!(status.unbounded);
+    // Undeclared, the other layers' metrics are not in the module's catalog.
+    let undeclared = |m: &&obs_runtime::CatalogMetric| {
+        m.name.starts_with("http_client") || m.name.starts_with("rpc_")
+    };
+    assert_eq!(catalog.metrics.iter().find(undeclared), None);
 
     let registry = Registry::new();
     let layer = ServerLayer::builder()

@@ -99,11 +99,20 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
         .collect();
     spans.sort_by(|a, b| (&a.name, &a.module, a.line).cmp(&(&b.name, &b.module, b.line)));
 
+    // obs's own metrics are listed in every catalog; the tower layers'
+    // only where a service declares them (`declare_metrics!`), as only it
+    // knows whether it adds the layer.
+    let own = |module: &str| {
+        module.starts_with("obs_runtime") && !module.starts_with("obs_runtime::tower")
+    };
     let mut groups: Vec<_> = METRIC_GROUPS
         .iter()
-        .filter(|group| in_scope(group.module) || group.module.starts_with("obs_runtime"))
+        .filter(|group| in_scope(group.module) || own(group.module))
         .collect();
     groups.sort_by_key(|group| group.owner);
+    // A group declared by its derive and again by `declare_metrics!` is
+    // listed once.
+    groups.dedup_by_key(|group| group.owner);
     let mut metrics: Vec<CatalogMetric> = groups
         .iter()
         .flat_map(|group| {
