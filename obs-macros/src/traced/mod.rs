@@ -4,6 +4,7 @@ mod arguments;
 mod ast;
 mod check;
 mod expand;
+mod fields;
 mod impl_block;
 mod options;
 mod policy;
