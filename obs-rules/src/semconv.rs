@@ -11,7 +11,8 @@
 //! use obs_rules::semconv::{attribute, http};
 //!
 //! assert_eq!(attribute::HTTP_ROUTE, "http.route");
-//! assert_eq!(http::method("get"), "GET");
+//! assert_eq!(http::method("GET"), "GET");
+//! assert_eq!(http::method("get"), http::OTHER_METHOD);
 //! assert_eq!(http::method("BREW"), http::OTHER_METHOD);
 //! ```
 
@@ -159,11 +160,13 @@ pub mod http {
     pub const UNMATCHED_ROUTE: &str = "_unmatched";
 
     /// A request method normalised as the conventions say: a known method
-    /// (case-insensitively) in capitals, anything else [`OTHER_METHOD`].
+    /// as it is, anything else [`OTHER_METHOD`]. Methods are case-sensitive
+    /// (RFC 9110), so `get` is not `GET`: the tower layers record it as
+    /// `_OTHER` too.
     pub fn method(raw: &str) -> &'static str {
         METHODS
             .iter()
-            .find(|known| known.eq_ignore_ascii_case(raw))
+            .find(|known| **known == raw)
             .copied()
             .unwrap_or(OTHER_METHOD)
     }
@@ -263,8 +266,10 @@ mod tests {
 
     #[test]
     fn methods_are_bounded() {
-        assert_eq!(http::method("post"), "POST");
-        assert_eq!(http::method("Patch"), "PATCH");
+        assert_eq!(http::method("POST"), "POST");
+        assert_eq!(http::method("PATCH"), "PATCH");
+        assert_eq!(http::method("post"), http::OTHER_METHOD);
+        assert_eq!(http::method("Patch"), http::OTHER_METHOD);
         assert_eq!(http::method(""), http::OTHER_METHOD);
         assert_eq!(http::method("GETX"), http::OTHER_METHOD);
     }

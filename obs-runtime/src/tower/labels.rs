@@ -250,8 +250,9 @@ pub struct ServerLabels<R> {
     pub status: StatusLabel,
 }
 
-// Written by hand: the derive takes no type parameters, and the route's
-// values come from `R`.
+// Written by hand: the derive takes fields that are `LabelValue`s or
+// unbounded values, and a route is either (`RouteLabel`), its values from
+// `R`.
 impl<R: RouteLabel> LabelSet for ServerLabels<R> {
     const NAMES: &'static [&'static str] = &[
         semconv::label::HTTP_REQUEST_METHOD,
@@ -334,9 +335,14 @@ mod tests {
     fn methods_agree_with_the_conventions() {
         assert_eq!(&HttpMethod::VALUES[..9], &conv::METHODS[..]);
         assert_eq!(HttpMethod::Other.as_str(), conv::OTHER_METHOD);
-        for method in conv::METHODS {
+        // One rule: the layers' methods are what `semconv::http::method`
+        // says, known ones and others alike.
+        for method in conv::METHODS
+            .into_iter()
+            .chain(["get", "Post", "BREW", "GETX"])
+        {
             let parsed = http::Method::from_bytes(method.as_bytes()).unwrap();
-            assert_eq!(HttpMethod::of(&parsed).as_str(), method);
+            assert_eq!(HttpMethod::of(&parsed).as_str(), conv::method(method));
         }
     }
 
