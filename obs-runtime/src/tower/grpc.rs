@@ -469,6 +469,20 @@ mod tests {
             GrpcClientMetrics::DESCRIPTORS[0].name,
             semconv::rpc::CLIENT_DURATION_METRIC
         );
+        // The derive takes bucket literals: every copy is the conventions'.
+        for descriptor in [
+            &GrpcServerMetrics::DESCRIPTORS[0],
+            &GrpcClientMetrics::DESCRIPTORS[0],
+            &crate::tower::ClientMetrics::DESCRIPTORS[0],
+        ] {
+            let buckets = descriptor.buckets.as_deref();
+            assert_eq!(
+                buckets,
+                Some(&semconv::http::DURATION_BUCKETS[..]),
+                "{}",
+                descriptor.name
+            );
+        }
         assert_eq!(
             RpcLabels::NAMES,
             [
