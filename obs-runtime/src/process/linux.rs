@@ -23,7 +23,7 @@ pub(super) struct Reading {
 pub(super) fn read() -> Reading {
     let file = |path| std::fs::read_to_string(path).ok();
     let units = units();
-    let boot_time = file("/proc/stat").as_deref().and_then(parse_boot_time);
+    let boot_time = boot_time();
     let stat = file("/proc/self/stat")
         .as_deref()
         .and_then(parse_stat)
@@ -110,6 +110,18 @@ pub(super) struct Units {
 /// Both come from the auxiliary vector the kernel hands every process
 /// (`AT_CLKTCK`, `AT_PAGESZ`, which is what libc's `sysconf` returns for
 /// them), read from `/proc/self/auxv`: no libc dependency, no `unsafe`.
+/// When the system booted, in seconds since the Unix epoch: read once, as
+/// it never changes (and `/proc/stat` grows with the number of CPUs).
+fn boot_time() -> Option<f64> {
+    static BOOT_TIME: OnceLock<Option<f64>> = OnceLock::new();
+    *BOOT_TIME.get_or_init(|| {
+        std::fs::read_to_string("/proc/stat")
+            .ok()
+            .as_deref()
+            .and_then(parse_boot_time)
+    })
+}
+
 fn units() -> Units {
     static UNITS: OnceLock<Units> = OnceLock::new();
     *UNITS.get_or_init(|| {
