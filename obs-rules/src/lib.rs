@@ -39,7 +39,8 @@ pub use metric::{
     check_metric_name, check_prefix, family_name, unit_of, MetricType, BASE_UNITS,
 };
 pub use objective::{
-    check_latency_threshold, check_objective_target, share_text, Objective, RED_DURATION_BUCKETS,
+    check_latency_threshold, check_objective_target, is_bucket_bound, is_objective_target,
+    share_text, Objective, RED_DURATION_BUCKETS,
 };
 pub use secret::{
     secret_argument, secret_exposed, secret_field_name, secret_in_field, secret_return,

@@ -55,7 +55,7 @@ impl Objective {
 /// assert_eq!(err.to_string(), "objective target `99.9` must be a share between 0 and 1, both excluded (help: write `0.999` for 99.9%)");
 /// ```
 pub fn check_objective_target(target: f64) -> Result<(), Violation> {
-    if target.is_finite() && target > 0.0 && target < 1.0 {
+    if is_objective_target(target) {
         return Ok(());
     }
     let violation = Violation::new(format!(
@@ -84,7 +84,7 @@ pub fn check_objective_target(target: f64) -> Result<(), Violation> {
 /// assert_eq!(err.to_string(), "latency threshold `0.3` is not a bucket bound (help: the nearest bounds are `0.25` and `0.5`; use one, or add `0.3` to the buckets)");
 /// ```
 pub fn check_latency_threshold(threshold: f64, buckets: &[f64]) -> Result<(), Violation> {
-    if buckets.contains(&threshold) {
+    if is_bucket_bound(threshold, buckets) {
         return Ok(());
     }
     let violation = Violation::new(format!(
@@ -102,6 +102,35 @@ pub fn check_latency_threshold(threshold: f64, buckets: &[f64]) -> Result<(), Vi
         (None, None) => "the histogram has no buckets".to_owned(),
     };
     Err(violation.help(format!("{nearest}, or add `{threshold}` to the buckets")))
+}
+
+/// The decision of [`check_objective_target`], without its message: usable
+/// in a `const`, where `declare_metrics!` checks the objectives it is given.
+///
+/// ```
+/// const OK: bool = obs_rules::is_objective_target(0.99);
+/// assert!(OK && !obs_rules::is_objective_target(99.0));
+/// ```
+pub const fn is_objective_target(target: f64) -> bool {
+    target.is_finite() && target > 0.0 && target < 1.0
+}
+
+/// The decision of [`check_latency_threshold`], without its message: usable
+/// in a `const`.
+///
+/// ```
+/// const OK: bool = obs_rules::is_bucket_bound(0.25, &[0.1, 0.25]);
+/// assert!(OK && !obs_rules::is_bucket_bound(0.3, &[0.1, 0.25]));
+/// ```
+pub const fn is_bucket_bound(threshold: f64, buckets: &[f64]) -> bool {
+    let mut i = 0;
+    while i < buckets.len() {
+        if buckets[i] == threshold {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A number written without the noise of binary fractions, to nine

@@ -208,7 +208,8 @@ pub mod __private {
     pub use crate::metric::{EncodeMetric, Metric, Sealed};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
-    pub use crate::registry::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
+    pub use crate::registry::{declared_latency, DeclaredObjective, GroupDeclaration};
+    pub use crate::registry::{MetricGroup, METRIC_GROUPS};
     pub use crate::trace::red::{bucket_cells, duration_cells, CallTimer, DURATION_BUCKETS};
     pub use std::sync::atomic::AtomicU64;
 

@@ -424,11 +424,15 @@ enum Route {
     Unmatched,
 }
 
-obs_runtime::declare_metrics!(obs_runtime::tower::ServerMetrics<Route>);
+obs_runtime::declare_metrics!(
+    obs_runtime::tower::ServerMetrics<Route>,
+    objective(http_server_request_duration_seconds: latency(0.25) = 0.99),
+);
 
 /// Declared at its route type, the server layer's metrics are in the
-/// module's catalog, each route a known value of `http_route`, before any
-/// request and without registering.
+/// module's catalog, each route a known value of `http_route`, with the
+/// latency objective the service declared, before any request and without
+/// registering.
 #[test]
 fn declared_server_metrics_are_in_the_catalog_with_every_route() {
     let _serial = serial();
@@ -438,6 +442,13 @@ fn declared_server_metrics_are_in_the_catalog_with_every_route() {
         .iter()
         .find(|m| m.name == "http_server_request_duration_seconds")
         .expect("declared");
+    assert_eq!(
+        duration.objectives,
+        [obs_runtime::Objective::Latency {
+            threshold: 0.25,
+            target: 0.99
+        }]
+    );
     let route = duration
         .labels
         .iter()

@@ -82,6 +82,7 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
                     owner: <#ident as ::obs_runtime::__private::MetricGroup>::OWNER,
                     module: ::core::module_path!(),
                     descriptors: <#ident as ::obs_runtime::__private::MetricGroup>::DESCRIPTORS,
+                    objectives: &[],
                 };
         }
     });

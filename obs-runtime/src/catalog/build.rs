@@ -110,6 +110,17 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
         .filter(|group| in_scope(group.module) || own(group.module))
         .collect();
     groups.sort_by_key(|group| group.owner);
+    // Objectives a service gave `declare_metrics!`, kept before the
+    // duplicates go.
+    let declared: Vec<_> = groups
+        .iter()
+        .flat_map(|group| {
+            group
+                .objectives
+                .iter()
+                .map(|declared| (group.owner, declared))
+        })
+        .collect();
     // A group declared by its derive and again by `declare_metrics!` is
     // listed once.
     groups.dedup_by_key(|group| group.owner);
@@ -122,6 +133,16 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
                 .map(|descriptor| entry(descriptor, group.owner, Some(group.module)))
         })
         .collect();
+    for (owner, declared) in declared {
+        let metric = metrics
+            .iter_mut()
+            .find(|metric| metric.owner == owner && metric.name == declared.metric);
+        if let Some(metric) = metric {
+            if !metric.objectives.contains(&declared.objective) {
+                metric.objectives.push(declared.objective);
+            }
+        }
+    }
     metrics.extend(function_metrics(&spans));
 
     let mut seen: HashSet<String> = metrics.iter().map(|metric| metric.name.clone()).collect();

@@ -24,7 +24,9 @@ mod source;
 
 pub use collector::{CollectedMetric, Collection, Collector};
 pub use def::{MetricDef, RegistryError};
-pub use group::{GroupDeclaration, MetricGroup, METRIC_GROUPS};
+pub use group::{
+    declared_latency, DeclaredObjective, GroupDeclaration, MetricGroup, METRIC_GROUPS,
+};
 pub use source::RegistrySource;
 
 /// A set of registered metrics, encoded together on a scrape.
