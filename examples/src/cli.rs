@@ -3,6 +3,7 @@
 //! a start-up summary of what is on, and the scrape they print at the end
 //! of a bounded run.
 
+use obs_runtime::export::http::MetricsServer;
 use obs_runtime::{Config, ConfigError, Format, LogFormat, ObsGuard, OtlpTarget, Registry};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -153,9 +154,62 @@ fn signals(config: &Config) -> Vec<String> {
 
 /// Prints what a Prometheus scrape of the global registry reads now.
 pub fn print_scrape() {
+    print_scrapes(&[Registry::global()]);
+}
+
+/// Prints what Prometheus scrapes of `registries` read now, one after the
+/// other (their families are distinct, so together they are one valid
+/// exposition).
+pub fn print_scrapes(registries: &[&Registry]) {
     println!(
         "\n--- what a scrape reads ({}) ---",
         Format::PROMETHEUS_TEXT.content_type()
     );
-    print!("{}", Registry::global().encode(Format::PROMETHEUS_TEXT));
+    for registry in registries {
+        print!("{}", registry.encode(Format::PROMETHEUS_TEXT));
+    }
+}
+
+/// An on/off switch from the environment variable `name`: `on`, `true` or
+/// `1`, `off`, `false` or `0`; `default` when it is not set. Any other
+/// value is an error that names the variable.
+pub fn switch(name: &str, default: bool) -> Result<bool, String> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(default),
+        Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" => Ok(true),
+            "off" | "false" | "0" => Ok(false),
+            _ => Err(format!("{name}={value:?}: expected on or off")),
+        },
+        Err(err) => Err(format!("{name}: {err}")),
+    }
+}
+
+/// Serves `registry` on its own `/metrics` (no `/catalog`: the scenario's
+/// catalog is on obs's own endpoint): at the address in the environment
+/// variable `var`, else at `default`, else (when that port is taken) on a
+/// free loopback port.
+pub fn serve(
+    registry: std::sync::Arc<Registry>,
+    var: &str,
+    default: SocketAddr,
+) -> Result<MetricsServer, String> {
+    let start = |addr| {
+        MetricsServer::builder()
+            .addr(addr)
+            .registry(registry.clone())
+            .catalog(false)
+            .start()
+    };
+    match std::env::var(var) {
+        Ok(addr) => {
+            let addr = addr
+                .parse()
+                .map_err(|err| format!("{var}={addr:?}: {err}"))?;
+            start(addr).map_err(|err| format!("{var}={addr}: {err}"))
+        }
+        Err(_) => start(default)
+            .or_else(|_| start(SocketAddr::from(([127, 0, 0, 1], 0))))
+            .map_err(|err| format!("cannot serve /metrics: {err}")),
+    }
 }

@@ -9,11 +9,12 @@ mod support;
 
 use obs_examples::gateway::{
     self, BreakerEvent, BreakerPolicy, BreakerState, BreakerStateLabels, CallLabels, CallOutcome,
-    DecisionLabels, Extension, ExtensionLabels, Faults, Gateway, GatewayMetrics, JobLabels,
-    JobOutcome, Outage, RateLimit, RequestLabels, Route, Settings, Status, Tally, Transition,
-    TransitionLabels, MAX_PAYLOAD_BYTES,
+    DecisionLabels, Extension, ExtensionLabels, Faults, Gateway, JobLabels, JobOutcome, Outage,
+    RateLimit, Registries, Route, RouterMetrics, Settings, Signals, Status, Tally, Telemetry,
+    Transition, TransitionLabels, MAX_PAYLOAD_BYTES,
 };
 use obs_runtime::propagation::{SpanId, TraceId};
+use obs_runtime::tower::{HttpMethod, ServerLabels, StatusLabel};
 use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
 use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
@@ -117,6 +118,15 @@ fn exported<T>(
     settings: Settings,
     f: impl FnOnce(&Gateway) -> T,
 ) -> (T, Tally, Vec<SpanData>) {
+    exported_to(registry.into(), settings, f)
+}
+
+/// [`exported`], each component's metrics in its own registry.
+fn exported_to<T>(
+    registries: Registries<'_>,
+    settings: Settings,
+    f: impl FnOnce(&Gateway) -> T,
+) -> (T, Tally, Vec<SpanData>) {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
@@ -125,7 +135,7 @@ fn exported<T>(
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_gateway")));
     // The server thread keeps the dispatcher current when it starts.
     let gateway = tracing::subscriber::with_default(subscriber, || {
-        Gateway::start(registry, settings).unwrap()
+        Gateway::start(registries, settings).unwrap()
     });
     let result = f(&gateway);
     let tally = gateway.tally();
@@ -147,7 +157,7 @@ fn has_parent(child: &SpanData, parent: &SpanData, remote: bool) -> bool {
         && child.span_context.trace_id() == parent.span_context.trace_id()
 }
 
-fn breaker_states(m: &GatewayMetrics, extension: Extension) -> Vec<i64> {
+fn breaker_states(m: &RouterMetrics, extension: Extension) -> Vec<i64> {
     [
         BreakerState::Closed,
         BreakerState::Open,
@@ -204,7 +214,7 @@ fn assert_extension_histograms(registry: &Registry, tally: &Tally) {
 }
 
 /// Calls, breaker gauges and transitions equal the tally.
-fn assert_breakers(m: &GatewayMetrics, tally: &Tally) {
+fn assert_breakers(m: &RouterMetrics, tally: &Tally) {
     for extension in Extension::ALL {
         for outcome in [
             CallOutcome::Ok,
@@ -362,25 +372,31 @@ fn each_request_is_one_trace_across_both_hops() {
             .collect::<Vec<_>>()
     });
 
-    // Per request: the gateway's span, the message to the router, one
-    // registry lookup and one call per extension, the message to the
-    // worker, the worker's step.
-    let per_request = 6 + 2 * Extension::ALL.len();
+    // Per request: the HTTP layer's server span, the gateway's admission
+    // of the job, the message to the router, the router's message, one
+    // registry lookup and one call per extension, its decision, the message
+    // to the worker, the worker's step.
+    let per_request = 7 + 2 * Extension::ALL.len();
     assert_eq!(spans.len(), per_request * answers.len());
     let mut traces = HashSet::new();
     for ((tenant, answer), traceparent) in answers.iter().zip(&traceparents) {
         assert_eq!(answer.status, 200);
         let job = answer.job.unwrap().to_string();
+        let ingest = spans
+            .iter()
+            .find(|s| s.name == "gateway.ingest" && attribute(s, "run_id").as_deref() == Some(&job))
+            .unwrap_or_else(|| panic!("no gateway.ingest for job {job}"));
+        // The HTTP layer's server span, named by the conventions.
         let request = spans
             .iter()
-            .find(|s| {
-                s.name == "gateway.request" && attribute(s, "run_id").as_deref() == Some(&job)
-            })
-            .unwrap_or_else(|| panic!("no gateway.request for job {job}"));
+            .find(|s| s.span_context.span_id() == ingest.parent_span_id)
+            .expect("the server span");
+        assert_eq!(request.name, "POST /jobs/{tenant}");
+        assert!(has_parent(ingest, request, false));
         let trace = request.span_context.trace_id();
         assert_ne!(trace, TraceId::INVALID);
         assert!(traces.insert(trace), "one trace per request");
-        // The answer names the gateway's span in that trace.
+        // The answer names the server span in that trace.
         let answered = answer
             .traceparent
             .as_deref()
@@ -440,7 +456,7 @@ fn each_request_is_one_trace_across_both_hops() {
             .collect();
 
         // HTTP hop, then two channel hops, each to a remote parent.
-        assert!(has_parent(publish, request, false));
+        assert!(has_parent(publish, ingest, false));
         assert!(has_parent(route, publish, true));
         assert!(has_parent(dispatch, route, false));
         assert!(has_parent(step, dispatch, true));
@@ -462,8 +478,13 @@ fn each_request_is_one_trace_across_both_hops() {
         assert_eq!(step.span_kind, SpanKind::Consumer);
 
         // The correlation values are attributes of every hop's span, each
-        // with its step.
-        for span in &in_trace {
+        // with its step (the HTTP layer's span has the conventions'
+        // attributes only: the tenant is known once the gateway reads the
+        // path).
+        for span in in_trace
+            .iter()
+            .filter(|s| s.span_context != request.span_context)
+        {
             assert_eq!(
                 attribute(span, "tenant_id").as_deref(),
                 Some(*tenant),
@@ -483,7 +504,7 @@ fn each_request_is_one_trace_across_both_hops() {
                 span.name
             );
             let step_id = match span.name.as_ref() {
-                "gateway.request" => "ingest",
+                "gateway.ingest" => "ingest",
                 "gateway.publish" => "publish",
                 "router.route" => "route",
                 "router.extension.invoke" => "extension",
@@ -506,6 +527,10 @@ fn each_request_is_one_trace_across_both_hops() {
         assert_eq!(
             attribute(request, "http.response.status_code").as_deref(),
             Some("200")
+        );
+        assert_eq!(
+            attribute(request, "http.request.method").as_deref(),
+            Some("POST")
         );
         assert_eq!(attribute(step, "run_id"), Some(job.clone()));
 
@@ -598,7 +623,28 @@ fn metrics_match_the_simulation_and_tenants_are_never_labels() {
     let gateway = Gateway::start(&registry, faulty(9)).unwrap();
     let answers = traffic(&gateway);
     let tally = gateway.tally();
-    let m = gateway.metrics.clone();
+    let (r, w) = (gateway.router.clone(), gateway.worker.clone());
+    // Requests by route and status (the HTTP layer's durations count
+    // them, by method too): what the client received.
+    let http = gateway.http();
+    let mut recorded: BTreeMap<(Route, u16), u64> = BTreeMap::new();
+    http.http_server_request_duration_seconds.for_each(
+        |labels: &ServerLabels<Route>, histogram| {
+            let StatusLabel::Code(code) = labels.status else {
+                panic!("{labels:?}");
+            };
+            *recorded.entry((labels.route, code)).or_default() += histogram.snapshot().count;
+        },
+    );
+    let expected: BTreeMap<(Route, u16), u64> = answers
+        .iter()
+        .map(|(&(route, status), &n)| ((route, status.code().as_u16()), n))
+        .collect();
+    assert_eq!(recorded, expected);
+    let mut in_flight = 0;
+    http.http_server_active_requests
+        .for_each(|_, gauge| in_flight += gauge.get());
+    assert_eq!(in_flight, 0);
     gateway.shutdown();
 
     // The seed exercises every path.
@@ -622,19 +668,10 @@ fn metrics_match_the_simulation_and_tenants_are_never_labels() {
     assert_eq!(answered(Route::Health, Status::Ok), 1);
     assert_eq!(answered(Route::Unmatched, Status::NotFound), 1);
 
-    // Requests by route and status: what the client received.
-    m.gateway_requests_total
-        .for_each(|labels: &RequestLabels, counter| {
-            assert_eq!(
-                counter.get(),
-                answered(labels.route, labels.status),
-                "{labels:?}"
-            );
-        });
     // Jobs: every message the router took ran in the worker unless a
     // required extension refused it.
     assert_eq!(tally.messages, 40);
-    let job = |outcome| m.worker_jobs_total.get(&JobLabels { outcome }).get();
+    let job = |outcome| w.worker_jobs_total.get(&JobLabels { outcome }).get();
     assert_eq!(job(JobOutcome::Done), answered(Route::Jobs, Status::Ok));
     assert_eq!(
         job(JobOutcome::Failed),
@@ -650,12 +687,11 @@ fn metrics_match_the_simulation_and_tenants_are_never_labels() {
             + answered(Route::Jobs, Status::Unavailable),
         tally.messages
     );
-    assert_eq!(m.gateway_in_flight_requests.get(), 0);
-    assert_eq!(m.router_pending_messages.get(), 0);
-    assert_eq!(m.worker_pending_messages.get(), 0);
+    assert_eq!(r.router_pending_messages.get(), 0);
+    assert_eq!(w.worker_pending_messages.get(), 0);
 
     assert_extension_histograms(&registry, &tally);
-    assert_breakers(&m, &tally);
+    assert_breakers(&r, &tally);
     assert_no_tenant_labels(&registry);
 }
 
@@ -670,7 +706,7 @@ fn the_same_seed_gives_the_same_metrics() {
         gateway.shutdown();
         // Everything but the HTTP latency, which is real time.
         let mut values = support::values(&registry);
-        values.retain(|(name, _)| name != "gateway_request_duration_seconds");
+        values.retain(|(name, _)| name != "http_server_request_duration_seconds");
         (tally, values)
     };
     let (first, again, other) = (run(9), run(9), run(10));
@@ -712,10 +748,10 @@ fn the_breaker_follows_a_scheduled_outage() {
         // Enrich is optional: its outage never fails a job.
         assert_eq!(answer.status, 200);
         enrichment.push(answer.enrichment.unwrap());
-        states.push(gateway.metrics.breaker_state(Extension::Enrich).unwrap());
+        states.push(gateway.router.breaker_state(Extension::Enrich).unwrap());
     }
     let tally = gateway.tally();
-    let m = gateway.metrics.clone();
+    let m = gateway.router.clone();
     gateway.shutdown();
 
     // Messages 4-6 time out: open. 7 and 8 are refused; 9 is a trial call
@@ -857,7 +893,7 @@ fn a_required_extension_is_retried_once_and_an_optional_one_never() {
         })
         .collect();
     let tally = gateway.tally();
-    let m = gateway.metrics.clone();
+    let m = gateway.router.clone();
     gateway.shutdown();
 
     let applied = Some("applied".to_owned());
@@ -926,7 +962,7 @@ fn obs_switches_off_open_no_endpoint_and_record_no_span() {
 
     let registry = Registry::new();
     let gateway = tracing::dispatcher::with_default(obs.dispatch(), || {
-        assert!(tracing::info_span!("gateway.request").is_disabled());
+        assert!(tracing::info_span!("gateway.ingest").is_disabled());
         Gateway::start(&registry, outage()).unwrap()
     });
     let agent = gateway::client();
@@ -934,7 +970,7 @@ fn obs_switches_off_open_no_endpoint_and_record_no_span() {
     // With spans off, no answer carries a trace.
     assert!(answered.iter().all(Option::is_none), "{answered:?}");
     assert_eq!(
-        gateway.metrics.breaker_state(Extension::Enrich),
+        gateway.router.breaker_state(Extension::Enrich),
         Some(BreakerState::Open)
     );
     gateway.shutdown();
@@ -990,7 +1026,7 @@ fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
     assert!(obs.tracer_provider().is_some());
 
     let gateway = tracing::dispatcher::with_default(obs.dispatch(), || {
-        Gateway::start(&registry, outage()).unwrap()
+        Gateway::start(&*registry, outage()).unwrap()
     });
     let agent = gateway::client();
     submit_traced_jobs(&agent, gateway.local_addr());
@@ -1059,6 +1095,7 @@ fn the_callers_flow_id_is_carried_on_every_hop() {
         .iter()
         .filter(|span| attribute(span, "flow_id").as_deref() == Some("nightly-report"))
         .count();
+    // Every hop but the HTTP layer's span.
     assert_eq!(hops, 6 + 2 * Extension::ALL.len());
 }
 
@@ -1094,14 +1131,21 @@ fn a_tenant_over_its_rate_limit_gets_429() {
     assert_eq!(post("acme"), (200, None));
     assert_eq!(post("acme"), (429, Some("1".to_owned())));
     assert_eq!(post("globex"), (200, None));
+    let labels = ServerLabels {
+        method: HttpMethod::Post,
+        route: Route::Jobs,
+        status: StatusLabel::Code(Status::TooManyRequests.code().as_u16()),
+    };
+    let limited = gateway
+        .http()
+        .http_server_request_duration_seconds
+        .get(&labels)
+        .snapshot()
+        .count;
+    assert_eq!(limited, 1);
     let m = gateway.metrics.clone();
     gateway.shutdown();
     assert_eq!(m.gateway_rate_limited_requests_total.get(), 1);
-    let labels = RequestLabels {
-        route: Route::Jobs,
-        status: Status::TooManyRequests,
-    };
-    assert_eq!(m.gateway_requests_total.get(&labels).get(), 1);
 }
 
 /// A retried request with the same `idempotency-key` gets the first
@@ -1132,7 +1176,7 @@ fn an_idempotency_key_answers_a_retry_without_running_the_job_again() {
     let first = post("order-17");
     let retry = post("order-17");
     let other = post("order-18");
-    let m = gateway.metrics.clone();
+    let (m, w) = (gateway.metrics.clone(), gateway.worker.clone());
     gateway.shutdown();
     assert_eq!(first.0, 200);
     assert_eq!((retry.0, &retry.1, &retry.3), (first.0, &first.1, &first.3));
@@ -1144,7 +1188,221 @@ fn an_idempotency_key_answers_a_retry_without_running_the_job_again() {
     assert_eq!(m.gateway_idempotency_cache_hits_total.get(), 1);
     assert_eq!(m.gateway_idempotency_cache_misses_total.get(), 2);
     let mut ran = 0;
-    m.worker_jobs_total
+    w.worker_jobs_total
         .for_each(|_, counter| ran += counter.get());
     assert_eq!(ran, 2, "the retry did not run the job again");
+}
+
+// === per component ===
+
+/// Each component's metrics are in its own registry: the gateway's with its
+/// HTTP layer's, the router's and the worker's apart.
+#[test]
+fn each_component_keeps_its_own_registry() {
+    let _serial = serial();
+    let (gateway_registry, router_registry, worker_registry) =
+        (Registry::new(), Registry::new(), Registry::new());
+    let registries = Registries {
+        gateway: &gateway_registry,
+        router: &router_registry,
+        worker: &worker_registry,
+    };
+    let gateway = Gateway::start(registries, Settings::loopback(3)).unwrap();
+    let agent = gateway::client();
+    for tenant in TENANTS {
+        assert_eq!(
+            submit(&agent, gateway.local_addr(), tenant, None).status,
+            200
+        );
+    }
+    gateway.shutdown();
+    let names = |registry: &Registry| -> Vec<String> {
+        let mut names: Vec<String> = registry
+            .snapshot()
+            .into_iter()
+            .map(|m| m.descriptor.name.to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let gateway_names = names(&gateway_registry);
+    assert_eq!(
+        gateway_names,
+        [
+            "gateway_idempotency_cache_hits_total",
+            "gateway_idempotency_cache_misses_total",
+            "gateway_rate_limited_requests_total",
+            "http_server_active_requests",
+            "http_server_panics_total",
+            "http_server_request_duration_seconds",
+        ]
+    );
+    let router_names = names(&router_registry);
+    assert_eq!(router_names.len(), 14);
+    assert!(router_names.iter().all(|name| name.starts_with("router_")));
+    assert_eq!(
+        names(&worker_registry),
+        [
+            "worker_jobs_total",
+            "worker_pending_messages",
+            "worker_step_duration_seconds",
+        ]
+    );
+    assert_eq!(gateway_jobs(&worker_registry), TENANTS.len() as u64);
+}
+
+/// Everything one client sees of an answer: status, the headers the
+/// gateway sets, the body; and the trace context it carried, apart.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// A fixed run of requests: jobs for each tenant (one retried with its
+/// idempotency key), a bad tenant, a wrong method, the health check and an
+/// unknown path.
+fn script(gateway: &Gateway) -> Vec<(Seen, Option<String>)> {
+    let agent = gateway::client();
+    let addr = gateway.local_addr();
+    let mut seen = Vec::new();
+    let mut requests: Vec<(&str, String, Option<&str>)> = TENANTS
+        .iter()
+        .map(|tenant| ("POST", format!("/jobs/{tenant}"), None))
+        .collect();
+    requests.extend([
+        ("POST", "/jobs/acme-corp".to_owned(), Some("order-1")),
+        ("POST", "/jobs/acme-corp".to_owned(), Some("order-1")),
+        ("POST", "/jobs/Not_A_Tenant".to_owned(), None),
+        ("GET", "/jobs/acme-corp".to_owned(), None),
+        ("GET", "/healthz".to_owned(), None),
+        ("GET", "/v1/jobs".to_owned(), None),
+    ]);
+    for (method, path, key) in requests {
+        let url = format!("http://{addr}{path}");
+        let mut response = match (method, key) {
+            ("POST", Some(key)) => agent.post(&url).header("idempotency-key", key).send("{}"),
+            ("POST", None) => agent.post(&url).send("{}"),
+            _ => agent.get(&url).call(),
+        }
+        .unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+        };
+        let headers = [
+            "content-type",
+            "x-job-id",
+            "x-enrichment",
+            "idempotent-replay",
+            "retry-after",
+        ]
+        .into_iter()
+        .filter_map(|name| header(name).map(|value| (name.to_owned(), value)))
+        .collect();
+        let traceparent = header("traceparent");
+        let body = response.body_mut().read_to_string().unwrap();
+        let status = response.status().as_u16();
+        seen.push((
+            Seen {
+                status,
+                headers,
+                body,
+            },
+            traceparent,
+        ));
+    }
+    seen
+}
+
+/// With every component's metrics and tracing off, the service answers
+/// exactly as with everything on (statuses, headers, bodies), its
+/// registries stay empty, no span reaches the exporter, and no answer
+/// carries a trace.
+#[test]
+fn with_everything_off_the_service_answers_the_same_and_records_nothing() {
+    let _serial = serial();
+    let run = |telemetry: Telemetry| {
+        let registries = [Registry::new(), Registry::new(), Registry::new()];
+        let [gateway, router, worker] = &registries;
+        let settings = Settings {
+            telemetry,
+            ..Settings::loopback(11)
+        };
+        let registries_of = Registries {
+            gateway,
+            router,
+            worker,
+        };
+        let (seen, _, spans) = exported_to(registries_of, settings, script);
+        let families: usize = registries.iter().map(|r| r.snapshot().len()).sum();
+        let scraped: String = registries
+            .iter()
+            .map(|r| r.encode(obs_runtime::Format::PROMETHEUS_TEXT))
+            .collect();
+        (seen, spans, families, scraped)
+    };
+    let (on, on_spans, on_families, _) = run(Telemetry::ON);
+    let (off, off_spans, off_families, off_scraped) = run(Telemetry::OFF);
+
+    fn answers(seen: &[(Seen, Option<String>)]) -> Vec<&Seen> {
+        seen.iter().map(|(seen, _)| seen).collect()
+    }
+    assert_eq!(answers(&on), answers(&off));
+    assert_eq!(
+        on.iter().map(|(seen, _)| seen.status).collect::<Vec<_>>(),
+        [200, 200, 200, 200, 200, 400, 405, 200, 404]
+    );
+    assert!(on.iter().all(|(_, traceparent)| traceparent.is_some()));
+    assert!(off.iter().all(|(_, traceparent)| traceparent.is_none()));
+    assert!(!on_spans.is_empty() && on_families > 0);
+    let names: Vec<&str> = off_spans.iter().map(|s| s.name.as_ref()).collect();
+    assert_eq!(names, Vec::<&str>::new());
+    assert_eq!((off_families, off_scraped.as_str()), (0, ""));
+}
+
+/// The router's tracing off: the gateway's and the worker's spans are
+/// still exported, none of the router's, and the worker's step starts a
+/// trace of its own (the router carried no context on).
+#[test]
+fn a_component_with_tracing_off_records_no_span_and_the_others_still_do() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let settings = Settings {
+        telemetry: Telemetry {
+            router: Signals {
+                metrics: true,
+                tracing: false,
+            },
+            ..Telemetry::ON
+        },
+        ..Settings::loopback(3)
+    };
+    let (answer, _, spans) = exported(&registry, settings, |gateway| {
+        submit(&gateway::client(), gateway.local_addr(), TENANTS[0], None)
+    });
+    assert_eq!(answer.status, 200);
+    let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "POST /jobs/{tenant}",
+            "gateway.ingest",
+            "gateway.publish",
+            "worker.step"
+        ]
+    );
+    let step = spans.iter().find(|s| s.name == "worker.step").unwrap();
+    assert_eq!(step.parent_span_id, SpanId::INVALID);
+    let request = spans.iter().find(|s| s.name == "gateway.ingest").unwrap();
+    assert_ne!(
+        step.span_context.trace_id(),
+        request.span_context.trace_id()
+    );
+    // Its metrics are still on.
+    assert_eq!(gateway_jobs(&registry), 1);
 }

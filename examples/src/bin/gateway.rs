@@ -8,19 +8,36 @@
 //! bounded run (`--cycles N`, `--probe`) then prints what a scrape reads.
 //! It flushes on the way out.
 //!
+//! Each component serves its own registry on its own `/metrics`: the
+//! gateway on obs's endpoint (`OBS_METRICS_ADDR`, default `127.0.0.1:9464`,
+//! with the process's metrics and the catalog), the router on
+//! `ROUTER_METRICS_ADDR` (default `127.0.0.1:9465`), the worker on
+//! `WORKER_METRICS_ADDR` (default `127.0.0.1:9466`); a default port that is
+//! taken falls back to a free one. Each component has its own switches,
+//! `on` by default: `GATEWAY_METRICS`, `GATEWAY_TRACING`, `ROUTER_METRICS`,
+//! `ROUTER_TRACING`, `WORKER_METRICS`, `WORKER_TRACING`. A component's
+//! metrics off, its registry stays empty and the router's or worker's
+//! endpoint is not opened; its tracing off, it records no span and carries
+//! no trace context on. `OBS_METRICS=off` and `OBS_TRACING=off` still turn
+//! obs's endpoint and all spans off.
+//!
 //! ```text
 //! cargo run -p obs-examples --bin gateway                    # until Ctrl-C
 //! cargo run -p obs-examples --bin gateway -- --cycles 10     # ten rounds, then the scrape
 //! GATEWAY_PORT=8080 cargo run -p obs-examples --bin gateway  # a fixed port (default: a free one)
+//! ROUTER_TRACING=off WORKER_METRICS=off cargo run -p obs-examples --bin gateway
 //! OBS_TRACING=off OBS_METRICS=off cargo run -p obs-examples --bin gateway
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin gateway
 //! ```
 
 use obs_examples::cli;
-use obs_examples::gateway::{self, Extension, Faults, Gateway, Outage, Settings};
+use obs_examples::gateway::{
+    self, Extension, Faults, Gateway, Outage, Registries, Settings, Signals, Telemetry,
+};
 use obs_runtime::{Format, LabelValue, Registry};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
@@ -45,8 +62,69 @@ fn run() -> Result<(), String> {
             .map_err(|err| format!("GATEWAY_PORT={port:?}: {err}"))?,
         Err(_) => 0,
     };
+    let signals = |component: &str| -> Result<Signals, String> {
+        let upper = component.to_ascii_uppercase();
+        Ok(Signals {
+            metrics: cli::switch(&format!("{upper}_METRICS"), true)?,
+            tracing: cli::switch(&format!("{upper}_TRACING"), true)?,
+        })
+    };
+    let telemetry = Telemetry {
+        gateway: signals("gateway")?,
+        router: signals("router")?,
+        worker: signals("worker")?,
+    };
+    for (component, signals) in [
+        ("gateway", telemetry.gateway),
+        ("router", telemetry.router),
+        ("worker", telemetry.worker),
+    ] {
+        let on = |on| if on { "on" } else { "off" };
+        println!(
+            "{component}: metrics {}, tracing {}",
+            on(signals.metrics),
+            on(signals.tracing)
+        );
+    }
+    // The gateway's registry is the global one, which obs's endpoint
+    // serves; the router and the worker each keep their own.
+    let router_registry = Arc::new(Registry::new());
+    let worker_registry = Arc::new(Registry::new());
+    let mut endpoints = Vec::new();
+    for (component, on, registry, var, port) in [
+        (
+            "router",
+            telemetry.router.metrics,
+            &router_registry,
+            "ROUTER_METRICS_ADDR",
+            9465,
+        ),
+        (
+            "worker",
+            telemetry.worker.metrics,
+            &worker_registry,
+            "WORKER_METRICS_ADDR",
+            9466,
+        ),
+    ] {
+        if on {
+            let default = SocketAddr::from(([127, 0, 0, 1], port));
+            let server = cli::serve(registry.clone(), var, default)?;
+            println!(
+                "{component} metrics: curl http://{}/metrics",
+                server.local_addr()
+            );
+            endpoints.push(server);
+        }
+    }
+    let registries = Registries {
+        gateway: Registry::global(),
+        router: &router_registry,
+        worker: &worker_registry,
+    };
     let settings = Settings {
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        telemetry,
         faults: Faults {
             extension_failure_percent: 3,
             // Enrich is down for messages 4 to 9: three timeouts open its
@@ -61,7 +139,7 @@ fn run() -> Result<(), String> {
         },
         ..Settings::loopback(42)
     };
-    let gateway = Gateway::start(Registry::global(), settings).map_err(|err| err.to_string())?;
+    let gateway = Gateway::start(registries, settings).map_err(|err| err.to_string())?;
     let addr = gateway.local_addr();
     println!("gateway listening: curl -X POST --data hello http://{addr}/jobs/acme");
 
@@ -94,7 +172,7 @@ fn run() -> Result<(), String> {
         println!("  {method} {path} → {status}");
     }
 
-    let metrics = gateway.metrics.clone();
+    let metrics = gateway.router.clone();
     gateway.shutdown();
     for extension in Extension::ALL {
         let state = metrics.breaker_state(extension);
@@ -105,17 +183,20 @@ fn run() -> Result<(), String> {
         );
     }
     if cycles.is_some() && obs.metrics_addr().is_some() {
-        cli::print_scrape();
+        cli::print_scrapes(&[Registry::global(), &router_registry, &worker_registry]);
         // OpenMetrics scrapes also carry exemplars: a bucket's last
         // observation with the trace it was made in.
         println!("\n--- exemplars (OpenMetrics) ---");
-        let scrape = Registry::global().encode(Format::OPENMETRICS);
-        for line in scrape.lines().filter(|line| line.contains(" # {")) {
-            println!("{line}");
+        for registry in [Registry::global(), &router_registry, &worker_registry] {
+            let scrape = registry.encode(Format::OPENMETRICS);
+            for line in scrape.lines().filter(|line| line.contains(" # {")) {
+                println!("{line}");
+            }
         }
     }
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
+    drop(endpoints);
     println!("stopped after {rounds} rounds");
     Ok(())
 }

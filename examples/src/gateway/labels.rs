@@ -1,8 +1,11 @@
-//! The label values and label sets of the gateway's metrics: every one an enum, so each family has a fixed number of series.
+//! The label values and label sets of the gateway's metrics: every one an
+//! enum, so each family has a fixed number of series (the HTTP layer's
+//! status code is the one free label, as the conventions have it).
 
 use super::*;
 
-/// A route of the gateway's HTTP API.
+/// A route of the gateway's HTTP API: the `http_route` label of the HTTP
+/// layer's metrics, so the catalog and the dashboards know every route.
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Route {
     /// `POST /jobs/{tenant}`: run a job for a tenant.
@@ -11,36 +14,46 @@ pub enum Route {
     /// `GET /healthz`.
     #[label(rename = "/healthz")]
     Health,
-    /// Any other path (answered 404).
+    /// Any other path (answered 404): the conventions' unmatched route,
+    /// which records no `http.route` attribute.
+    #[label(rename = "_unmatched")]
     Unmatched,
 }
 
+impl Route {
+    /// The route of a request: what the HTTP layer labels it with.
+    pub fn of(parts: &hyper::http::request::Parts) -> Route {
+        Route::of_path(parts.uri.path())
+    }
+
+    /// The route a path matches.
+    pub fn of_path(path: &str) -> Route {
+        match path.strip_prefix("/jobs/") {
+            Some(_) => Route::Jobs,
+            None if path == "/healthz" => Route::Health,
+            None => Route::Unmatched,
+        }
+    }
+}
+
 /// The HTTP status of an answer: the codes the gateway sends.
-#[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Status {
     /// The job ran (or the health check passed).
-    #[label(rename = "200")]
     Ok,
     /// The tenant id is not valid.
-    #[label(rename = "400")]
     BadRequest,
     /// No such route.
-    #[label(rename = "404")]
     NotFound,
     /// The route exists, with another method.
-    #[label(rename = "405")]
     MethodNotAllowed,
     /// The payload is larger than [`MAX_PAYLOAD_BYTES`].
-    #[label(rename = "413")]
     PayloadTooLarge,
     /// The tenant is over its rate limit.
-    #[label(rename = "429")]
     TooManyRequests,
     /// The worker failed the job.
-    #[label(rename = "500")]
     InternalError,
     /// A required extension failed or its breaker is open.
-    #[label(rename = "503")]
     Unavailable,
 }
 
@@ -130,22 +143,6 @@ pub enum JobOutcome {
     Done,
     /// The step failed.
     Failed,
-}
-
-/// Labels of HTTP requests: 21 series.
-#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
-pub struct RequestLabels {
-    /// The route (its template, never the path: the path holds the tenant).
-    pub route: Route,
-    /// The status sent.
-    pub status: Status,
-}
-
-/// Labels by route: 3 series.
-#[derive(LabelSet, Clone, PartialEq, Eq, Hash, Debug)]
-pub struct RouteLabels {
-    /// The route.
-    pub route: Route,
 }
 
 /// How the router chose where a job runs.

@@ -3,15 +3,17 @@
 //! router over an in-process channel; the router calls its extensions
 //! (auth, quota, enrich), each behind a circuit breaker, and dispatches the
 //! job to a worker over a second channel; the worker's answer travels back
-//! to the HTTP response. One trace covers it all: the gateway continues the
-//! caller's `traceparent`, each message carries the trace on in its own
+//! to the HTTP response. One trace covers it all: the gateway's HTTP layer
+//! ([`obs_runtime::tower::ServerLayer`]) continues the caller's
+//! `traceparent`, each message carries the trace on in its own
 //! `traceparent` header, and the HTTP answer carries it back (its
-//! `traceparent` names the `gateway.request` span), so a caller can find the
-//! trace of any answer.
+//! `traceparent` names the HTTP layer's server span), so a caller can find
+//! the trace of any answer.
 //!
 //! ```text
-//! client ──HTTP + traceparent──▶ gateway.request        server    (remote parent: the caller)
-//!                                └─ gateway.publish     producer
+//! client ──HTTP + traceparent──▶ POST /jobs/{tenant}    server    (the HTTP layer's; remote parent: the caller)
+//!                                └─ gateway.ingest      internal  the job's admission: tenant, rate limit, idempotency
+//!                                   └─ gateway.publish  producer
 //!        ──message + traceparent──▶ router.route         consumer  (remote parent: gateway.publish)
 //!                                ├─ router.extension.registry.lookup  one per extension: its cache, or a first load
 //!                                ├─ router.extension.invoke  client, one per extension
@@ -25,7 +27,13 @@
 //! `publish`, `route`, `lookup`, `extension`, `decide`, `dispatch`, `execute`), are span fields
 //! on every hop, never metric labels: each tenant, flow and run would be new
 //! series, a run id one per request, with no bound. Labels are the route,
-//! the status, the extension, the breaker states, the outcome, all enums. The extensions are simulated: their latencies and failures come
+//! the method and the status code (the HTTP layer's, bounded by its
+//! conventions), the extension, the breaker states, the outcome, all enums
+//! but the status code.
+//!
+//! Each component keeps its own registry ([`Registries`]) and has its own
+//! metrics and tracing switches ([`Telemetry`]); the binary serves each
+//! registry on its own `/metrics`. The extensions are simulated: their latencies and failures come
 //! from a seeded generator, and outages can be scheduled by message number,
 //! so a run (and the breakers' states) is reproducible. The breakers count
 //! time in messages, not wall-clock time: one opens after
@@ -38,9 +46,10 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use obs_runtime::tower::{ServerLayer, ServerMetrics};
 use obs_runtime::{
     propagation, traced, Counter, Family, Histogram, IntGauge, LabelSet, LabelValue, MetricGroup,
     Metrics, Registry, RegistryError,
@@ -58,7 +67,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
+use tower::Layer as _;
 use tracing::field::Empty;
+use tracing::instrument::WithSubscriber as _;
 
 /// The largest job payload accepted, in bytes.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -72,6 +83,7 @@ mod errors;
 mod labels;
 mod metrics;
 mod router;
+mod telemetry;
 mod worker;
 
 pub use breaker::*;
@@ -80,6 +92,7 @@ pub use errors::*;
 pub use labels::*;
 pub use metrics::*;
 use router::{ExtensionClient, Profile, Router};
+pub use telemetry::{Registries, Signals, Telemetry};
 use worker::Worker;
 
 // === settings ===
@@ -153,11 +166,13 @@ pub struct Settings {
     pub rate_limit: RateLimit,
     /// Retries of required extensions.
     pub retry: RetryPolicy,
+    /// Each component's metrics and tracing switches.
+    pub telemetry: Telemetry,
 }
 
 impl Settings {
     /// A free port on 127.0.0.1, no faults, the default breaker policy,
-    /// rate limit and retries.
+    /// rate limit and retries, every signal on.
     pub fn loopback(seed: u64) -> Self {
         Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -166,6 +181,7 @@ impl Settings {
             breaker: BreakerPolicy::default(),
             rate_limit: RateLimit::default(),
             retry: RetryPolicy::default(),
+            telemetry: Telemetry::ON,
         }
     }
 }
@@ -385,35 +401,61 @@ fn message_headers(job: u64) -> Vec<(String, String)> {
 
 // === the gateway ===
 
-/// A running gateway: an HTTP server on its own thread and Tokio runtime,
-/// with its router and worker as tasks. The thread records spans with the
-/// `tracing` dispatcher that was current when it started.
+/// A running gateway, with its router and worker: a server thread with a
+/// Tokio runtime. Each component records under the `tracing` dispatcher
+/// that was current when it started (or none, with its tracing off).
 #[derive(Debug)]
 pub struct Gateway {
-    /// The metrics, registered.
+    /// The gateway's own metrics, registered (its HTTP layer's are
+    /// [`Gateway::http`]).
     pub metrics: Arc<GatewayMetrics>,
+    /// The router's metrics, registered.
+    pub router: Arc<RouterMetrics>,
+    /// The worker's metrics, registered.
+    pub worker: Arc<WorkerMetrics>,
+    layer: HttpLayer,
     addr: SocketAddr,
     tally: Arc<Mutex<Tally>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// The gateway's HTTP layer: the server span, propagation and request
+/// metrics, labelled with the gateway's routes.
+type HttpLayer = ServerLayer<Route, fn(&hyper::http::request::Parts) -> Route>;
+
 impl Gateway {
-    /// Registers the metrics with `registry`, listens on `settings.addr`
-    /// and starts serving.
-    pub fn start(registry: &Registry, settings: Settings) -> Result<Gateway, StartError> {
-        let metrics = GatewayMetrics::register(registry)?;
+    /// Registers each component's metrics with its registry (all in one
+    /// when given one `&Registry`), listens on `settings.addr` and starts
+    /// serving.
+    pub fn start<'a>(
+        registries: impl Into<Registries<'a>>,
+        settings: Settings,
+    ) -> Result<Gateway, StartError> {
+        let registries = registries.into();
+        let signals = settings.telemetry;
+        let route: fn(&hyper::http::request::Parts) -> Route = Route::of;
+        let layer = ServerLayer::builder().routes(route);
+        let layer = match signals.gateway.metrics {
+            true => layer.register(registries.gateway)?,
+            false => layer.register(&Registry::new())?,
+        };
+        let metrics = telemetry::register::<GatewayMetrics>(registries.gateway, signals.gateway)?;
+        let router_metrics =
+            telemetry::register::<RouterMetrics>(registries.router, signals.router)?;
+        let worker_metrics =
+            telemetry::register::<WorkerMetrics>(registries.worker, signals.worker)?;
         for extension in Extension::ALL {
             let closed = BreakerStateLabels {
                 extension,
                 state: BreakerState::Closed,
             };
-            metrics
+            router_metrics
                 .router_extension_circuit_breaker_state
                 .get(&closed)
                 .set(1);
         }
-        metrics
+        router_metrics
             .router_extension_registry_extensions
             .set(Extension::ALL.len() as i64);
 
@@ -432,7 +474,8 @@ impl Gateway {
         let (router_tx, router_rx) = mpsc::channel(QUEUE_CAPACITY);
         let (worker_tx, worker_rx) = mpsc::channel(QUEUE_CAPACITY);
         let router = Router {
-            metrics: metrics.clone(),
+            metrics: router_metrics.clone(),
+            worker_metrics: worker_metrics.clone(),
             extensions: Extension::ALL
                 .into_iter()
                 .map(|extension| ExtensionClient {
@@ -450,13 +493,14 @@ impl Gateway {
             tally: tally.clone(),
         };
         let worker = Worker {
-            metrics: metrics.clone(),
+            metrics: worker_metrics.clone(),
             rng: Rng::new(settings.seed),
             failure_percent: settings.faults.worker_failure_percent,
             tally: tally.clone(),
         };
         let front = Arc::new(Front {
             metrics: metrics.clone(),
+            router_metrics: router_metrics.clone(),
             router: router_tx,
             next_job: AtomicU64::new(1),
             limiter: Mutex::new(Limiter {
@@ -466,16 +510,21 @@ impl Gateway {
             idempotency: Mutex::default(),
         });
 
-        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        let current = tracing::dispatcher::get_default(Clone::clone);
+        let dispatch = [signals.gateway, signals.router, signals.worker]
+            .map(|signals| telemetry::dispatch(&current, signals));
+        let [gateway_dispatch, router_dispatch, worker_dispatch] = dispatch;
+        let http = layer.clone();
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("gateway".to_owned())
             .spawn(move || {
-                tracing::dispatcher::with_default(&dispatch, || {
+                let thread_dispatch = gateway_dispatch.clone();
+                tracing::dispatcher::with_default(&thread_dispatch, || {
                     runtime.block_on(async move {
-                        tokio::spawn(router.run(router_rx));
-                        tokio::spawn(worker.run(worker_rx));
-                        accept(listener, front, stopped).await;
+                        tokio::spawn(router.run(router_rx).with_subscriber(router_dispatch));
+                        tokio::spawn(worker.run(worker_rx).with_subscriber(worker_dispatch));
+                        accept(listener, http, front, gateway_dispatch, stopped).await;
                     });
                 });
                 // Dropping the runtime here cancels the connections, the
@@ -483,11 +532,20 @@ impl Gateway {
             })?;
         Ok(Gateway {
             metrics,
+            router: router_metrics,
+            worker: worker_metrics,
+            layer,
             addr,
             tally,
             stop: Some(stop),
             thread: Some(thread),
         })
+    }
+
+    /// The HTTP layer's metrics: request durations by method, route and
+    /// status code, requests in flight by method, handler panics.
+    pub fn http(&self) -> &ServerMetrics<Route> {
+        self.layer.metrics()
     }
 
     /// Where it listens.
@@ -528,6 +586,8 @@ impl Drop for Gateway {
 /// What every connection shares.
 struct Front {
     metrics: Arc<GatewayMetrics>,
+    /// The router's, for its queue's depth.
+    router_metrics: Arc<RouterMetrics>,
     router: mpsc::Sender<Message>,
     next_job: AtomicU64,
     limiter: Mutex<Limiter>,
@@ -536,7 +596,9 @@ struct Front {
 
 async fn accept(
     listener: tokio::net::TcpListener,
+    layer: HttpLayer,
     front: Arc<Front>,
+    dispatch: tracing::Dispatch,
     mut stopped: oneshot::Receiver<()>,
 ) {
     loop {
@@ -553,89 +615,56 @@ async fn accept(
             },
         };
         let front = front.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handle(front.clone(), request));
+        let service = layer.layer(tower::service_fn(move |request| {
+            handle(front.clone(), request)
+        }));
+        let connection = async move {
             if let Err(err) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
                 .await
             {
                 tracing::debug!(error = %err, "connection ended with an error");
             }
-        });
+        };
+        tokio::spawn(connection.with_subscriber(dispatch.clone()));
     }
 }
 
-/// Answers one HTTP request, in the caller's trace when it sent one.
-#[traced(
-    level = "info",
-    name = "gateway.request",
-    kind = "server",
-    remote_parent = propagation::extract(request.headers()),
-    fields(
-        http.request.method = %request.method(),
-        url.path = request.uri().path(),
-        http.route = Empty,
-        tenant_id = Empty,
-        run_id = Empty,
-        flow_id = Empty,
-        step_id = "ingest",
-        http.response.status_code = Empty
-    )
-)]
+/// Answers one HTTP request, in the HTTP layer's server span (which
+/// continues the caller's trace, and records the route, the status and the
+/// duration).
 async fn handle(
     front: Arc<Front>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let started = Instant::now();
-    let m = &front.metrics;
-    m.gateway_in_flight_requests.inc();
-    let (route, status, response) = respond(&front, request).await;
-    m.gateway_in_flight_requests.dec();
-    let span = tracing::Span::current();
-    if route != Route::Unmatched {
-        span.record("http.route", route.as_str());
-    }
-    span.record(
-        "http.response.status_code",
-        i64::from(status.code().as_u16()),
-    );
-    m.gateway_requests_total
-        .get(&RequestLabels { route, status })
-        .inc();
-    m.gateway_request_duration_seconds
-        .get(&RouteLabels { route })
-        .observe_in_trace(started.elapsed().as_secs_f64());
+    let mut response = match Route::of_path(request.uri().path()) {
+        Route::Unmatched => text(Status::NotFound, "no such route\n").1,
+        Route::Health if request.method() == Method::GET => text(Status::Ok, "ok\n").1,
+        Route::Health => text(Status::MethodNotAllowed, "use GET\n").1,
+        Route::Jobs if request.method() != Method::POST => {
+            text(Status::MethodNotAllowed, "use POST\n").1
+        }
+        Route::Jobs => run_job(&front, request).await.1,
+    };
     // The answer carries this request's trace context (`traceparent`, and
     // `tracestate` when there is one), so a caller can find its trace; with
     // spans off it carries none.
-    let mut response = response;
     propagation::inject_current(response.headers_mut());
     Ok(response)
 }
 
-async fn respond(
-    front: &Front,
-    request: Request<Incoming>,
-) -> (Route, Status, Response<Full<Bytes>>) {
-    let path = request.uri().path();
-    let route = match path.strip_prefix("/jobs/") {
-        Some(_) => Route::Jobs,
-        None if path == "/healthz" => Route::Health,
-        None => Route::Unmatched,
-    };
-    let (status, response) = match route {
-        Route::Unmatched => text(Status::NotFound, "no such route\n"),
-        Route::Health if request.method() == Method::GET => text(Status::Ok, "ok\n"),
-        Route::Health => text(Status::MethodNotAllowed, "use GET\n"),
-        Route::Jobs if request.method() != Method::POST => {
-            text(Status::MethodNotAllowed, "use POST\n")
-        }
-        Route::Jobs => run_job(front, request).await,
-    };
-    (route, status, response)
-}
-
-/// `POST /jobs/{tenant}`: publishes the job and waits for its answer.
+/// `POST /jobs/{tenant}`: admits the job (its tenant, rate limit and
+/// idempotency key), publishes it and waits for its answer.
+#[traced(
+    level = "info",
+    name = "gateway.ingest",
+    fields(
+        tenant_id = Empty,
+        run_id = Empty,
+        flow_id = Empty,
+        step_id = "ingest"
+    )
+)]
 async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response<Full<Bytes>>) {
     let tenant = request.uri().path()["/jobs/".len()..].to_owned();
     if !is_tenant_id(&tenant) {
@@ -765,9 +794,9 @@ async fn run_job(front: &Front, request: Request<Incoming>) -> (Status, Response
 )]
 async fn publish(front: &Front, mut message: Message) -> Result<(), RouterStopped> {
     propagation::inject_current(&mut message.headers);
-    front.metrics.router_pending_messages.inc();
+    front.router_metrics.router_pending_messages.inc();
     front.router.send(message).await.map_err(|_| {
-        front.metrics.router_pending_messages.dec();
+        front.router_metrics.router_pending_messages.dec();
         RouterStopped
     })
 }

@@ -49,7 +49,9 @@ impl ExtensionClient {
 }
 
 pub(super) struct Router {
-    pub(super) metrics: Arc<GatewayMetrics>,
+    pub(super) metrics: Arc<RouterMetrics>,
+    /// The worker's, for its queue's depth.
+    pub(super) worker_metrics: Arc<WorkerMetrics>,
     pub(super) extensions: Vec<ExtensionClient>,
     /// The extensions the registry has loaded (their manifests read): a
     /// first lookup of each loads it, later ones are served from here.
@@ -346,9 +348,9 @@ impl Router {
     )]
     async fn dispatch(&self, mut work: Work) {
         propagation::inject_current(&mut work.headers);
-        self.metrics.worker_pending_messages.inc();
+        self.worker_metrics.worker_pending_messages.inc();
         if let Err(mpsc::error::SendError(work)) = self.worker.send(work).await {
-            self.metrics.worker_pending_messages.dec();
+            self.worker_metrics.worker_pending_messages.dec();
             let _ = work.reply.send(Reply::Failed(StepError { job: work.job }));
         }
     }

@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) struct Worker {
-    pub(super) metrics: Arc<GatewayMetrics>,
+    pub(super) metrics: Arc<WorkerMetrics>,
     pub(super) rng: Rng,
     pub(super) failure_percent: u64,
     pub(super) tally: Arc<Mutex<Tally>>,
