@@ -38,6 +38,16 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// An HTTP client for the gateway that does not fail on 4xx and 5xx
+/// answers: the tests' own, for requests the load generator never sends.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .new_agent()
+}
+
 /// What the gateway answered one request.
 #[derive(Debug)]
 struct Answer {
@@ -133,11 +143,13 @@ fn exported_to<T>(
         .build();
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_gateway")));
-    // The server thread keeps the dispatcher current when it starts.
-    let gateway = tracing::subscriber::with_default(subscriber, || {
+    // The server thread keeps the dispatcher current when it starts; `f`
+    // runs under it too, so that a client's spans are recorded.
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let gateway = tracing::dispatcher::with_default(&dispatch, || {
         Gateway::start(registries, settings).unwrap()
     });
-    let result = f(&gateway);
+    let result = tracing::dispatcher::with_default(&dispatch, || f(&gateway));
     let tally = gateway.tally();
     gateway.shutdown();
     provider.force_flush().unwrap();
@@ -360,7 +372,7 @@ fn each_request_is_one_trace_across_both_hops() {
         .chain([Some(format!("00-{}-00f067aa0ba902b7-01", "0".repeat(32)))])
         .collect();
     let (answers, _, spans) = exported(&registry, Settings::loopback(7), |gateway| {
-        let agent = gateway::client();
+        let agent = agent();
         traceparents
             .iter()
             .enumerate()
@@ -581,7 +593,7 @@ fn faulty(seed: u64) -> Settings {
 /// 40 jobs and one of each request the router never sees; the answers by
 /// route and status, as the client counted them.
 fn traffic(gateway: &Gateway) -> BTreeMap<(Route, Status), u64> {
-    let agent = gateway::client();
+    let agent = agent();
     let addr = gateway.local_addr();
     let mut answers = BTreeMap::new();
     let mut count = |route, code: u16| {
@@ -735,7 +747,7 @@ fn the_breaker_follows_a_scheduled_outage() {
         ..Settings::loopback(3)
     };
     let gateway = Gateway::start(&registry, settings).unwrap();
-    let agent = gateway::client();
+    let agent = agent();
     let mut states = Vec::new();
     let mut enrichment = Vec::new();
     for n in 0..14 {
@@ -885,7 +897,7 @@ fn a_required_extension_is_retried_once_and_an_optional_one_never() {
         ..Settings::loopback(3)
     };
     let gateway = Gateway::start(&registry, settings).unwrap();
-    let agent = gateway::client();
+    let agent = agent();
     let answers: Vec<(u16, Option<String>)> = (0..3)
         .map(|_| {
             let answer = submit(&agent, gateway.local_addr(), TENANTS[0], None);
@@ -965,7 +977,7 @@ fn obs_switches_off_open_no_endpoint_and_record_no_span() {
         assert!(tracing::info_span!("gateway.ingest").is_disabled());
         Gateway::start(&registry, outage()).unwrap()
     });
-    let agent = gateway::client();
+    let agent = agent();
     let answered = submit_traced_jobs(&agent, gateway.local_addr());
     // With spans off, no answer carries a trace.
     assert!(answered.iter().all(Option::is_none), "{answered:?}");
@@ -1028,7 +1040,7 @@ fn obs_switches_on_serve_metrics_and_carry_the_trace_into_logs() {
     let gateway = tracing::dispatcher::with_default(obs.dispatch(), || {
         Gateway::start(&*registry, outage()).unwrap()
     });
-    let agent = gateway::client();
+    let agent = agent();
     submit_traced_jobs(&agent, gateway.local_addr());
     let scrape = agent
         .get(format!("http://{metrics_addr}/metrics"))
@@ -1072,7 +1084,7 @@ fn the_callers_flow_id_is_carried_on_every_hop() {
     let _serial = serial();
     let registry = Registry::new();
     let ((), _, spans) = exported(&registry, Settings::loopback(7), |gateway| {
-        let agent = gateway::client();
+        let agent = agent();
         for flow in ["nightly-report", "Not A Flow!"] {
             let url = format!("http://{}/jobs/acme", gateway.local_addr());
             let response = agent
@@ -1114,7 +1126,7 @@ fn a_tenant_over_its_rate_limit_gets_429() {
         ..Settings::loopback(3)
     };
     let gateway = Gateway::start(&registry, settings).unwrap();
-    let agent = gateway::client();
+    let agent = agent();
     let addr = gateway.local_addr();
     let post = |tenant: &str| {
         let response = agent
@@ -1155,7 +1167,7 @@ fn an_idempotency_key_answers_a_retry_without_running_the_job_again() {
     let _serial = serial();
     let registry = Registry::new();
     let gateway = Gateway::start(&registry, Settings::loopback(5)).unwrap();
-    let agent = gateway::client();
+    let agent = agent();
     let addr = gateway.local_addr();
     let post = |key: &str| {
         let mut response = agent
@@ -1208,7 +1220,7 @@ fn each_component_keeps_its_own_registry() {
         worker: &worker_registry,
     };
     let gateway = Gateway::start(registries, Settings::loopback(3)).unwrap();
-    let agent = gateway::client();
+    let agent = agent();
     for tenant in TENANTS {
         assert_eq!(
             submit(&agent, gateway.local_addr(), tenant, None).status,
@@ -1264,7 +1276,7 @@ struct Seen {
 /// idempotency key), a bad tenant, a wrong method, the health check and an
 /// unknown path.
 fn script(gateway: &Gateway) -> Vec<(Seen, Option<String>)> {
-    let agent = gateway::client();
+    let agent = agent();
     let addr = gateway.local_addr();
     let mut seen = Vec::new();
     let mut requests: Vec<(&str, String, Option<&str>)> = TENANTS
@@ -1382,7 +1394,7 @@ fn a_component_with_tracing_off_records_no_span_and_the_others_still_do() {
         ..Settings::loopback(3)
     };
     let (answer, _, spans) = exported(&registry, settings, |gateway| {
-        submit(&gateway::client(), gateway.local_addr(), TENANTS[0], None)
+        submit(&agent(), gateway.local_addr(), TENANTS[0], None)
     });
     assert_eq!(answer.status, 200);
     let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
@@ -1405,4 +1417,56 @@ fn a_component_with_tracing_off_records_no_span_and_the_others_still_do() {
     );
     // Its metrics are still on.
     assert_eq!(gateway_jobs(&registry), 1);
+}
+
+/// The load generator's client is hyper-util's under obs's `ClientLayer`:
+/// a submission's span, the layer's client span (its child), the HTTP
+/// layer's server span (the client span its remote parent) are one trace;
+/// the client's duration is counted by method and status.
+#[test]
+fn the_load_generators_client_layer_carries_the_trace_to_the_gateway() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let client_registry = Registry::new();
+    let (answer, _, spans) = exported(&registry, Settings::loopback(3), |gateway| {
+        let client = gateway::LoadClient::new(&client_registry).unwrap();
+        let answer = gateway::submit(&client, gateway.local_addr(), "acme", b"{}").unwrap();
+        let labels = obs_runtime::tower::ClientLabels {
+            http_request_method: HttpMethod::Post,
+            http_response_status_code: StatusLabel::Code(200),
+        };
+        let count = client
+            .metrics()
+            .http_client_request_duration_seconds
+            .get(&labels)
+            .snapshot()
+            .count;
+        assert_eq!(count, 1);
+        answer
+    });
+    assert_eq!(answer.status, 200);
+    let named = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let submit = named("client.submit");
+    let call = named("POST");
+    let server = named("POST /jobs/{tenant}");
+    assert_eq!(call.span_kind, SpanKind::Client);
+    assert!(has_parent(call, submit, false));
+    assert!(has_parent(server, call, true));
+    assert_eq!(
+        answer.trace_id,
+        Some(submit.span_context.trace_id().to_string())
+    );
+    assert_eq!(
+        answer.traceparent,
+        Some(format!(
+            "00-{}-{}-01",
+            server.span_context.trace_id(),
+            server.span_context.span_id()
+        ))
+    );
 }

@@ -30,9 +30,10 @@
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run -p obs-examples --bin gateway
 //! ```
 
+use hyper::Method;
 use obs_examples::cli;
 use obs_examples::gateway::{
-    self, Extension, Faults, Gateway, Outage, Registries, Settings, Signals, Telemetry,
+    self, Extension, Faults, Gateway, LoadClient, Outage, Registries, Settings, Signals, Telemetry,
 };
 use obs_runtime::{Format, LabelValue, Registry};
 use std::net::SocketAddr;
@@ -143,7 +144,9 @@ fn run() -> Result<(), String> {
     let addr = gateway.local_addr();
     println!("gateway listening: curl -X POST --data hello http://{addr}/jobs/acme");
 
-    let client = gateway::client();
+    // The load generator's client: its layer's metrics go to obs's
+    // registry, beside the gateway's.
+    let client = LoadClient::new(Registry::global()).map_err(|err| err.to_string())?;
     let rounds = cli::run_cycles(cycles, Duration::from_millis(500), |cycle| {
         println!("round {cycle}:");
         for tenant in TENANTS {
@@ -160,13 +163,13 @@ fn run() -> Result<(), String> {
         Ok(())
     })?;
     // Answers the router never sees.
-    for (method, path) in [("POST", "/jobs/Not_A_Tenant"), ("GET", "/v1/jobs")] {
+    for (method, path) in [
+        (Method::POST, "/jobs/Not_A_Tenant"),
+        (Method::GET, "/v1/jobs"),
+    ] {
         let url = format!("http://{addr}{path}");
-        let answer = match method {
-            "POST" => client.post(&url).send("{}"),
-            _ => client.get(&url).call(),
-        };
-        let status = answer
+        let status = client
+            .send(method.clone(), &url, "{}")
             .map_err(|err| format!("{method} {path}: {err}"))?
             .status();
         println!("  {method} {path} → {status}");

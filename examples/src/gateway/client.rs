@@ -1,6 +1,20 @@
-//! The load generator's HTTP client: each request in a `client.submit` span whose context the request carries.
+//! The load generator's HTTP client: hyper-util's client under obs's
+//! [`ClientLayer`], each submission in a `client.submit` span, each request
+//! in the layer's client span, whose context the request carries.
 
 use super::*;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use obs_runtime::tower::{ClientLayer, ClientMetrics, ClientService};
+use tower::ServiceExt as _;
+
+// The client layer's metrics, in the load generator's catalog: the binary
+// registers them with obs's registry beside the gateway's.
+obs_runtime::declare_metrics!(ClientMetrics);
+
+/// How long one request may take, connection included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the gateway answered a job submission.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,38 +34,87 @@ pub struct Answer {
     pub traceparent: Option<String>,
 }
 
-/// An HTTP client for the gateway that does not fail on 4xx and 5xx answers.
-pub fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .new_agent()
+/// A request that got no answer: it could not connect, the connection
+/// broke, or it timed out.
+pub type SendError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An HTTP client for the gateway, blocking (it runs its own current-thread
+/// Tokio runtime): hyper-util's client under [`ClientLayer`], so each
+/// request is a client span whose `traceparent` it carries, timed in
+/// `http_client_request_duration_seconds` by method and status code.
+#[derive(Debug)]
+pub struct LoadClient {
+    runtime: tokio::runtime::Runtime,
+    http: ClientService<Client<HttpConnector, Full<Bytes>>>,
+    layer: ClientLayer,
 }
 
-/// Submits a job for `tenant` to the gateway at `addr`, in a `client` span
-/// whose context the request carries in `traceparent`.
+impl LoadClient {
+    /// A client whose layer's metrics are registered with `registry`.
+    pub fn new(registry: &Registry) -> Result<LoadClient, StartError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let layer = ClientLayer::new(registry)?;
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        Ok(LoadClient {
+            runtime,
+            http: layer.layer(client),
+            layer,
+        })
+    }
+
+    /// The client layer's metrics.
+    pub fn metrics(&self) -> &ClientMetrics {
+        self.layer.metrics()
+    }
+
+    /// Sends `method` to `url` with `body`, and reads the whole answer.
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: impl Into<Bytes>,
+    ) -> Result<Response<Bytes>, SendError> {
+        let request = Request::builder()
+            .method(method)
+            .uri(url)
+            .body(Full::new(body.into()))?;
+        let http = self.http.clone();
+        self.runtime.block_on(async move {
+            let answer = async {
+                let response = http.oneshot(request).await?;
+                let (parts, body) = response.into_parts();
+                let body = body.collect().await?.to_bytes();
+                Ok::<_, SendError>(Response::from_parts(parts, body))
+            };
+            tokio::time::timeout(REQUEST_TIMEOUT, answer).await?
+        })
+    }
+}
+
+/// Submits a job for `tenant` to the gateway at `addr`, in a
+/// `client.submit` span; the client layer's span, its child, carries the
+/// trace in `traceparent`.
 #[traced(
     level = "info",
     name = "client.submit",
-    kind = "client",
     err,
     fields(tenant_id = tenant, bytes = payload.len(), http.response.status_code = Empty)
 )]
 pub fn submit(
-    agent: &ureq::Agent,
+    client: &LoadClient,
     addr: SocketAddr,
     tenant: &str,
     payload: &[u8],
-) -> Result<Answer, ureq::Error> {
-    let mut request = agent.post(format!("http://{addr}/jobs/{tenant}"));
-    let mut trace_id = None;
-    if let Some(headers) = request.headers_mut() {
-        propagation::inject_current(headers);
-        let sent = propagation::extract(&*headers);
-        trace_id = sent.is_valid().then(|| sent.trace_id().to_string());
-    }
-    let mut response = request.send(payload)?;
+) -> Result<Answer, SendError> {
+    // The trace this submission is in, as the layer will send it.
+    let mut sent = Vec::new();
+    propagation::inject_current(&mut sent);
+    let sent = propagation::extract(&sent);
+    let trace_id = sent.is_valid().then(|| sent.trace_id().to_string());
+    let url = format!("http://{addr}/jobs/{tenant}");
+    let response = client.send(Method::POST, &url, payload.to_vec())?;
     let status = response.status().as_u16();
     // An integer over OTLP (a `u64` would arrive as text).
     tracing::Span::current().record("http.response.status_code", i64::from(status));
@@ -62,16 +125,12 @@ pub fn submit(
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
-    let job = header("x-job-id").and_then(|id| id.parse().ok());
-    let enrichment = header("x-enrichment");
-    let traceparent = header("traceparent");
-    let body = response.body_mut().read_to_string()?;
     Ok(Answer {
         status,
-        job,
-        enrichment,
-        body,
+        job: header("x-job-id").and_then(|id| id.parse().ok()),
+        enrichment: header("x-enrichment"),
+        traceparent: header("traceparent"),
+        body: String::from_utf8_lossy(response.body()).into_owned(),
         trace_id,
-        traceparent,
     })
 }
