@@ -1,10 +1,12 @@
 //! Bucket expressions in `#[metric(buckets = …)]` and
 //! `#[traced(metrics, buckets = …)]`, evaluated at compile time:
-//! a literal list `[0.1, 0.5, 1.0]`, `exponential(start, factor, count)` or
-//! `linear(start, width, count)`.
+//! a literal list `[0.1, 0.5, 1.0]`, `exponential(start, factor, count)`,
+//! `linear(start, width, count)`, or a set of the semantic conventions
+//! (`semconv::http::DURATION_BUCKETS`, under any prefix), read from
+//! obs-rules' table.
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{EXPONENTIAL, LINEAR};
+use crate::symbol::{EXPONENTIAL, LINEAR, SEMCONV};
 use obs_rules::Violation;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -23,6 +25,8 @@ pub(crate) enum BucketsExpr {
         width: f64,
         count: usize,
     },
+    /// A set of the conventions, checked already.
+    Semconv(&'static [f64]),
 }
 
 impl BucketsExpr {
@@ -37,14 +41,11 @@ impl BucketsExpr {
                 bounds.map(BucketsExpr::List)
             }
             Expr::Call(call) => from_call(cx, call),
-            _ => {
-                cx.error_with_help(
-                    expr,
-                    "`buckets` must be a list of numbers or a generated form",
-                    "write `buckets = [0.005, 0.01, 0.1, 1.0]`, `buckets = exponential(0.001, 2.0, 16)` or `buckets = linear(0.1, 0.1, 10)`",
-                );
-                None
-            }
+            Expr::Path(path) => match from_semconv(cx, &path.path) {
+                Some(set) => set,
+                None => not_buckets(cx, expr),
+            },
+            _ => not_buckets(cx, expr),
         }
     }
 
@@ -73,8 +74,37 @@ impl BucketsExpr {
                 width,
                 count,
             } => obs_rules::linear_buckets(start, width, count).map_err(|v| (None, v)),
+            BucketsExpr::Semconv(bounds) => Ok(bounds.to_vec()),
         }
     }
+}
+
+fn not_buckets(cx: &Ctxt, expr: &Expr) -> Option<BucketsExpr> {
+    cx.error_with_help(
+        expr,
+        "`buckets` must be a list of numbers, a generated form or a set of the conventions",
+        "write `buckets = [0.005, 0.01, 0.1, 1.0]`, `buckets = exponential(0.001, 2.0, 16)`, `buckets = linear(0.1, 0.1, 10)` or `buckets = semconv::http::DURATION_BUCKETS`",
+    );
+    None
+}
+
+/// `semconv::{module}::{NAME}`, under any prefix (`obs_runtime::semconv::…`):
+/// `None` for another path, `Some(None)` for an unknown set (reported).
+fn from_semconv(cx: &Ctxt, path: &syn::Path) -> Option<Option<BucketsExpr>> {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let [.., semconv, module, name] = &segments[..] else {
+        return None;
+    };
+    if semconv != SEMCONV {
+        return None;
+    }
+    Some(match obs_rules::semconv::buckets(module, name) {
+        Ok(bounds) => Some(BucketsExpr::Semconv(bounds)),
+        Err(violation) => {
+            cx.violation(path, violation);
+            None
+        }
+    })
 }
 
 fn from_call(cx: &Ctxt, call: &ExprCall) -> Option<BucketsExpr> {

@@ -15,6 +15,8 @@ pub(crate) const UNBOUNDED: &str = "unbounded";
 pub(crate) const RENAME: &str = "rename";
 
 pub(crate) const EXPONENTIAL: &str = "exponential";
+/// The semantic conventions' module, in `semconv::…` paths.
+pub(crate) const SEMCONV: &str = "semconv";
 pub(crate) const LINEAR: &str = "linear";
 
 pub(crate) const TRACED: &str = "traced";

@@ -198,6 +198,32 @@ pub mod http {
     ];
 }
 
+/// The bucket set `semconv::{module}::{NAME}` names (`"http"`,
+/// `"DURATION_BUCKETS"`), so that `#[metric(buckets = semconv::http::DURATION_BUCKETS)]`
+/// is read when the code compiles; or a violation that lists the sets.
+///
+/// ```
+/// use obs_rules::semconv;
+///
+/// assert_eq!(semconv::buckets("http", "DURATION_BUCKETS"), Ok(&semconv::http::DURATION_BUCKETS[..]));
+/// let err = semconv::buckets("http", "DURATION").unwrap_err();
+/// assert_eq!(err.help.as_deref(), Some("use `semconv::http::DURATION_BUCKETS`"));
+/// ```
+pub fn buckets(module: &str, name: &str) -> Result<&'static [f64], crate::Violation> {
+    const SETS: [(&str, &str, &[f64]); 1] = [("http", "DURATION_BUCKETS", &http::DURATION_BUCKETS)];
+    if let Some((.., set)) = SETS.iter().find(|(m, n, _)| *m == module && *n == name) {
+        return Ok(set);
+    }
+    let known: Vec<String> = SETS
+        .iter()
+        .map(|(m, n, _)| format!("`semconv::{m}::{n}`"))
+        .collect();
+    Err(crate::Violation::new(format!(
+        "`semconv::{module}::{name}` is not a bucket set of the conventions"
+    ))
+    .help(format!("use {}", known.join(", "))))
+}
+
 /// The RPC conventions as gRPC uses them.
 pub mod rpc {
     /// The value of `rpc.system` for gRPC.

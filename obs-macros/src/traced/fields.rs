@@ -2,7 +2,7 @@
 //! `semconv::attribute` constant resolved against obs-rules' table), the
 //! secret opt-out, and its value with its sigil.
 
-use crate::symbol::NOT_SECRET;
+use crate::symbol::{NOT_SECRET, SEMCONV};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -138,5 +138,4 @@ fn semconv_key(path: &syn::Path) -> syn::Result<((TokenStream, String), TokenStr
 }
 
 /// The segments a `semconv::attribute::…` field name ends in.
-const SEMCONV: &str = "semconv";
 const ATTRIBUTE: &str = "attribute";

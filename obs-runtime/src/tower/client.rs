@@ -20,7 +20,7 @@ use tracing::Span;
 pub struct ClientMetrics {
     /// Duration of HTTP client requests, from sending the request to its
     /// response's headers.
-    #[metric(buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])]
+    #[metric(buckets = semconv::http::DURATION_BUCKETS)]
     pub http_client_request_duration_seconds: Family<ClientLabels, Histogram>,
 }
 

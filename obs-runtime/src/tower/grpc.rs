@@ -43,7 +43,7 @@ pub struct RpcLabels {
 pub struct GrpcServerMetrics {
     /// Duration of gRPC server calls, from the request's arrival to the
     /// end of the response (its status).
-    #[metric(buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])]
+    #[metric(buckets = semconv::http::DURATION_BUCKETS)]
     pub rpc_server_duration_seconds: Family<RpcLabels, Histogram>,
 }
 
@@ -52,7 +52,7 @@ pub struct GrpcServerMetrics {
 pub struct GrpcClientMetrics {
     /// Duration of gRPC client calls, from sending the request to the end
     /// of the response (its status).
-    #[metric(buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])]
+    #[metric(buckets = semconv::http::DURATION_BUCKETS)]
     pub rpc_client_duration_seconds: Family<RpcLabels, Histogram>,
 }
 
@@ -469,7 +469,8 @@ mod tests {
             GrpcClientMetrics::DESCRIPTORS[0].name,
             semconv::rpc::CLIENT_DURATION_METRIC
         );
-        // The derive takes bucket literals: every copy is the conventions'.
+        // The derive reads `semconv::http::DURATION_BUCKETS` from obs-rules'
+        // table: every layer's histogram has the conventions' set.
         for descriptor in [
             &GrpcServerMetrics::DESCRIPTORS[0],
             &GrpcClientMetrics::DESCRIPTORS[0],

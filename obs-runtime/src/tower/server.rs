@@ -25,7 +25,7 @@ use tracing::Span;
 pub struct ServerMetrics<R> {
     /// Duration of HTTP server requests, from the request's arrival to its
     /// response's headers.
-    #[metric(buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])]
+    #[metric(buckets = semconv::http::DURATION_BUCKETS)]
     pub http_server_request_duration_seconds: Family<ServerLabels<R>, Histogram>,
     /// Number of HTTP server requests in flight.
     pub http_server_active_requests: Family<MethodLabels, IntGauge>,
