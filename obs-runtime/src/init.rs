@@ -191,6 +191,7 @@ impl Config {
         };
 
         self.register_collectors();
+        self.registry.get().set_created_series(self.created_series);
         crate::catalog::set_service(self.effective_service_name(), self.catalog_modules.clone());
         let metrics_server = if self.metrics {
             let server = MetricsServer::builder()

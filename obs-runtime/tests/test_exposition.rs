@@ -157,6 +157,14 @@ fn value_of(family: &ParsedFamily, name: &str, pairs: &[(&str, &str)]) -> String
 
 // === formats ===
 
+/// A registry whose OpenMetrics scrapes carry `_created` samples (off by
+/// default): the expositions below show them.
+fn created_registry() -> Registry {
+    let registry = Registry::new();
+    registry.set_created_series(true);
+    registry
+}
+
 #[test]
 fn content_types() {
     assert_eq!(
@@ -186,7 +194,7 @@ fn content_types() {
 
 #[test]
 fn empty_registry() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let (text, openmetrics, parsed_text, parsed_openmetrics) = encode_checked(&registry);
     assert_eq!(text, "");
     assert_eq!(openmetrics, "# EOF\n");
@@ -196,7 +204,7 @@ fn empty_registry() {
 
 #[test]
 fn counter() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let jobs = JobMetrics::register(&registry).unwrap();
     jobs.finished_total.inc_by(3);
 
@@ -225,7 +233,7 @@ fn counter() {
 
 #[test]
 fn counter_extremes() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let big = registry
         .register_metric::<Counter>(MetricDef::new("wraps_total", "Counts near the top."))
         .unwrap();
@@ -251,7 +259,7 @@ fn counter_extremes() {
 
 #[test]
 fn gauge_and_int_gauge() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let node = NodeMetrics::register(&registry).unwrap();
     node.blocked_ratio.set(0.25);
     node.queue_depth.set(-7);
@@ -331,7 +339,7 @@ fn float_values_nan_and_infinities() {
             "123456789.125",
         ),
     ];
-    let registry = Registry::new();
+    let registry = created_registry();
     for &(name, value, _, _) in cases {
         registry
             .register_metric::<Gauge>(MetricDef::new(name, "A probe value."))
@@ -377,7 +385,7 @@ fn float_values_nan_and_infinities() {
 
 #[test]
 fn histogram_with_buckets() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let rpc = RpcMetrics::register(&registry).unwrap();
     for seconds in [0.25, 0.5, 0.5, 8.0] {
         rpc.latency_seconds.observe(seconds);
@@ -433,7 +441,7 @@ fn histogram_with_buckets() {
 
 #[test]
 fn histogram_exemplars_in_openmetrics_only() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let rpc = RpcMetrics::register(&registry).unwrap();
     let trace = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
     rpc.latency_seconds
@@ -481,7 +489,7 @@ fn histogram_exemplars_in_openmetrics_only() {
 
 #[test]
 fn histogram_with_many_generated_buckets() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let def = MetricDef::new("upload_duration_seconds", "Time to upload one bundle.")
         .buckets(Buckets::exponential(0.001, 2.0, 16).unwrap());
     let upload = registry.register_metric::<Histogram>(def).unwrap();
@@ -522,7 +530,7 @@ fn histogram_with_many_generated_buckets() {
 // observation is counted but not summed, so it changes no series exposed.
 #[test]
 fn histogram_sum_that_is_not_a_counter() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let skew = registry
         .register_metric::<Histogram>(
             MetricDef::new("clock_skew_seconds", "Local clock minus reference clock.")
@@ -613,10 +621,10 @@ fn histogram_sum_that_is_not_a_counter() {
     assert_eq!(skew.samples_named("clock_skew_seconds_sum").count(), 0);
 }
 
-/// `_created` samples can be turned off; nothing else changes, and both
-/// formats stay valid.
+/// `_created` samples are off by default and can be turned on; nothing
+/// else changes, and both formats stay valid.
 #[test]
-fn created_series_can_be_turned_off() {
+fn created_series_are_off_by_default_and_can_be_turned_on() {
     let registry = Registry::new();
     let tenants = TenantMetrics::register(&registry).unwrap();
     let acme = TenantLabels {
@@ -624,27 +632,27 @@ fn created_series_can_be_turned_off() {
     };
     tenants.requests_total.get(&acme).inc();
     tenants.latency_seconds.get(&acme).observe(0.2);
+    let (text, without, _, parsed) = encode_checked(&registry);
+    assert!(!without.contains("_created"), "{without}");
+    assert_eq!(parsed.len(), 2);
+
+    registry.set_created_series(true);
     let with_created = registry.encode(Format::OPENMETRICS);
     assert_eq!(with_created.matches("_created").count(), 2);
-
-    registry.set_created_series(false);
-    let (text, openmetrics, _, parsed) = encode_checked(&registry);
-    assert!(!openmetrics.contains("_created"), "{openmetrics}");
-    let without: String = with_created
+    let stripped: String = with_created
         .lines()
         .filter(|line| !line.contains("_created"))
         .map(|line| format!("{line}\n"))
         .collect();
-    assert_eq!(openmetrics, without);
-    assert_eq!(parsed.len(), 2);
-    registry.set_created_series(true);
+    assert_eq!(stripped, without);
     assert_eq!(registry.encode(Format::PROMETHEUS_TEXT), text);
-    assert_eq!(registry.encode(Format::OPENMETRICS), with_created);
+    registry.set_created_series(false);
+    assert_eq!(registry.encode(Format::OPENMETRICS), without);
 }
 
 #[test]
 fn fixed_family() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let compile = CompileMetrics::register(&registry).unwrap();
     let success = CompileLabels {
         outcome: Outcome::Success,
@@ -698,7 +706,7 @@ fn fixed_family() {
 
 #[test]
 fn unbounded_family_with_overflow() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let api = TenantMetrics::register(&registry).unwrap();
     let tenant = |name: &str| TenantLabels {
         tenant: name.to_owned(),
@@ -772,7 +780,7 @@ fn unbounded_family_with_overflow() {
 
 #[test]
 fn unbounded_family_before_first_series() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let _api = TenantMetrics::register(&registry).unwrap();
     let (text, openmetrics, parsed_text, parsed_openmetrics) = encode_checked(&registry);
     assert_eq!(
@@ -798,7 +806,7 @@ fn unbounded_family_before_first_series() {
 
 #[test]
 fn integer_label_values() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let store = ShardMetrics::register(&registry).unwrap();
     store
         .keys
@@ -846,7 +854,7 @@ fn integer_label_values() {
 
 #[test]
 fn unit_lines() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let bundle = UnitMetrics::register(&registry).unwrap();
     bundle.size_bytes.set(1536.0);
     bundle.cpu_seconds_total.inc_by(2);
@@ -889,7 +897,7 @@ fn unit_lines() {
 
 #[test]
 fn help_escaping() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let _events = HelpMetrics::register(&registry).unwrap();
     let raw_help = "Says \"hi\" from C:\\temp\\\nthen a second line.";
     let (text, openmetrics, parsed_text, parsed_openmetrics) = encode_checked(&registry);
@@ -917,7 +925,7 @@ fn help_escaping() {
 
 #[test]
 fn help_with_unicode_and_control_characters() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let help = "Ünïcödé ✓ 日本語 🚀, tab\there, cr\rthere, nul\0, \\n is not a newline, \"# EOF\"";
     registry
         .register_metric::<Gauge>(MetricDef::new("odd_help", help))
@@ -953,7 +961,7 @@ const HOSTILE_VALUES: &[(&str, &str)] = &[
 
 #[test]
 fn label_escaping() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let metrics = LabelMetrics::register(&registry).unwrap();
     for (i, &(value, _)) in HOSTILE_VALUES.iter().enumerate() {
         let labels = TenantLabels {
@@ -1003,7 +1011,7 @@ fn label_escaping() {
 // not interleave and each must stay valid next to the others.
 #[test]
 fn everything_together() {
-    let registry = Registry::new();
+    let registry = created_registry();
     let jobs = JobMetrics::register(&registry).unwrap();
     let node = NodeMetrics::register(&registry).unwrap();
     let rpc = RpcMetrics::register(&registry).unwrap();

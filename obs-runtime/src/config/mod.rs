@@ -88,6 +88,10 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// Serve `/catalog` next to `/metrics` (`OBS_CATALOG`, default on).
     pub catalog: bool,
+    /// OpenMetrics scrapes of the registry carry `_created` samples
+    /// (`OBS_CREATED_SERIES`, default off): see
+    /// [`Registry::set_created_series`](crate::Registry::set_created_series).
+    pub created_series: bool,
     /// Write the catalog to this path and end the process instead of
     /// starting (`OBS_CATALOG_OUT`, default unset): see [`Config::init`].
     pub catalog_out: Option<std::path::PathBuf>,
@@ -152,6 +156,7 @@ impl Default for Config {
             metrics: true,
             metrics_addr: DEFAULT_METRICS_ADDR,
             catalog: true,
+            created_series: false,
             catalog_out: None,
             catalog_modules: Vec::new(),
             process_metrics: true,
@@ -226,6 +231,12 @@ impl Config {
         S: Into<String>,
     {
         self.catalog_modules = modules.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether OpenMetrics scrapes carry `_created` samples.
+    pub fn created_series(mut self, on: bool) -> Self {
+        self.created_series = on;
         self
     }
 

@@ -129,6 +129,9 @@ pub(crate) const OBS_METRICS_EXPORT_INTERVAL: &str = "OBS_METRICS_EXPORT_INTERVA
 /// `OBS_CATALOG`: `on` or `off`; with `off`, the endpoint does not serve
 /// `/catalog`.
 pub(crate) const OBS_CATALOG: &str = "OBS_CATALOG";
+/// `OBS_CREATED_SERIES`: `on` or `off`; with `on`, OpenMetrics scrapes
+/// carry a `_created` sample per counter and histogram series.
+pub(crate) const OBS_CREATED_SERIES: &str = "OBS_CREATED_SERIES";
 /// `OBS_CATALOG_OUT`: a path; `init` writes the binary's catalog there and
 /// ends the process, starting nothing.
 pub(crate) const OBS_CATALOG_OUT: &str = "OBS_CATALOG_OUT";
@@ -189,6 +192,7 @@ pub(crate) const VARIABLES: &[&str] = &[
     OBS_CATALOG,
     OBS_CATALOG_OUT,
     OBS_PROCESS_METRICS,
+    OBS_CREATED_SERIES,
 ];
 
 /// The names of the variables one signal (or every signal) is set by.
@@ -420,6 +424,9 @@ impl Config {
         }
         if let Some(catalog) = vars.choice(OBS_CATALOG, parse_switch) {
             config.catalog = catalog;
+        }
+        if let Some(created) = vars.choice(OBS_CREATED_SERIES, parse_switch) {
+            config.created_series = created;
         }
         if let Some(process) = vars.choice(OBS_PROCESS_METRICS, parse_switch) {
             config.process_metrics = process;

@@ -67,7 +67,7 @@ impl Default for Registry {
     fn default() -> Self {
         Registry {
             state: RwLock::default(),
-            created_series: AtomicBool::new(true),
+            created_series: AtomicBool::new(false),
         }
     }
 }
@@ -290,20 +290,25 @@ impl Registry {
     }
 
     /// Whether OpenMetrics scrapes carry a `_created` sample for each
-    /// counter and histogram series (on by default): the time the metric
-    /// was registered, which lets a query tell a restart from a reset. Turn
-    /// it off when a backend stores each `_created` sample as a series of
-    /// its own. The Prometheus text format never has them; OTLP export
-    /// keeps the start time either way.
+    /// counter and histogram series (off by default; `OBS_CREATED_SERIES=on`
+    /// through [`init`](crate::init())): the time the metric was
+    /// registered, which lets a query tell a restart from a reset.
+    ///
+    /// Off by default, as client_golang has it: Prometheus reads them only
+    /// behind its `created-timestamp-zero-ingestion` feature flag, backends
+    /// without it store each one as a series of its own, and they double
+    /// the lines of a scrape (and its encoding time). The Prometheus text
+    /// format never has them; OTLP export carries the start time either
+    /// way.
     ///
     /// ```
     /// use obs_runtime::{Counter, Format, MetricDef, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register_metric::<Counter>(MetricDef::new("jobs_total", "Jobs run."))?;
-    /// assert!(registry.encode(Format::OPENMETRICS).contains("jobs_created "));
-    /// registry.set_created_series(false);
     /// assert!(!registry.encode(Format::OPENMETRICS).contains("_created"));
+    /// registry.set_created_series(true);
+    /// assert!(registry.encode(Format::OPENMETRICS).contains("jobs_created "));
     /// # Ok::<(), obs_runtime::RegistryError>(())
     /// ```
     pub fn set_created_series(&self, on: bool) {
