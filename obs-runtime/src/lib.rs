@@ -208,8 +208,8 @@ pub mod __private {
     pub use crate::metric::{EncodeMetric, Metric, Sealed};
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
+    pub use crate::registry::MetricGroup;
     pub use crate::registry::{declared_latency, DeclaredObjective, GroupDeclaration};
-    pub use crate::registry::{MetricGroup, METRIC_GROUPS};
     pub use crate::trace::red::{bucket_cells, duration_cells, CallTimer, DURATION_BUCKETS};
     pub use std::sync::atomic::AtomicU64;
 
@@ -230,12 +230,12 @@ pub mod __private {
     pub use crate::registry::Registry;
     pub use crate::trace::catalog::{
         holds, record_error_debug, record_error_display, record_error_type, record_failure,
-        Objective, SpanDescriptor, SpanKind, SpanLevel, SPAN_DESCRIPTORS,
+        Objective, SpanDescriptor, SpanKind, SpanLevel,
     };
     pub use crate::trace::red::FunctionMetrics;
     pub use crate::trace::value::{AsValue, FieldValue, Integer, ViaInteger, ViaValue};
     pub use core::option::Option::{None, Some};
-    pub use linkme;
+    pub use inventory;
     pub use std::borrow::Cow;
     pub use tracing;
     pub use tracing::Instrument;

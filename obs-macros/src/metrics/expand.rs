@@ -75,15 +75,14 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
     // listed only once registered.
     let declaration = params.is_empty().then(|| {
         quote! {
-            #[::obs_runtime::__private::linkme::distributed_slice(::obs_runtime::__private::METRIC_GROUPS)]
-            #[linkme(crate = ::obs_runtime::__private::linkme)]
-            static __OBS_METRIC_GROUP: ::obs_runtime::__private::GroupDeclaration =
+            ::obs_runtime::__private::inventory::submit! {
                 ::obs_runtime::__private::GroupDeclaration {
                     owner: <#ident as ::obs_runtime::__private::MetricGroup>::OWNER,
                     module: ::core::module_path!(),
                     descriptors: <#ident as ::obs_runtime::__private::MetricGroup>::DESCRIPTORS,
                     objectives: &[],
-                };
+                }
+            }
         }
     });
 

@@ -96,9 +96,8 @@ pub(crate) fn impl_traced(
         None => quote_mixed!(&[]),
     };
     let descriptor = quote_mixed! {
-        #[#private::linkme::distributed_slice(#private::SPAN_DESCRIPTORS)]
-        #[linkme(crate = #private::linkme)]
-        static __OBS_SPAN_DESCRIPTOR: #private::SpanDescriptor = #private::SpanDescriptor {
+        #private::inventory::submit! {
+            #private::SpanDescriptor {
             name: #name,
             level: #private::SpanLevel::#span_level,
             kind: #private::SpanKind::#span_kind,
@@ -110,7 +109,8 @@ pub(crate) fn impl_traced(
             metrics: #metrics,
             objectives: #objectives,
             buckets: #bounds,
-        };
+            }
+        }
     };
     let red = metrics.then(|| {
         quote_mixed! {

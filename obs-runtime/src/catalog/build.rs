@@ -2,7 +2,7 @@
 
 use super::{Catalog, CatalogLabel, CatalogMetric, CatalogSpan, CATALOG_VERSION};
 use crate::descriptor::MetricDescriptor;
-use crate::registry::{Registry, METRIC_GROUPS};
+use crate::registry::{metric_groups, Registry};
 use crate::trace::catalog::span_descriptors;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
@@ -105,8 +105,7 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
     let own = |module: &str| {
         module.starts_with("obs_runtime") && !module.starts_with("obs_runtime::tower")
     };
-    let mut groups: Vec<_> = METRIC_GROUPS
-        .iter()
+    let mut groups: Vec<_> = metric_groups()
         .filter(|group| in_scope(group.module) || own(group.module))
         .collect();
     groups.sort_by_key(|group| group.owner);

@@ -137,10 +137,14 @@ const fn same(a: &str, b: &str) -> bool {
     true
 }
 
-/// Every non-generic `#[derive(Metrics)]` struct linked into the binary.
-#[doc(hidden)]
-#[linkme::distributed_slice]
-pub static METRIC_GROUPS: [GroupDeclaration];
+inventory::collect!(GroupDeclaration);
+
+/// Every non-generic `#[derive(Metrics)]` struct linked into the binary,
+/// and every `declare_metrics!`.
+#[cfg(feature = "catalog")]
+pub(crate) fn metric_groups() -> impl Iterator<Item = &'static GroupDeclaration> {
+    inventory::iter::<GroupDeclaration>.into_iter()
+}
 
 /// Lists a metric group at one type in the binary's catalog: what
 /// `#[derive(Metrics)]` does by itself for a group without type
@@ -197,10 +201,7 @@ pub static METRIC_GROUPS: [GroupDeclaration];
 #[macro_export]
 macro_rules! declare_metrics {
     ($group:ty $(, objective($metric:ident : latency($threshold:literal) = $target:literal))* $(,)?) => {
-        const _: () = {
-            #[$crate::__private::linkme::distributed_slice($crate::__private::METRIC_GROUPS)]
-            #[linkme(crate = $crate::__private::linkme)]
-            static DECLARATION: $crate::__private::GroupDeclaration =
+        $crate::__private::inventory::submit! {
                 $crate::__private::GroupDeclaration {
                     owner: <$group as $crate::__private::MetricGroup>::OWNER,
                     module: ::core::module_path!(),
@@ -213,7 +214,7 @@ macro_rules! declare_metrics {
                             $target,
                         )
                     ),*],
-                };
-        };
+                }
+        }
     };
 }

@@ -24,9 +24,9 @@ mod source;
 
 pub use collector::{CollectedMetric, Collection, Collector};
 pub use def::{MetricDef, RegistryError};
-pub use group::{
-    declared_latency, DeclaredObjective, GroupDeclaration, MetricGroup, METRIC_GROUPS,
-};
+#[cfg(feature = "catalog")]
+pub(crate) use group::metric_groups;
+pub use group::{declared_latency, DeclaredObjective, GroupDeclaration, MetricGroup};
 pub use source::RegistrySource;
 
 /// A set of registered metrics, encoded together on a scrape.

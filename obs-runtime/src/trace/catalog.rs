@@ -42,9 +42,7 @@ pub struct SpanDescriptor {
     pub buckets: &'static [f64],
 }
 
-#[doc(hidden)]
-#[linkme::distributed_slice]
-pub static SPAN_DESCRIPTORS: [SpanDescriptor];
+inventory::collect!(SpanDescriptor);
 
 /// Every span declared with `#[traced]` in this binary, in no particular order.
 ///
@@ -58,8 +56,11 @@ pub static SPAN_DESCRIPTORS: [SpanDescriptor];
 ///     .unwrap();
 /// assert_eq!(span.level, obs_runtime::SpanLevel::Debug);
 /// ```
-pub fn span_descriptors() -> &'static [SpanDescriptor] {
-    &SPAN_DESCRIPTORS
+pub fn span_descriptors() -> &'static [&'static SpanDescriptor] {
+    // Every descriptor was submitted before `main`; the list is gathered
+    // once.
+    static ALL: std::sync::OnceLock<Vec<&'static SpanDescriptor>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| inventory::iter::<SpanDescriptor>.into_iter().collect())
 }
 
 /// Marks `span` as failed with OpenTelemetry's conventions:
