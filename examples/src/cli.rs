@@ -176,12 +176,17 @@ pub fn print_scrapes(registries: &[&Registry]) {
 pub fn switch(name: &str, default: bool) -> Result<bool, String> {
     match std::env::var(name) {
         Err(std::env::VarError::NotPresent) => Ok(default),
-        Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
-            "on" | "true" | "1" => Ok(true),
-            "off" | "false" | "0" => Ok(false),
-            _ => Err(format!("{name}={value:?}: expected on or off")),
-        },
+        Ok(value) => parse_switch(name, &value),
         Err(err) => Err(format!("{name}: {err}")),
+    }
+}
+
+/// The value of the switch `name`, as [`switch`] reads it.
+fn parse_switch(name: &str, value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(format!("{name}={value:?}: expected on or off")),
     }
 }
 
@@ -211,5 +216,24 @@ pub fn serve(
         Err(_) => start(default)
             .or_else(|_| start(SocketAddr::from(([127, 0, 0, 1], 0))))
             .map_err(|err| format!("cannot serve /metrics: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_switch;
+
+    #[test]
+    fn a_switch_is_on_or_off_and_anything_else_names_the_variable() {
+        for on in ["on", "ON", " true", "1"] {
+            assert_eq!(parse_switch("ROUTER_TRACING", on), Ok(true), "{on}");
+        }
+        for off in ["off", "False", "0 "] {
+            assert_eq!(parse_switch("ROUTER_TRACING", off), Ok(false), "{off}");
+        }
+        assert_eq!(
+            parse_switch("ROUTER_TRACING", "yes"),
+            Err("ROUTER_TRACING=\"yes\": expected on or off".to_owned())
+        );
     }
 }

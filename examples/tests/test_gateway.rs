@@ -1470,3 +1470,75 @@ fn the_load_generators_client_layer_carries_the_trace_to_the_gateway() {
         ))
     );
 }
+
+/// Counts the events that reach it, and the spans.
+#[derive(Clone, Default)]
+struct Recorded {
+    events: Arc<Mutex<Vec<String>>>,
+    spans: Arc<Mutex<usize>>,
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorded {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        self.events.lock().unwrap().push(message.0);
+    }
+
+    fn on_new_span(
+        &self,
+        _: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        *self.spans.lock().unwrap() += 1;
+    }
+}
+
+/// Every component's tracing off: no span at all, but the router's log
+/// line (its breaker opening) is still written.
+#[test]
+fn tracing_off_keeps_a_components_log_lines() {
+    let _serial = serial();
+    let seen = Recorded::default();
+    let subscriber = tracing_subscriber::registry().with(seen.clone());
+    let settings = Settings {
+        telemetry: Telemetry {
+            gateway: Signals {
+                metrics: true,
+                tracing: false,
+            },
+            router: Signals {
+                metrics: true,
+                tracing: false,
+            },
+            worker: Signals {
+                metrics: true,
+                tracing: false,
+            },
+        },
+        ..outage()
+    };
+    let registry = Registry::new();
+    let gateway = tracing::subscriber::with_default(subscriber, || {
+        Gateway::start(&registry, settings).unwrap()
+    });
+    let agent = agent();
+    submit_traced_jobs(&agent, gateway.local_addr());
+    gateway.shutdown();
+    assert_eq!(*seen.spans.lock().unwrap(), 0);
+    let events = seen.events.lock().unwrap();
+    let opened = events
+        .iter()
+        .filter(|message| message.as_str() == "circuit breaker opened")
+        .count();
+    assert_eq!(opened, 1, "{events:?}");
+}
