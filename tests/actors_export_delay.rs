@@ -8,8 +8,7 @@ mod otlp_receiver;
 
 use obs_examples::actors::{Faults, Runtime};
 use obs_runtime::{Config, Registry};
-use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
-use otlp_receiver::Receiver;
+use otlp_receiver::{total, Receiver};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -46,19 +45,6 @@ fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
         }
     }
     let _ = to.shutdown(Shutdown::Write);
-}
-
-fn total(metric: &opentelemetry_proto::tonic::metrics::v1::Metric) -> i64 {
-    let Some(metric::Data::Sum(sum)) = &metric.data else {
-        return -1;
-    };
-    sum.data_points
-        .iter()
-        .map(|point| match point.value {
-            Some(number_data_point::Value::AsInt(n)) => n,
-            _ => 0,
-        })
-        .sum()
 }
 
 #[test]

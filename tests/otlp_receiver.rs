@@ -409,6 +409,21 @@ impl Drop for Receiver {
     }
 }
 
+/// The sum of an integer counter's points; -1 for any other metric.
+pub fn total(metric: &Metric) -> i64 {
+    use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
+    let Some(metric::Data::Sum(sum)) = &metric.data else {
+        return -1;
+    };
+    sum.data_points
+        .iter()
+        .map(|point| match point.value {
+            Some(number_data_point::Value::AsInt(n)) => n,
+            _ => 0,
+        })
+        .sum()
+}
+
 /// The span named `name` (exactly one).
 pub fn span<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
     let mut matching = spans.iter().filter(|span| span.name == name);

@@ -19,7 +19,9 @@
 //! metrics off, its registry stays empty and the router's or worker's
 //! endpoint is not opened; its tracing off, it records no span and carries
 //! no trace context on. `OBS_METRICS=off` and `OBS_TRACING=off` still turn
-//! obs's endpoint and all spans off.
+//! obs's endpoint and all spans off. With an OTLP metrics target
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT`), the router's and worker's registries are
+//! exported too, as the services `router` and `worker`.
 //!
 //! ```text
 //! cargo run -p obs-examples --bin gateway                    # until Ctrl-C
@@ -35,7 +37,7 @@ use obs_examples::cli;
 use obs_examples::gateway::{
     self, Extension, Faults, Gateway, LoadClient, Outage, Registries, Settings, Signals, Telemetry,
 };
-use obs_runtime::{Format, LabelValue, Registry};
+use obs_runtime::{Config, Format, LabelValue, Registry};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -116,6 +118,25 @@ fn run() -> Result<(), String> {
                 server.local_addr()
             );
             endpoints.push(server);
+        }
+    }
+    // The router's and worker's registries go over OTLP too when a metrics
+    // target is set, each as a service of its own; obs's exporter carries
+    // the gateway's.
+    let config = Config::from_env().map_err(|err| err.to_string())?;
+    let mut exporters = Vec::new();
+    for (component, on, registry) in [
+        ("router", telemetry.router.metrics, &router_registry),
+        ("worker", telemetry.worker.metrics, &worker_registry),
+    ] {
+        let exporter = match on {
+            true => gateway::export(&config, component, registry.clone())
+                .map_err(|err| format!("cannot export the {component}'s metrics: {err}"))?,
+            false => None,
+        };
+        if let Some(exporter) = exporter {
+            println!("{component} metrics: also exported over OTLP as service.name={component}");
+            exporters.push(exporter);
         }
     }
     let registries = Registries {
@@ -199,6 +220,7 @@ fn run() -> Result<(), String> {
     }
     // Dropping the guard flushes the exporters and stops the endpoint.
     drop(obs);
+    drop(exporters);
     drop(endpoints);
     println!("stopped after {rounds} rounds");
     Ok(())

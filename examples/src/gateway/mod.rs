@@ -92,7 +92,7 @@ pub use errors::*;
 pub use labels::*;
 pub use metrics::*;
 use router::{ExtensionClient, Profile, Router};
-pub use telemetry::{Registries, Signals, Telemetry};
+pub use telemetry::{export, Registries, Signals, Telemetry};
 use worker::Worker;
 
 // === settings ===

@@ -4,6 +4,7 @@
 //! metrics and tracing switch.
 
 use super::*;
+use obs_runtime::export::otlp::{OtlpExporter, OtlpExporterBuilder};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
@@ -88,6 +89,29 @@ impl<'a> From<&'a Registry> for Registries<'a> {
             worker: registry,
         }
     }
+}
+
+/// Exports `registry` over OTLP as the service `component`, when `config`
+/// has a metrics target (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+/// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`), with its export settings and
+/// resource attributes: how the router's and the worker's registries are
+/// exported beside obs's own (the gateway's). `None` without a target;
+/// dropping the exporter flushes it.
+pub fn export(
+    config: &obs_runtime::Config,
+    component: &str,
+    registry: Arc<Registry>,
+) -> Result<Option<OtlpExporter>, obs_runtime::ConfigError> {
+    if config.metrics_target()?.is_none() {
+        return Ok(None);
+    }
+    OtlpExporterBuilder::from_config(config)?
+        .without_traces()
+        .without_logs()
+        .service_name(component)
+        .registry(registry)
+        .start()
+        .map(Some)
 }
 
 /// Registers `G` with `registry` when `signals.metrics` is on, else with a
