@@ -264,7 +264,9 @@ impl<'a> TextWriter<'a> {
         let out = &mut *self.out;
         let labels = self.label_text.unwrap_or(self.labels);
         out.push_str(name);
-        out.push_str(suffix);
+        if !suffix.is_empty() {
+            out.push_str(suffix);
+        }
         if !labels.is_empty() || le.is_some() {
             out.push('{');
             out.push_str(labels);
