@@ -73,18 +73,9 @@ pub(crate) fn impl_metrics(container: &Container<'_>) -> TokenStream {
     // Every group the binary declares is listed for the catalog, registered
     // or not. A static cannot name a type parameter, so a generic group is
     // listed only once registered.
-    let declaration = params.is_empty().then(|| {
-        quote! {
-            ::obs_runtime::__private::inventory::submit! {
-                ::obs_runtime::__private::GroupDeclaration {
-                    owner: <#ident as ::obs_runtime::__private::MetricGroup>::OWNER,
-                    module: ::core::module_path!(),
-                    descriptors: <#ident as ::obs_runtime::__private::MetricGroup>::DESCRIPTORS,
-                    objectives: &[],
-                }
-            }
-        }
-    });
+    let declaration = params
+        .is_empty()
+        .then(|| quote! { ::obs_runtime::declare_metrics!(#ident); });
 
     quote! {
         impl #impl_generics #ident #ty_generics #where_clause {

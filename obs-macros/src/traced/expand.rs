@@ -95,22 +95,13 @@ pub(crate) fn impl_traced(
         None if metrics => quote_mixed!(&#private::DURATION_BUCKETS),
         None => quote_mixed!(&[]),
     };
+    // The descriptor is written by a declarative macro of obs-runtime: its
+    // tokens are built by rustc's macro expander, not one by one across the
+    // proc-macro bridge, which is most of this macro's cost.
     let descriptor = quote_mixed! {
-        #private::inventory::submit! {
-            #private::SpanDescriptor {
-            name: #name,
-            level: #private::SpanLevel::#span_level,
-            kind: #private::SpanKind::#span_kind,
-            target: #target,
-            fields: &[#(#field_names),*],
-            module: ::core::module_path!(),
-            file: ::core::file!(),
-            line: ::core::line!(),
-            metrics: #metrics,
-            objectives: #objectives,
-            buckets: #bounds,
-            }
-        }
+        ::obs_runtime::__span_descriptor!(
+            #name, #span_level, #span_kind, #target, [#(#field_names),*], #metrics, #objectives, #bounds
+        );
     };
     let red = metrics.then(|| {
         quote_mixed! {

@@ -44,6 +44,35 @@ pub struct SpanDescriptor {
 
 inventory::collect!(SpanDescriptor);
 
+/// Submits one `#[traced]` function's [`SpanDescriptor`]: what the macro
+/// expands its descriptor to, written here so that rustc's declarative
+/// expander builds its tokens (a proc macro builds each across a bridge).
+/// `module_path!`, `file!` and `line!` name the attribute's site.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __span_descriptor {
+    (
+        $name:expr, $level:ident, $kind:ident, $target:expr, [$($field:expr),*],
+        $metrics:expr, $objectives:expr, $buckets:expr
+    ) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::SpanDescriptor {
+                name: $name,
+                level: $crate::__private::SpanLevel::$level,
+                kind: $crate::__private::SpanKind::$kind,
+                target: $target,
+                fields: &[$($field),*],
+                module: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                metrics: $metrics,
+                objectives: $objectives,
+                buckets: $buckets,
+            }
+        }
+    };
+}
+
 /// Every span declared with `#[traced]` in this binary, in no particular order.
 ///
 /// ```
