@@ -77,16 +77,24 @@ fn run() -> Result<(), String> {
         router: signals("router")?,
         worker: signals("worker")?,
     };
-    for (component, signals) in [
-        ("gateway", telemetry.gateway),
-        ("router", telemetry.router),
-        ("worker", telemetry.worker),
+    // What each component records, as it will be: obs's own switches
+    // (`OBS_METRICS` for the gateway's endpoint, `OBS_TRACING` for every
+    // span) come first.
+    let config = Config::from_env().map_err(|err| err.to_string())?;
+    for (component, signals, served) in [
+        ("gateway", telemetry.gateway, config.metrics),
+        ("router", telemetry.router, true),
+        ("worker", telemetry.worker, true),
     ] {
-        let on = |on| if on { "on" } else { "off" };
+        let state = |on: bool, by_obs: bool, variable: &str| match (on, by_obs) {
+            (true, true) => "on".to_owned(),
+            (false, _) => "off".to_owned(),
+            (true, false) => format!("off ({variable}=off)"),
+        };
         println!(
             "{component}: metrics {}, tracing {}",
-            on(signals.metrics),
-            on(signals.tracing)
+            state(signals.metrics, served, "OBS_METRICS"),
+            state(signals.tracing, config.tracing, "OBS_TRACING"),
         );
     }
     // The gateway's registry is the global one, which obs's endpoint
@@ -123,7 +131,6 @@ fn run() -> Result<(), String> {
     // The router's and worker's registries go over OTLP too when a metrics
     // target is set, each as a service of its own; obs's exporter carries
     // the gateway's.
-    let config = Config::from_env().map_err(|err| err.to_string())?;
     let mut exporters = Vec::new();
     for (component, on, registry) in [
         ("router", telemetry.router.metrics, &router_registry),
