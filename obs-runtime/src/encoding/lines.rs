@@ -196,6 +196,7 @@ impl<'a> TextWriter<'a> {
         self.sample(&descriptor.name, "", None, Value::F64(value));
     }
 
+    #[inline]
     pub(super) fn counter(&mut self, descriptor: &MetricDescriptor, value: u64) {
         self.counter_value(descriptor, Value::U64(value));
     }
@@ -204,6 +205,7 @@ impl<'a> TextWriter<'a> {
         self.counter_value(descriptor, Value::F64(value));
     }
 
+    #[inline]
     fn counter_value(&mut self, descriptor: &MetricDescriptor, value: Value) {
         self.sample(&descriptor.name, "", None, value);
         if let Some(created) = self.created {
@@ -254,12 +256,14 @@ impl<'a> TextWriter<'a> {
     }
 
     // One line: `name_suffix{labels,le="bound"} value`.
+    #[inline]
     fn sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
         self.write_sample(name, suffix, le, value);
         self.out.push('\n');
     }
 
     // The line without its end, so an exemplar can follow the value.
+    #[inline]
     fn write_sample(&mut self, name: &str, suffix: &str, le: Option<Bound>, value: Value) {
         let out = &mut *self.out;
         let labels = self.label_text.unwrap_or(self.labels);

@@ -180,6 +180,7 @@ impl<'a> MetricEncoder<'a> {
         self.clear_labels();
     }
 
+    #[inline]
     pub(crate) fn counter(&mut self, value: u64) {
         match &mut self.target {
             Target::Text(text) => text.counter(self.descriptor, value),

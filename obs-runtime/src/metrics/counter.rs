@@ -51,6 +51,7 @@ impl Counter {
 impl crate::metric::Sealed for Counter {}
 
 impl EncodeMetric for Counter {
+    #[inline]
     fn encode(&self, encoder: &mut MetricEncoder<'_>) {
         encoder.counter(self.get());
     }
