@@ -79,8 +79,7 @@ pub(super) fn parse_stat(text: &str) -> Option<Stat> {
 /// The soft limit of `Max open files` in `/proc/self/limits`; `None` when
 /// it is missing or `unlimited`.
 pub(super) fn parse_max_fds(text: &str) -> Option<i64> {
-    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-    line["Max open files".len()..]
+    after(text, "Max open files")?
         .split_whitespace()
         .next()?
         .parse()
@@ -89,12 +88,16 @@ pub(super) fn parse_max_fds(text: &str) -> Option<i64> {
 
 /// The boot time, in seconds since the Unix epoch: `btime` in `/proc/stat`.
 pub(super) fn parse_boot_time(text: &str) -> Option<f64> {
-    let line = text.lines().find(|l| l.starts_with("btime "))?;
-    line["btime ".len()..]
+    after(text, "btime ")?
         .trim()
         .parse::<u64>()
         .ok()
         .map(|s| s as f64)
+}
+
+/// The rest of the first line of `text` that starts with `prefix`.
+fn after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| line.strip_prefix(prefix))
 }
 
 /// The kernel's units for `/proc/self/stat`: clock ticks per second (for
@@ -105,11 +108,6 @@ pub(super) struct Units {
     pub(super) page_size: Option<u64>,
 }
 
-/// The units, read once: they do not change while the process runs.
-///
-/// Both come from the auxiliary vector the kernel hands every process
-/// (`AT_CLKTCK`, `AT_PAGESZ`, which is what libc's `sysconf` returns for
-/// them), read from `/proc/self/auxv`: no libc dependency, no `unsafe`.
 /// When the system booted, in seconds since the Unix epoch: read once, as
 /// it never changes (and `/proc/stat` grows with the number of CPUs).
 fn boot_time() -> Option<f64> {
@@ -122,6 +120,11 @@ fn boot_time() -> Option<f64> {
     })
 }
 
+/// The units, read once: they do not change while the process runs.
+///
+/// Both come from the auxiliary vector the kernel hands every process
+/// (`AT_CLKTCK`, `AT_PAGESZ`, which is what libc's `sysconf` returns for
+/// them), read from `/proc/self/auxv`: no libc dependency, no `unsafe`.
 fn units() -> Units {
     static UNITS: OnceLock<Units> = OnceLock::new();
     *UNITS.get_or_init(|| {
