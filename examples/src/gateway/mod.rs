@@ -212,19 +212,16 @@ impl Gateway {
         registries: impl Into<Registries<'a>>,
         settings: Settings,
     ) -> Result<Gateway, StartError> {
-        let registries = registries.into();
         let signals = settings.telemetry;
+        let unread = Registry::new();
+        let registries = registries.into().switched(signals, &unread);
         let route: fn(&hyper::http::request::Parts) -> Route = Route::of;
-        let layer = ServerLayer::builder().routes(route);
-        let layer = match signals.gateway.metrics {
-            true => layer.register(registries.gateway)?,
-            false => layer.register(&Registry::new())?,
-        };
-        let metrics = telemetry::register::<GatewayMetrics>(registries.gateway, signals.gateway)?;
-        let router_metrics =
-            telemetry::register::<RouterMetrics>(registries.router, signals.router)?;
-        let worker_metrics =
-            telemetry::register::<WorkerMetrics>(registries.worker, signals.worker)?;
+        let layer = ServerLayer::builder()
+            .routes(route)
+            .register(registries.gateway)?;
+        let metrics = GatewayMetrics::register(registries.gateway)?;
+        let router_metrics = RouterMetrics::register(registries.router)?;
+        let worker_metrics = WorkerMetrics::register(registries.worker)?;
         for extension in Extension::ALL {
             let closed = BreakerStateLabels {
                 extension,

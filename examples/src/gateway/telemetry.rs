@@ -81,6 +81,19 @@ pub struct Registries<'a> {
     pub worker: &'a Registry,
 }
 
+impl<'a> Registries<'a> {
+    /// These registries, with `unread` (a registry nothing serves or
+    /// exports) in place of each component's whose metrics are off.
+    pub(super) fn switched(self, telemetry: Telemetry, unread: &'a Registry) -> Registries<'a> {
+        let pick = |registry, signals: Signals| if signals.metrics { registry } else { unread };
+        Registries {
+            gateway: pick(self.gateway, telemetry.gateway),
+            router: pick(self.router, telemetry.router),
+            worker: pick(self.worker, telemetry.worker),
+        }
+    }
+}
+
 impl<'a> From<&'a Registry> for Registries<'a> {
     fn from(registry: &'a Registry) -> Self {
         Registries {
@@ -112,18 +125,6 @@ pub fn export(
         .registry(registry)
         .start()
         .map(Some)
-}
-
-/// Registers `G` with `registry` when `signals.metrics` is on, else with a
-/// registry of its own that nothing reads.
-pub(super) fn register<G: MetricGroup>(
-    registry: &Registry,
-    signals: Signals,
-) -> Result<Arc<G>, RegistryError> {
-    match signals.metrics {
-        true => G::register(registry),
-        false => G::register(&Registry::new()),
-    }
 }
 
 /// The dispatcher a component's work runs under: `current` when its
