@@ -69,6 +69,13 @@ pub fn run_cycles(
 /// With `OBS_CATALOG_OUT=path`, it writes the scenario's catalog there and
 /// ends the process instead.
 pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
+    init_with_config(service, module).map(|(obs, _)| obs)
+}
+
+/// [`init`], and the configuration it started from, for a binary that
+/// starts more than `init` does (the gateway's per-component endpoints and
+/// exporters).
+pub fn init_with_config(service: &str, module: &str) -> Result<(ObsGuard, Config), String> {
     let mut config = Config::from_env().map_err(|err| err.to_string())?;
     let named = config.service_name.is_some()
         || config
@@ -89,6 +96,7 @@ pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
             what: "the /metrics endpoint",
             ..
         }) if !explicit => config
+            .clone()
             .metrics_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .init(),
         other => other,
@@ -104,7 +112,7 @@ pub fn init(service: &str, module: &str) -> Result<ObsGuard, String> {
     for line in signals {
         println!("{line}");
     }
-    Ok(obs)
+    Ok((obs, config))
 }
 
 /// What the configuration turns on besides `/metrics`, one line each.

@@ -37,7 +37,7 @@ use obs_examples::cli;
 use obs_examples::gateway::{
     self, Extension, Faults, Gateway, LoadClient, Outage, Registries, Settings, Signals, Telemetry,
 };
-use obs_runtime::{Config, Format, LabelValue, Registry};
+use obs_runtime::{Format, LabelValue, Registry};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let cycles = cli::parse_cycles("gateway", std::env::args().skip(1))?;
-    let obs = cli::init("gateway", "obs_examples::gateway")?;
+    let (obs, config) = cli::init_with_config("gateway", "obs_examples::gateway")?;
 
     let port = match std::env::var("GATEWAY_PORT") {
         Ok(port) => port
@@ -80,7 +80,6 @@ fn run() -> Result<(), String> {
     // What each component records, as it will be: obs's own switches
     // (`OBS_METRICS` for the gateway's endpoint, `OBS_TRACING` for every
     // span) come first.
-    let config = Config::from_env().map_err(|err| err.to_string())?;
     for (component, signals, served) in [
         ("gateway", telemetry.gateway, config.metrics),
         ("router", telemetry.router, true),
@@ -98,10 +97,13 @@ fn run() -> Result<(), String> {
         );
     }
     // The gateway's registry is the global one, which obs's endpoint
-    // serves; the router and the worker each keep their own.
+    // serves (and obs's exporter exports); the router and the worker each
+    // keep their own, served on their own endpoint and, when a metrics
+    // target is set, exported over OTLP as a service of its own.
     let router_registry = Arc::new(Registry::new());
     let worker_registry = Arc::new(Registry::new());
     let mut endpoints = Vec::new();
+    let mut exporters = Vec::new();
     for (component, on, registry, var, port) in [
         (
             "router",
@@ -118,29 +120,18 @@ fn run() -> Result<(), String> {
             9466,
         ),
     ] {
-        if on {
-            let default = SocketAddr::from(([127, 0, 0, 1], port));
-            let server = cli::serve(registry.clone(), var, default)?;
-            println!(
-                "{component} metrics: curl http://{}/metrics",
-                server.local_addr()
-            );
-            endpoints.push(server);
+        if !on {
+            continue;
         }
-    }
-    // The router's and worker's registries go over OTLP too when a metrics
-    // target is set, each as a service of its own; obs's exporter carries
-    // the gateway's.
-    let mut exporters = Vec::new();
-    for (component, on, registry) in [
-        ("router", telemetry.router.metrics, &router_registry),
-        ("worker", telemetry.worker.metrics, &worker_registry),
-    ] {
-        let exporter = match on {
-            true => gateway::export(&config, component, registry.clone())
-                .map_err(|err| format!("cannot export the {component}'s metrics: {err}"))?,
-            false => None,
-        };
+        let default = SocketAddr::from(([127, 0, 0, 1], port));
+        let server = cli::serve(registry.clone(), var, default)?;
+        println!(
+            "{component} metrics: curl http://{}/metrics",
+            server.local_addr()
+        );
+        endpoints.push(server);
+        let exporter = gateway::export(&config, component, registry.clone())
+            .map_err(|err| format!("cannot export the {component}'s metrics: {err}"))?;
         if let Some(exporter) = exporter {
             println!("{component} metrics: also exported over OTLP as service.name={component}");
             exporters.push(exporter);
