@@ -884,3 +884,46 @@ mod generated {
         }
     }
 }
+
+/// `OBS_CREATED_SERIES`: off by default, `on` makes the registry `init`
+/// serves write `_created` samples in OpenMetrics, and a value that is
+/// neither leaves the default with a warning naming the variable.
+#[test]
+fn created_series_switch() {
+    assert!(!parse(&[]).created_series);
+    assert!(parse(&[("OBS_CREATED_SERIES", "on")]).created_series);
+    let config = Config::from_vars([("OBS_CREATED_SERIES", "sometimes")]).unwrap();
+    assert!(
+        !config.created_series,
+        "an unknown switch value leaves the default"
+    );
+    assert_eq!(config.warnings[0].variable, "OBS_CREATED_SERIES");
+
+    for (value, expected) in [("on", true), ("off", false)] {
+        let registry = std::sync::Arc::new(obs_runtime::Registry::new());
+        registry
+            .register_metric::<obs_runtime::Counter>(obs_runtime::MetricDef::new(
+                "jobs_total",
+                "Jobs run.",
+            ))
+            .unwrap();
+        let guard = Config::from_vars([
+            ("OBS_CREATED_SERIES", value),
+            ("OBS_METRICS", "off"),
+            ("OBS_TRACING", "off"),
+            ("OBS_PROCESS_METRICS", "off"),
+        ])
+        .unwrap()
+        .registry(registry.clone())
+        .logs(false)
+        .build()
+        .unwrap();
+        let scrape = registry.encode(obs_runtime::Format::OPENMETRICS);
+        assert_eq!(
+            scrape.contains("jobs_created "),
+            expected,
+            "{value}: {scrape}"
+        );
+        drop(guard);
+    }
+}
