@@ -6,7 +6,10 @@ Generates two crates of 200 functions each, the same bodies, one with
 `#[tracing::instrument(level = "info")]`, builds each crate's dependencies
 once, then times rebuilding the crate itself (its `lib.rs` touched), debug
 and release, and prints the ratios. The best of `--runs` rebuilds counts,
-since on a shared machine the noise only ever adds time.
+since on a shared machine the noise only ever adds time. Then it times a
+clean debug build of each crate with its dependencies (an empty target
+directory, no incremental state, as a dependency from the registry is
+built), best of `--runs` again.
 
     python3 obs-runtime/benches/build_time.py [--runs 5] [--functions 200]
 
@@ -67,6 +70,19 @@ def rebuild_time(directory, release, runs):
     return best
 
 
+def clean_build_time(directory, runs):
+    """The best of `runs` clean debug builds of the crate and its dependencies."""
+    environment = dict(os.environ, CARGO_INCREMENTAL="0")
+    best = None
+    for _ in range(runs):
+        subprocess.run(["cargo", "clean", "--quiet"], cwd=directory, check=True)
+        start = time.monotonic()
+        subprocess.run(["cargo", "build", "--quiet"], cwd=directory, env=environment, check=True)
+        elapsed = time.monotonic() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -107,6 +123,11 @@ def main():
             print(
                 f"| {profile} | {traced:.2f} s | {instrument:.2f} s | {traced / instrument:.2f}× |"
             )
+        traced = clean_build_time(obs, args.runs)
+        instrument = clean_build_time(tracing, args.runs)
+        print(
+            f"| clean, with dependencies | {traced:.2f} s | {instrument:.2f} s | {traced / instrument:.2f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -7,5 +7,6 @@
 //! Span descriptors and RED metrics of `#[traced]` functions.
 
 pub(crate) mod catalog;
+mod cycles;
 pub(crate) mod red;
 pub(crate) mod value;

@@ -16,6 +16,7 @@
 //! dropped before it finished counts as `cancelled`. The `obs_` prefix is
 //! reserved for these.
 
+use super::cycles::Cycles;
 use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
 use crate::labels::{LabelSet, LabelText};
@@ -268,24 +269,28 @@ impl Drop for CallTimer {
 
 // === the clock ===
 
-// The clock of call timers: the CPU's invariant time-stamp counter through
-// `quanta` where there is one (timing a call costs a third of what it does
-// with `Instant`, see docs/BENCHMARKS.md), else the OS monotonic clock.
-// Calibrating the counter takes 0.5 to 200 ms, so it runs once, on a thread
-// of its own started by the first traced call; calls timed before it is done
-// use `std::time::Instant`.
-static COUNTER_CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+// The clock of call timers: the CPU's invariant time-stamp counter where
+// there is one (timing a call costs a third of what it does with `Instant`,
+// see docs/BENCHMARKS.md), else the OS monotonic clock. Calibrating the
+// counter takes about 40 ms, so it runs once, on a thread of its own started
+// by the first traced call; calls timed before it is done use
+// `std::time::Instant`.
+static COUNTER_CLOCK: OnceLock<Cycles> = OnceLock::new();
 
 fn calibrate_in_background() {
     // If the thread cannot be spawned, timers keep using `Instant`.
     let _ = std::thread::Builder::new()
         .name("obs-clock-calibration".to_owned())
-        .spawn(|| COUNTER_CLOCK.get_or_init(quanta::Clock::new));
+        .spawn(|| {
+            if let Some(cycles) = Cycles::calibrate() {
+                let _ = COUNTER_CLOCK.set(cycles);
+            }
+        });
 }
 
 #[derive(Debug)]
 enum Start {
-    Counter(&'static quanta::Clock, u64),
+    Counter(&'static Cycles, u64),
     Std(Instant),
 }
 
@@ -293,7 +298,7 @@ impl Start {
     #[inline]
     fn now() -> Self {
         match COUNTER_CLOCK.get() {
-            Some(clock) => Start::Counter(clock, clock.raw()),
+            Some(cycles) => Start::Counter(cycles, Cycles::now()),
             None => Start::Std(Instant::now()),
         }
     }
@@ -303,7 +308,7 @@ impl Start {
     #[inline]
     fn elapsed_seconds(&self) -> f64 {
         match *self {
-            Start::Counter(clock, start) => clock.delta_as_nanos(start, clock.raw()) as f64 * 1e-9,
+            Start::Counter(cycles, start) => cycles.seconds_between(start, Cycles::now()),
             Start::Std(start) => start.elapsed().as_secs_f64(),
         }
     }
@@ -503,17 +508,18 @@ impl MetricGroup for FunctionMetricsGroup {
 
 #[cfg(test)]
 mod tests {
-    use super::{Start, COUNTER_CLOCK};
+    use super::{Cycles, Start};
     use std::time::{Duration, Instant};
 
     /// Both clocks measure a sleep as at least its length, and close to it.
     #[test]
     fn timers_measure_a_sleep_with_either_clock() {
-        let clock = COUNTER_CLOCK.get_or_init(quanta::Clock::new);
-        for start in [
-            Start::Std(Instant::now()),
-            Start::Counter(clock, clock.raw()),
-        ] {
+        let mut starts = vec![Start::Std(Instant::now())];
+        if let Some(cycles) = Cycles::calibrate() {
+            let cycles: &'static Cycles = Box::leak(Box::new(cycles));
+            starts.push(Start::Counter(cycles, Cycles::now()));
+        }
+        for start in starts {
             std::thread::sleep(Duration::from_millis(5));
             let seconds = start.elapsed_seconds();
             assert!((0.004..5.0).contains(&seconds), "{start:?}: {seconds} s");
