@@ -1,19 +1,21 @@
 //! The tower layers against real axum servers and a real hyper client:
-//! exact counts under concurrent load, a trace across two services,
-//! hostile paths and methods with a fixed series count, a panicking handler,
-//! and the attributes the OpenTelemetry SDK receives.
+//! exact counts under concurrent load, a trace (and its `tracestate`)
+//! across two services, hostile paths and methods with a fixed series
+//! count, a panicking handler, body sizes, requests held in flight, and the
+//! attributes the OpenTelemetry SDK receives.
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use http::{Request, Response, StatusCode};
+use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use obs_runtime::semconv::attribute;
 use obs_runtime::tower::{
-    ClientLabels, ClientLayer, HttpMethod, MethodLabels, RouteLabels, RouteTemplate, ServerLabels,
-    ServerLayer, StatusLabel,
+    ClientLabels, ClientLayer, ClientService, HttpMethod, MethodLabels, RouteLabels, RouteTemplate,
+    ServerLabels, ServerLayer, StatusLabel,
 };
 use obs_runtime::{Format, Registry};
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId, TracerProvider as _};
@@ -21,6 +23,7 @@ use opentelemetry::Value;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use tokio::sync::{mpsc, oneshot};
 use tower::ServiceExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -43,11 +46,12 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A user service: a route with a parameter, one that fails, one that
-/// panics.
+/// A user service: a route with a parameter, one that echoes the request's
+/// body, one that fails, one that panics.
 fn app(layer: ServerLayer) -> Router {
     Router::new()
         .route("/users/{id}", get(|| async { "a user\n" }))
+        .route("/echo", post(|body: Bytes| async move { body }))
         .route(
             "/fail",
             get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down\n") }),
@@ -188,12 +192,73 @@ fn hostile_paths_and_methods_add_a_fixed_number_of_series() {
     assert!(text.lines().count() < 100, "{text}");
 }
 
-fn otel() -> (InMemorySpanExporter, SdkTracerProvider) {
+/// Runs `f` under a subscriber that exports spans to memory through the
+/// OpenTelemetry SDK; returns what `f` returned and the finished spans.
+fn traced<T>(f: impl FnOnce() -> T) -> (T, Vec<SpanData>) {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
-    (exporter, provider)
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_tower")));
+    let returned = tracing::subscriber::with_default(subscriber, f);
+    provider.force_flush().unwrap();
+    (returned, exporter.get_finished_spans().unwrap())
+}
+
+/// A hyper client, plain.
+fn plain_client() -> Client<HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// A hyper client under `layer`.
+fn layered_client(layer: &ClientLayer) -> ClientService<Client<HttpConnector, Full<Bytes>>> {
+    tower::ServiceBuilder::new()
+        .layer(layer.clone())
+        .service(plain_client())
+}
+
+/// Service A: `route` answers with what `target`, a URL of service B,
+/// answers a GET sent through `client_layer`.
+fn forwarding(
+    route: &str,
+    target: String,
+    client_layer: &ClientLayer,
+    layer: ServerLayer,
+) -> Router {
+    let client = layered_client(client_layer);
+    let forward = move || {
+        let (client, target) = (client.clone(), target.clone());
+        async move {
+            let request = Request::get(target).body(Full::default()).unwrap();
+            let response = client.oneshot(request).await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response.into_body().collect().await.unwrap().to_bytes(),
+            )
+        }
+    };
+    Router::new().route(route, get(forward)).layer(layer)
+}
+
+/// Sends `request` and reads the whole answer.
+async fn fetch(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> (StatusCode, Bytes) {
+    let response: Response<_> = client.request(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, body)
+}
+
+/// The value of the sample `series` (a name and its labels, as written) in
+/// a text exposition.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.parse().unwrap())
 }
 
 fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
@@ -221,10 +286,7 @@ fn a_panicking_handler_is_an_error_span_and_a_counted_panic() {
     let registry = Registry::new();
     let layer = ServerLayer::new(&registry).unwrap();
     let app = app(layer.clone());
-    let (exporter, provider) = otel();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_tower")));
-    let joined = tracing::subscriber::with_default(subscriber, || {
+    let (joined, spans) = traced(|| {
         runtime().block_on(async {
             let request = Request::get("/panic")
                 .body(axum::body::Body::empty())
@@ -249,8 +311,6 @@ fn a_panicking_handler_is_an_error_span_and_a_counted_panic() {
     };
     assert_eq!(metrics.http_server_active_requests.get(&labels).get(), 0);
 
-    provider.force_flush().unwrap();
-    let spans = exporter.get_finished_spans().unwrap();
     let server = span(&spans, "GET /panic");
     assert!(
         matches!(server.status, Status::Error { .. }),
@@ -273,31 +333,13 @@ fn one_trace_crosses_two_services_through_the_layers() {
     let server_a = ServerLayer::new(&registry_a).unwrap();
     let server_b = ServerLayer::new(&registry_b).unwrap();
     let client_layer = ClientLayer::new(&registry_a).unwrap();
-    let (exporter, provider) = otel();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test_tower")));
-    let (port_b, answers) = tracing::subscriber::with_default(subscriber, || {
+    let ((port_b, answers), spans) = traced(|| {
         runtime().block_on(async {
             let addr_b = serve(app(server_b.clone())).await;
-            let client = tower::ServiceBuilder::new()
-                .layer(client_layer.clone())
-                .service(Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>());
-            let a = Router::new()
-                .route(
-                    "/orders/{id}",
-                    get(move || {
-                        let client = client.clone();
-                        async move {
-                            let uri = format!("http://{addr_b}/users/7");
-                            let request = Request::get(uri).body(Full::default()).unwrap();
-                            let response = client.oneshot(request).await.unwrap();
-                            response.status()
-                        }
-                    }),
-                )
-                .layer(server_a.clone());
+            let target = format!("http://{addr_b}/users/7");
+            let a = forwarding("/orders/{id}", target, &client_layer, server_a.clone());
             let addr_a = serve(a).await;
-            let plain = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+            let plain = plain_client();
             let mut answers = Vec::new();
             for (path, traceparent) in [
                 ("/orders/1", format!("00-{TRACE_ID}-{SPAN_ID}-01")),
@@ -307,24 +349,18 @@ fn one_trace_crosses_two_services_through_the_layers() {
                     .header("traceparent", traceparent)
                     .body(Full::default())
                     .unwrap();
-                let response: Response<_> = plain.request(request).await.unwrap();
-                let status = response.status();
-                let body = response.into_body().collect().await.unwrap().to_bytes();
-                answers.push((status, body));
+                answers.push(fetch(&plain, request).await);
             }
             let failing = Request::get(format!("http://{addr_b}/fail"))
                 .body(Full::default())
                 .unwrap();
-            let failed = plain.request(failing).await.unwrap();
-            answers.push((failed.status(), Bytes::new()));
+            answers.push(fetch(&plain, failing).await);
             (addr_b.port(), answers)
         })
     });
     assert_eq!(answers[0].0, 200);
     assert_eq!(answers[2].0, 503);
 
-    provider.force_flush().unwrap();
-    let spans = exporter.get_finished_spans().unwrap();
     let caller = TraceId::from_hex(TRACE_ID).unwrap();
     let in_trace = |name: &str| -> Vec<&SpanData> {
         spans
@@ -413,6 +449,203 @@ fn one_trace_crosses_two_services_through_the_layers() {
         .snapshot()
         .count;
     assert_eq!(client_count, 2);
+}
+
+/// A caller's `tracestate` → service A (server layer) → its hyper client
+/// (client layer) → service B (server layer): every span's OpenTelemetry
+/// context carries the caller's entries, and B receives them, in order, in
+/// the `tracestate` header the client layer wrote.
+#[test]
+fn a_callers_tracestate_is_continued_and_sent_on() {
+    let _serial = serial();
+    const TRACESTATE: &str = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    let registry = Registry::new();
+    let server_a = ServerLayer::new(&registry).unwrap();
+    let server_b = ServerLayer::new(&Registry::new()).unwrap();
+    let client_layer = ClientLayer::new(&registry).unwrap();
+    let ((status, received), spans) = traced(|| {
+        runtime().block_on(async {
+            // B answers with the `tracestate` it received.
+            let b = Router::new()
+                .route(
+                    "/tracestate",
+                    get(|headers: HeaderMap| async move {
+                        let values = headers.get_all("tracestate").iter();
+                        let values: Vec<_> = values.map(|v| v.to_str().unwrap()).collect();
+                        values.join(" | ")
+                    }),
+                )
+                .layer(server_b);
+            let addr_b = serve(b).await;
+            let target = format!("http://{addr_b}/tracestate");
+            let addr_a = serve(forwarding("/forward", target, &client_layer, server_a)).await;
+            let request = Request::get(format!("http://{addr_a}/forward"))
+                .header("traceparent", format!("00-{TRACE_ID}-{SPAN_ID}-01"))
+                .header("tracestate", TRACESTATE)
+                .body(Full::default())
+                .unwrap();
+            fetch(&plain_client(), request).await
+        })
+    });
+    assert_eq!(status, 200);
+    assert_eq!(received, TRACESTATE);
+
+    let caller = TraceId::from_hex(TRACE_ID).unwrap();
+    for name in ["GET /forward", "GET", "GET /tracestate"] {
+        let span = span(&spans, name);
+        assert_eq!(span.span_context.trace_id(), caller, "{name}");
+        assert_eq!(
+            span.span_context.trace_state().header(),
+            TRACESTATE,
+            "{name}"
+        );
+    }
+}
+
+/// With `.body_sizes()`, requests of known lengths over TCP: each request
+/// and response body observed once, under the request's labels, with its
+/// exact length. Without it, neither family is registered.
+#[test]
+fn body_sizes_are_recorded_exactly_and_only_when_asked_for() {
+    let _serial = serial();
+    let registry = Registry::new();
+    let layer = ServerLayer::builder()
+        .body_sizes()
+        .register(&registry)
+        .unwrap();
+    let without = Registry::new();
+    let plain_layer = ServerLayer::new(&without).unwrap();
+    runtime().block_on(async {
+        let (sized, bare) = (serve(app(layer)).await, serve(app(plain_layer)).await);
+        let client = plain_client();
+        for len in [10, 100, 1000] {
+            let body = Bytes::from(vec![b'x'; len]);
+            let request = Request::post(format!("http://{sized}/echo"))
+                .body(Full::new(body.clone()))
+                .unwrap();
+            assert_eq!(fetch(&client, request).await, (StatusCode::OK, body));
+        }
+        for addr in [sized, sized, bare] {
+            let request = Request::get(format!("http://{addr}/users/1"))
+                .body(Full::default())
+                .unwrap();
+            let answer = (StatusCode::OK, Bytes::from_static(b"a user\n"));
+            assert_eq!(fetch(&client, request).await, answer);
+        }
+    });
+
+    let text = registry.encode(Format::PROMETHEUS_TEXT);
+    let value = |name: &str, method: &str, route: &str, extra: &str| {
+        let labels = format!(
+            r#"http_request_method="{method}",http_route="{route}",http_response_status_code="200"{extra}"#
+        );
+        sample(&text, &format!("{name}{{{labels}}}"))
+            .unwrap_or_else(|| panic!("{name}{{{labels}}} in {text}"))
+    };
+    let request = "http_server_request_body_size_bytes";
+    let response = "http_server_response_body_size_bytes";
+    // (family, method, route, count, sum)
+    for (family, method, route, count, sum) in [
+        (request, "POST", "/echo", 3.0, 1110.0),
+        (response, "POST", "/echo", 3.0, 1110.0),
+        (request, "GET", "/users/{id}", 2.0, 0.0),
+        (response, "GET", "/users/{id}", 2.0, 14.0),
+    ] {
+        let what = format!("{family} {method} {route}");
+        assert_eq!(
+            value(&format!("{family}_count"), method, route, ""),
+            count,
+            "{what}"
+        );
+        assert_eq!(
+            value(&format!("{family}_sum"), method, route, ""),
+            sum,
+            "{what}"
+        );
+    }
+    // 10, 100 and 1,000 bytes: one in each of the first three buckets.
+    for (le, cumulative) in [("64.0", 1.0), ("256.0", 2.0), ("1024.0", 3.0)] {
+        let extra = format!(r#",le="{le}""#);
+        let bucket = value(&format!("{request}_bucket"), "POST", "/echo", &extra);
+        assert_eq!(bucket, cumulative, "le={le}");
+    }
+    assert_eq!(text.matches("_body_size_bytes_count{").count(), 4, "{text}");
+
+    let text = without.encode(Format::PROMETHEUS_TEXT);
+    let duration = r#"http_server_request_duration_seconds_count{http_request_method="GET",http_route="/users/{id}",http_response_status_code="200"}"#;
+    assert_eq!(sample(&text, duration), Some(1.0), "{text}");
+    assert!(!text.contains("body_size"), "{text}");
+}
+
+/// Requests held in their handler: the gauge counts exactly those in
+/// flight, in the layer's metrics and in the exposition, and is back to 0
+/// once they are answered.
+#[test]
+fn active_requests_count_exactly_the_requests_in_flight() {
+    let _serial = serial();
+    const HELD: usize = 3;
+    let registry = Registry::new();
+    let layer = ServerLayer::new(&registry).unwrap();
+    // Each handler sends the test a way to release it, then waits for it.
+    let (started, mut releases) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
+    let held = Router::new()
+        .route(
+            "/held",
+            get(move || {
+                let started = started.clone();
+                async move {
+                    let (release, released) = oneshot::channel();
+                    started.send(release).unwrap();
+                    released.await.unwrap();
+                    "released\n"
+                }
+            }),
+        )
+        .layer(layer.clone());
+    let labels = MethodLabels {
+        http_request_method: HttpMethod::Get,
+    };
+    let gauge = || {
+        layer
+            .metrics()
+            .http_server_active_requests
+            .get(&labels)
+            .get()
+    };
+    let scraped = || {
+        let text = registry.encode(Format::PROMETHEUS_TEXT);
+        sample(
+            &text,
+            r#"http_server_active_requests{http_request_method="GET"}"#,
+        )
+    };
+    runtime().block_on(async {
+        let addr = serve(held).await;
+        let answers: Vec<_> = (0..HELD)
+            .map(|_| {
+                let request = Request::get(format!("http://{addr}/held"))
+                    .body(Full::default())
+                    .unwrap();
+                tokio::spawn(async move { fetch(&plain_client(), request).await })
+            })
+            .collect();
+        let mut waiting = Vec::new();
+        while waiting.len() < HELD {
+            waiting.push(releases.recv().await.unwrap());
+        }
+        assert_eq!(gauge(), HELD as i64);
+        assert_eq!(scraped(), Some(HELD as f64));
+        for release in waiting {
+            release.send(()).unwrap();
+        }
+        for answer in answers {
+            let answer = answer.await.unwrap();
+            assert_eq!(answer, (StatusCode::OK, Bytes::from_static(b"released\n")));
+        }
+    });
+    // A request leaves the count before its answer is written.
+    assert_eq!(gauge(), 0);
+    assert_eq!(scraped(), Some(0.0));
 }
 
 /// The gateway's routes, as an enum: the catalog then knows every route.
