@@ -1,8 +1,9 @@
 //! The gRPC layers on a real tonic service and a real tonic client (the
-//! OTLP trace service, generated from the official protobuf definitions):
-//! one trace from client to server through the metadata, the RPC
-//! conventions' attributes with integer status codes, error statuses by
-//! side, and a fixed series count whatever methods a client invents.
+//! OTLP trace service, generated from the official protobuf definitions),
+//! served by hyper's HTTP/2 connection and by tonic's own server: one trace
+//! from client to server through the metadata, the RPC conventions'
+//! attributes with integer status codes, error statuses by side, and a
+//! fixed series count whatever methods a client invents.
 
 use http::Request;
 use obs_runtime::semconv::attribute;
@@ -41,10 +42,28 @@ impl TraceService for Traces {
     }
 }
 
-/// Serves the layered service over HTTP/2 on a free port.
-async fn serve(layer: GrpcServerLayer) -> SocketAddr {
+/// What serves the layered service.
+#[derive(Clone, Copy, Debug)]
+enum Server {
+    /// hyper's HTTP/2 connection, one per accepted stream.
+    Hyper,
+    /// tonic's own, as docs/SERVICES.md shows it:
+    /// `Server::builder().layer(layer).add_service(service)`.
+    Tonic,
+}
+
+/// Serves the layered service on a free port.
+async fn serve(layer: GrpcServerLayer, server: Server) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    if let Server::Tonic = server {
+        let router = tonic::transport::Server::builder()
+            .layer(layer)
+            .add_service(TraceServiceServer::new(Traces));
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        tokio::spawn(async move { router.serve_with_incoming(incoming).await.unwrap() });
+        return addr;
+    }
     let service = layer.layer(TraceServiceServer::new(Traces));
     tokio::spawn(async move {
         loop {
@@ -80,6 +99,19 @@ fn labels(service: &'static str, method: &'static str, code: u16) -> RpcLabels {
 
 #[test]
 fn grpc_calls_are_traced_and_timed_by_the_rpc_conventions() {
+    calls_are_traced_and_timed(Server::Hyper);
+}
+
+/// The same calls, served by tonic's server with the layer added through
+/// its builder.
+#[test]
+fn grpc_calls_through_tonics_server_are_traced_and_timed_alike() {
+    calls_are_traced_and_timed(Server::Tonic);
+}
+
+/// Two calls through the client layer (one refused), then a hundred to
+/// invented methods: the spans and the durations of both ends.
+fn calls_are_traced_and_timed(server: Server) {
     let (server_registry, client_registry) = (Registry::new(), Registry::new());
     let server_layer = GrpcServerLayer::new(&server_registry).unwrap();
     let client_layer = GrpcClientLayer::new(&client_registry).unwrap();
@@ -95,13 +127,17 @@ fn grpc_calls_are_traced_and_timed_by_the_rpc_conventions() {
         .unwrap();
     tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(async {
-            let addr = serve(server_layer.clone()).await;
+            let addr = serve(server_layer.clone(), server).await;
             let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
                 .unwrap()
                 .connect()
                 .await
                 .unwrap();
-            let mut client = TraceServiceClient::new(client_layer.layer(channel.clone()));
+            let mut client = TraceServiceClient::new(
+                tower::ServiceBuilder::new()
+                    .layer(client_layer.clone())
+                    .service(channel.clone()),
+            );
             let root = tracing::info_span!("test.root");
             let ok = {
                 let _entered = root.enter();
