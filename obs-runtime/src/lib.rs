@@ -92,6 +92,7 @@ pub mod export;
 #[cfg(feature = "init")]
 mod init;
 mod labels;
+mod linked;
 #[cfg(feature = "init")]
 pub mod logs;
 mod metric;
@@ -235,6 +236,7 @@ pub mod __private {
     pub use crate::trace::red::FunctionMetrics;
     pub use crate::trace::value::{AsValue, FieldValue, Integer, ViaInteger, ViaValue};
     pub use core::option::Option::{None, Some};
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub use inventory;
     pub use std::borrow::Cow;
     pub use tracing;

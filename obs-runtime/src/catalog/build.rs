@@ -106,6 +106,8 @@ pub fn catalog_of(modules: &[&str]) -> Catalog {
         module.starts_with("obs_runtime") && !module.starts_with("obs_runtime::tower")
     };
     let mut groups: Vec<_> = metric_groups()
+        .iter()
+        .copied()
         .filter(|group| in_scope(group.module) || own(group.module))
         .collect();
     groups.sort_by_key(|group| group.owner);

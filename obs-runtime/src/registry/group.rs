@@ -137,13 +137,14 @@ const fn same(a: &str, b: &str) -> bool {
     true
 }
 
-inventory::collect!(GroupDeclaration);
-
-/// Every non-generic `#[derive(Metrics)]` struct linked into the binary,
-/// and every `declare_metrics!`.
-#[cfg(feature = "catalog")]
-pub(crate) fn metric_groups() -> impl Iterator<Item = &'static GroupDeclaration> {
-    inventory::iter::<GroupDeclaration>.into_iter()
+crate::linked::linked_list! {
+    /// Every non-generic `#[derive(Metrics)]` struct linked into the binary,
+    /// and every `declare_metrics!`.
+    #[cfg_attr(not(feature = "catalog"), allow(dead_code))]
+    pub(crate) fn metric_groups() -> &'static [&'static GroupDeclaration],
+    section = "obs_0_1_metric_groups",
+    start = "__start_obs_0_1_metric_groups",
+    stop = "__stop_obs_0_1_metric_groups"
 }
 
 /// Lists a metric group at one type in the binary's catalog: what
@@ -201,7 +202,9 @@ pub(crate) fn metric_groups() -> impl Iterator<Item = &'static GroupDeclaration>
 #[macro_export]
 macro_rules! declare_metrics {
     ($group:ty $(, objective($metric:ident : latency($threshold:literal) = $target:literal))* $(,)?) => {
-        $crate::__private::inventory::submit! {
+        $crate::__linked! {
+                "obs_0_1_metric_groups",
+                $crate::__private::GroupDeclaration,
                 $crate::__private::GroupDeclaration {
                     owner: <$group as $crate::__private::MetricGroup>::OWNER,
                     module: ::core::module_path!(),

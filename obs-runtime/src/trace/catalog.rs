@@ -42,8 +42,6 @@ pub struct SpanDescriptor {
     pub buckets: &'static [f64],
 }
 
-inventory::collect!(SpanDescriptor);
-
 /// Submits one `#[traced]` function's [`SpanDescriptor`]: what the macro
 /// expands its descriptor to, written here so that rustc's declarative
 /// expander builds its tokens (a proc macro builds each across a bridge).
@@ -55,7 +53,9 @@ macro_rules! __span_descriptor {
         $name:expr, $level:ident, $kind:ident, $target:expr, [$($field:expr),*],
         $metrics:expr, $objectives:expr, $buckets:expr
     ) => {
-        $crate::__private::inventory::submit! {
+        $crate::__linked! {
+            "obs_0_1_spans",
+            $crate::__private::SpanDescriptor,
             $crate::__private::SpanDescriptor {
                 name: $name,
                 level: $crate::__private::SpanLevel::$level,
@@ -73,23 +73,23 @@ macro_rules! __span_descriptor {
     };
 }
 
-/// Every span declared with `#[traced]` in this binary, in no particular order.
-///
-/// ```
-/// #[obs_runtime::traced(level = "debug", name = "docs.example")]
-/// fn example() {}
-///
-/// let span = obs_runtime::span_descriptors()
-///     .iter()
-///     .find(|span| span.name == "docs.example")
-///     .unwrap();
-/// assert_eq!(span.level, obs_runtime::SpanLevel::Debug);
-/// ```
-pub fn span_descriptors() -> &'static [&'static SpanDescriptor] {
-    // Every descriptor was submitted before `main`; the list is gathered
-    // once.
-    static ALL: std::sync::OnceLock<Vec<&'static SpanDescriptor>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| inventory::iter::<SpanDescriptor>.into_iter().collect())
+crate::linked::linked_list! {
+    /// Every span declared with `#[traced]` in this binary, in no particular order.
+    ///
+    /// ```
+    /// #[obs_runtime::traced(level = "debug", name = "docs.example")]
+    /// fn example() {}
+    ///
+    /// let span = obs_runtime::span_descriptors()
+    ///     .iter()
+    ///     .find(|span| span.name == "docs.example")
+    ///     .unwrap();
+    /// assert_eq!(span.level, obs_runtime::SpanLevel::Debug);
+    /// ```
+    pub fn span_descriptors() -> &'static [&'static SpanDescriptor],
+    section = "obs_0_1_spans",
+    start = "__start_obs_0_1_spans",
+    stop = "__stop_obs_0_1_spans"
 }
 
 /// Marks `span` as failed with OpenTelemetry's conventions:
