@@ -212,7 +212,9 @@ pub struct Pipeline {
 /// What one cycle produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CycleReport {
-    /// Clauses lowered.
+    /// The spec the cycle read, clause by clause, as parsed.
+    pub spec: Vec<Clause>,
+    /// Clauses lowered: every clause of the spec.
     pub clauses: usize,
     /// Compilations that failed.
     pub failures: usize,
@@ -265,7 +267,7 @@ impl Pipeline {
         self.cycles += 1;
         let started = self.clock;
         let spec = self.parse_spec();
-        let plan = self.compile_graph(spec);
+        let plan = self.compile_graph(spec.clone());
         let mut artifacts = Vec::new();
         let mut failures = 0;
         for clause in &plan {
@@ -283,6 +285,7 @@ impl Pipeline {
         m.latency_seconds.observe_in_trace(seconds);
         m.cycles_total.inc();
         CycleReport {
+            spec,
             clauses: plan.len(),
             failures,
             blocked,

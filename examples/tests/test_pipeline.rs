@@ -1,13 +1,72 @@
 //! The pipeline scenario records exactly what its cycles report.
 
-use obs_examples::pipeline::{Backend, BackendLabels, CompileLabels, Outcome, Pipeline};
-use obs_runtime::{Format, Registry};
+use obs_examples::pipeline::{
+    Backend, BackendLabels, Clause, CompileLabels, Maturity, MaturityLabels, Outcome, Pipeline,
+    PipelineMetrics,
+};
+use obs_runtime::{Format, LabelValue, Registry};
+
+/// Every maturity level, in label order.
+fn maturities() -> Vec<Maturity> {
+    (0..Maturity::CARDINALITY)
+        .filter_map(Maturity::from_index)
+        .collect()
+}
+
+/// The readiness gauge's value for each maturity level.
+fn clauses_by_maturity(m: &PipelineMetrics) -> Vec<(Maturity, i64)> {
+    maturities()
+        .into_iter()
+        .map(|maturity| {
+            (
+                maturity,
+                m.spec_clauses.get(&MaturityLabels { maturity }).get(),
+            )
+        })
+        .collect()
+}
+
+/// How many of `spec`'s clauses are at each maturity level, counted from
+/// the clauses' own `maturity`.
+fn expected_by_maturity(spec: &[Clause]) -> Vec<(Maturity, i64)> {
+    maturities()
+        .into_iter()
+        .map(|maturity| {
+            let count = spec.iter().filter(|c| c.maturity == maturity).count();
+            (maturity, count as i64)
+        })
+        .collect()
+}
 
 #[test]
 fn metrics_match_what_the_cycles_did() {
     let registry = Registry::new();
     let mut pipeline = Pipeline::new(&registry, 7).unwrap();
-    let reports: Vec<_> = (0..20).map(|_| pipeline.run_cycle()).collect();
+    // Readiness: after each cycle, the gauge holds that cycle's spec, level
+    // by level.
+    let reports: Vec<_> = (0..20)
+        .map(|cycle| {
+            let report = pipeline.run_cycle();
+            assert_eq!(report.spec.len(), report.clauses);
+            assert_eq!(
+                clauses_by_maturity(&pipeline.metrics),
+                expected_by_maturity(&report.spec),
+                "cycle {cycle}"
+            );
+            report
+        })
+        .collect();
+    // The seed gives specs with clauses at every level, so the check above
+    // saw each level's gauge move.
+    for maturity in maturities() {
+        assert!(
+            reports
+                .iter()
+                .flat_map(|r| &r.spec)
+                .any(|clause| clause.maturity == maturity),
+            "no {maturity:?} clause in 20 specs"
+        );
+    }
     let m = &pipeline.metrics;
 
     let clauses: usize = reports.iter().map(|r| r.clauses).sum();
@@ -65,12 +124,11 @@ fn metrics_match_what_the_cycles_did() {
         twin.metrics.compile_total.get(&llvm_ok).get()
     );
 
-    // Readiness: the last spec's clauses by maturity, and which toolchain
+    // Readiness: one series per maturity level, and which toolchain
     // binaries this machine lacks.
-    let mut by_maturity = 0;
-    m.spec_clauses
-        .for_each(|_, gauge| by_maturity += gauge.get());
-    assert_eq!(by_maturity, last.clauses as i64);
+    let mut levels = 0;
+    m.spec_clauses.for_each(|_, _| levels += 1);
+    assert_eq!(levels, Maturity::CARDINALITY);
     for backend in [Backend::Llvm, Backend::Cranelift, Backend::Wasm] {
         let on_path = std::env::var_os("PATH").is_some_and(|path| {
             std::env::split_paths(&path).any(|dir| dir.join(backend.toolchain_binary()).is_file())
