@@ -10,11 +10,14 @@
 //! After changing a scenario's metrics or spans, regenerate with
 //! `OBS_BLESS=1 cargo test -p obs-examples --test test_monitoring`.
 
+mod support;
+
 use obs_runtime::Catalog;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::process::{command, probe, Running};
 
 /// Each scenario, and its binary.
 const SCENARIOS: [(&str, &str); 5] = [
@@ -42,9 +45,7 @@ fn temp_dir(what: &str) -> PathBuf {
 /// clean environment (no `OTEL_SERVICE_NAME` or other setting leaks in).
 fn catalog(scenario: &str, binary: &str) -> Catalog {
     let path = temp_dir(&format!("catalog-{scenario}")).join("catalog.json");
-    let output = Command::new(binary)
-        .env_clear()
-        .env("OBS_CATALOG_OUT", &path)
+    let output = command(binary, &[], [("OBS_CATALOG_OUT", &path)])
         .output()
         .unwrap_or_else(|err| panic!("cannot run {binary}: {err}"));
     assert!(
@@ -216,16 +217,6 @@ fn dashboards_match_grafanas_published_schema() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// A child process killed when dropped, so a failing test leaves none.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// End to end, all on loopback: the actor runtime runs with its injected
 /// faults (storage writes fail, actors crash); a real Prometheus scrapes it
 /// with the scenario's generated rules loaded; the fast burn-rate alert of
@@ -242,14 +233,15 @@ fn generated_alerts_fire_in_prometheus_and_reach_alertmanager() {
     let dir = monitoring("actors");
     let metrics = obs_integration_tests::free_loopback_addr();
     let _actors = Running(
-        Command::new(env!("CARGO_BIN_EXE_actors"))
-            .args(["--cycles", "100000"])
-            .env_clear()
-            .env("OBS_METRICS_ADDR", metrics.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+        command(
+            env!("CARGO_BIN_EXE_actors"),
+            &["--cycles", "100000"],
+            [("OBS_METRICS_ADDR", metrics.to_string())],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap(),
     );
     let alertmanager = Alertmanager::start("actors");
     let rules = dir.join("rules.yml");
@@ -332,19 +324,7 @@ fn generated_alerts_fire_in_prometheus_and_reach_alertmanager() {
 #[test]
 fn every_probe_exposes_what_its_catalog_declares() {
     for (scenario, binary) in SCENARIOS {
-        let output = Command::new(binary)
-            .arg("--probe")
-            .env_clear()
-            .env("OBS_METRICS_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        assert!(
-            output.status.success(),
-            "{scenario}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let stdout = probe(binary, "off");
         let scrape: String = stdout
             .lines()
             .skip_while(|line| !line.starts_with("--- what a scrape reads"))

@@ -1,8 +1,11 @@
 //! Helpers shared by the scenario tests.
 
+pub mod process;
+
 use obs_runtime::{Registry, SeriesSnapshot};
 
 /// Every metric's name and series, to compare two runs of a scenario.
+#[allow(dead_code, reason = "used by the scenario tests that compare runs")]
 pub fn values(registry: &Registry) -> Vec<(String, Vec<SeriesSnapshot>)> {
     registry
         .snapshot()
