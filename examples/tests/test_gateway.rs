@@ -2,8 +2,10 @@
 //! spans are one trace across the HTTP hop and both channel hops (the
 //! caller's trace when it sent a `traceparent`), with the right parents and
 //! kinds; tenants are span attributes and never metric labels; the extension
-//! histogram and the circuit breakers match the simulation; and
-//! `OBS_METRICS=off`/`OBS_TRACING=off` open no endpoint and record no span.
+//! histogram and the circuit breakers match the simulation;
+//! `OBS_METRICS=off`/`OBS_TRACING=off` open no endpoint and record no span;
+//! and the binary serves each component's registry at the address its
+//! variable names.
 
 mod support;
 
@@ -15,13 +17,15 @@ use obs_examples::gateway::{
 };
 use obs_runtime::propagation::{SpanId, TraceId};
 use obs_runtime::tower::{HttpMethod, ServerLabels, StatusLabel};
-use obs_runtime::{Config, LabelValue, LogWriter, Registry, SeriesValue};
+use obs_runtime::{Catalog, Config, LabelValue, LogWriter, Registry, SeriesValue};
 use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use std::collections::{BTreeMap, HashSet};
-use std::io;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::{self, BufRead as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use support::process::{command, Running};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const TENANTS: [&str; 3] = ["acme-corp", "globex-42", "initech-eu"];
@@ -1261,6 +1265,113 @@ fn each_component_keeps_its_own_registry() {
         ]
     );
     assert_eq!(gateway_jobs(&worker_registry), TENANTS.len() as u64);
+}
+
+/// The binary as a user runs it: the gateway's, the router's and the
+/// worker's `/metrics` each at the address its variable names
+/// (`OBS_METRICS_ADDR`, `ROUTER_METRICS_ADDR`, `WORKER_METRICS_ADDR`),
+/// announced at start-up, and each serving its own component's families
+/// only.
+#[test]
+fn the_binary_serves_each_component_where_its_variable_says() {
+    // Three distinct free ports: all bound at once, then released.
+    let listeners: Vec<TcpListener> = (0..3)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let addrs: Vec<SocketAddr> = listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+    drop(listeners);
+    let [gateway, router, worker] = [addrs[0], addrs[1], addrs[2]];
+    let mut binary = Running(
+        command(
+            env!("CARGO_BIN_EXE_gateway"),
+            &[],
+            [
+                ("OBS_METRICS_ADDR", gateway.to_string()),
+                ("ROUTER_METRICS_ADDR", router.to_string()),
+                ("WORKER_METRICS_ADDR", worker.to_string()),
+                ("RUST_LOG", "off".to_owned()),
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    // It runs until stopped, a round every half second: once the second
+    // round starts, every endpoint is open and the first round's jobs have
+    // gone through all three components. The pipe stays open to the end:
+    // closed, it would fail the binary's next line of output.
+    let mut stdout = io::BufReader::new(binary.0.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in stdout.by_ref() {
+        let line = line.unwrap();
+        let second_round = line == "round 2:";
+        printed.push(line);
+        if second_round {
+            break;
+        }
+    }
+    if printed.last().map(String::as_str) != Some("round 2:") {
+        let mut stderr = String::new();
+        let _ = io::Read::read_to_string(&mut binary.0.stderr.take().unwrap(), &mut stderr);
+        panic!("the gateway stopped before its second round: {stderr}\n{printed:#?}");
+    }
+    for announced in [
+        format!("metrics: curl http://{gateway}/metrics (the catalog: http://{gateway}/catalog)"),
+        format!("router metrics: curl http://{router}/metrics"),
+        format!("worker metrics: curl http://{worker}/metrics"),
+    ] {
+        assert!(
+            printed.contains(&announced),
+            "{announced:?} not in {printed:#?}"
+        );
+    }
+
+    let agent = agent();
+    let families = |addr: SocketAddr| -> BTreeSet<String> {
+        let url = format!("http://{addr}/metrics");
+        let scrape = agent
+            .get(&url)
+            .call()
+            .and_then(|mut response| response.body_mut().read_to_string())
+            .unwrap_or_else(|err| panic!("{url}: {err}"));
+        scrape
+            .lines()
+            .filter_map(|line| line.strip_prefix("# TYPE "))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let catalog = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/monitoring/gateway/catalog.json"
+    ))
+    .unwrap();
+    let catalog = Catalog::from_json(&catalog).unwrap();
+    let declared = |prefix: &str| -> BTreeSet<String> {
+        catalog
+            .metrics
+            .iter()
+            .filter(|metric| metric.name.starts_with(prefix))
+            .map(|metric| metric.name.clone())
+            .collect()
+    };
+    let (at_gateway, at_router, at_worker) =
+        (families(gateway), families(router), families(worker));
+    assert_eq!(at_router, declared("router_"));
+    assert_eq!(at_worker, declared("worker_"));
+    for name in declared("gateway_").iter().chain(&declared("http_server_")) {
+        assert!(
+            at_gateway.contains(name),
+            "{name} not on the gateway's: {at_gateway:#?}"
+        );
+    }
+    assert!(
+        at_gateway
+            .iter()
+            .all(|name| !name.starts_with("router_") && !name.starts_with("worker_")),
+        "{at_gateway:#?}"
+    );
 }
 
 /// Everything one client sees of an answer: status, the headers the
