@@ -1,6 +1,7 @@
 //! The actor runtime: span levels follow the crate's level policy, and under
 //! injected faults (failed storage writes, agents crashing mid-transaction)
-//! every metric stays exact, monotonic and reproducible.
+//! every metric stays exact, monotonic and reproducible. The binary, set up
+//! by `init()`, logs with trace ids as `RUST_LOG` says.
 
 mod support;
 
@@ -344,4 +345,78 @@ fn counters_stay_monotonic_and_exact_under_concurrent_load_with_faults() {
     let handled: u64 = runtime.tally().invocations.values().sum();
     assert_eq!(handled, (3 * (ROUNDS / 2) * PER_ROUND) as u64);
     assert!(runtime.tally().crashes > 0 && runtime.tally().storage_failures > 0);
+}
+
+// === the binary under init() ===
+
+/// The level of a log line as obs's pretty format writes it (`<timestamp>
+/// <LEVEL> <spans>: <target>: <message> <fields>`), or `None` for any other
+/// line of the output.
+fn log_level(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace();
+    let timestamp = words.next()?;
+    let level = words.next()?;
+    let stamped = timestamp.ends_with('Z') && timestamp.contains('T');
+    let known = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level);
+    (stamped && known).then_some(level)
+}
+
+/// The `trace_id` and `span_id` obs's log layer ends a line with (32 and 16
+/// lowercase hex digits), when the line has them.
+fn correlation_ids(line: &str) -> Option<(&str, &str)> {
+    let (_, ids) = line.split_once(" trace_id=")?;
+    let (trace, span) = ids.split_once(" span_id=")?;
+    let hex = |id: &str, len| {
+        id.len() == len && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    (hex(trace, 32) && hex(span, 16)).then_some((trace, span))
+}
+
+/// `actors --probe` under `RUST_LOG=filter`: its standard output, once it
+/// has exited 0 (after the guard's flush, which its last line follows).
+fn probe_with_filter(filter: &str) -> String {
+    let stdout = support::process::probe(env!("CARGO_BIN_EXE_actors"), filter);
+    assert_eq!(
+        stdout.lines().last(),
+        Some("stopped after 1 rounds"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "logs: pretty lines on standard output, RUST_LOG={filter}\n"
+        )),
+        "{stdout}"
+    );
+    stdout
+}
+
+/// The binary set up by `init()`: under `RUST_LOG=info` it writes log lines
+/// for its events, none below INFO, and an event in a span carries that
+/// span's trace id; under `RUST_LOG=off` it writes none (and records no
+/// span, so no trace id appears at all).
+#[test]
+fn the_binary_logs_with_trace_ids_as_rust_log_says() {
+    let info = probe_with_filter("info");
+    let logs: Vec<&str> = info.lines().filter(|l| log_level(l).is_some()).collect();
+    assert!(
+        logs.iter()
+            .all(|line| matches!(log_level(line), Some("INFO" | "WARN" | "ERROR"))),
+        "{logs:#?}"
+    );
+    let started = logs
+        .iter()
+        .find(|line| line.contains("runtime.started"))
+        .unwrap_or_else(|| panic!("no runtime.started line under RUST_LOG=info:\n{info}"));
+    assert!(started.contains(" runtime.start{"), "{started}");
+    let (trace_id, span_id) = correlation_ids(started)
+        .unwrap_or_else(|| panic!("runtime.started carries no trace id: {started}"));
+    assert_ne!(trace_id, "0".repeat(32));
+    assert_ne!(span_id, "0".repeat(16));
+
+    let off = probe_with_filter("off");
+    let lines: Vec<&str> = off
+        .lines()
+        .filter(|line| log_level(line).is_some() || line.contains("trace_id"))
+        .collect();
+    assert!(lines.is_empty(), "RUST_LOG=off: {lines:#?}");
 }
