@@ -16,10 +16,9 @@ mod support;
 
 use autometrics::autometrics;
 use criterion::{criterion_group, criterion_main, Criterion};
-use obs_runtime::__private::FunctionMetrics;
-use obs_runtime::{traced, Counter};
+use obs_runtime::__private::{duration_cells, BucketCell, FunctionMetrics};
+use obs_runtime::{traced, Buckets, Counter, Histogram, MetricDef, Registry};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use support::{Group, Target};
 
@@ -50,41 +49,14 @@ fn autometrics_fn(x: u64) -> u64 {
 
 // === the parts of `#[traced(metrics)]`, as `obs_runtime::red` does them ===
 
-/// `obs_runtime::red::DURATION_BUCKETS`.
-const DURATION_BUCKETS: [f64; 16] = [
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-    5.0, 10.0,
-];
-
 static CALLS: Counter = Counter::new();
-static BUCKETS: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
-static SUM: AtomicU64 = AtomicU64::new(0);
-static RED_CELLS: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
+static RED_CELLS: [BucketCell; 17] = duration_cells();
 static RED: FunctionMetrics = FunctionMetrics::new(
     "bench.red",
     module_path!(),
     &obs_runtime::DURATION_BUCKETS,
     &RED_CELLS,
 );
-
-/// The histogram half of `FunctionMetrics::record`: the bucket search, the
-/// bucket's `fetch_add`, and the compare-and-swap loop adding to the sum.
-#[inline(never)]
-fn observe(seconds: f64) {
-    let index = DURATION_BUCKETS
-        .iter()
-        .position(|&bound| seconds <= bound)
-        .unwrap_or(DURATION_BUCKETS.len());
-    BUCKETS[index].fetch_add(1, Ordering::Relaxed);
-    let mut current = SUM.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + seconds).to_bits();
-        match SUM.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
-    }
-}
 
 /// One raw TSC read, where the target has one.
 #[cfg(target_arch = "x86_64")]
@@ -142,8 +114,18 @@ fn red_parts(c: &mut Criterion) {
     group.bench("counter: Counter::inc", || {
         black_box(&CALLS).inc();
     });
+    // The histogram half of a call: a `_seconds` histogram of the RED
+    // buckets, as the callsite's own cells are.
+    let registry = Registry::new();
+    let durations = registry
+        .register_metric::<Histogram>(
+            MetricDef::new("bench_duration_seconds", "Durations.").buckets(
+                Buckets::new(obs_runtime::DURATION_BUCKETS.to_vec()).expect("valid buckets"),
+            ),
+        )
+        .expect("valid metric");
     group.bench("histogram: 16-bucket observe", || {
-        observe(black_box(5e-8));
+        black_box(&*durations).observe(black_box(5e-8));
     });
     group.bench("std::thread::panicking()", || {
         black_box(std::thread::panicking());

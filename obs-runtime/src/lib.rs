@@ -207,12 +207,12 @@ pub mod __private {
     pub use crate::encoding::MetricEncoder;
     pub use crate::labels::{LabelSet, LabelText, LabelValue, UnboundedLabelValue};
     pub use crate::metric::{EncodeMetric, Metric, Sealed};
+    pub use crate::metrics::bucket::BucketCell;
     #[cfg(feature = "opentelemetry")]
     pub use crate::propagation::{set_remote_parent, RemoteContext};
     pub use crate::registry::MetricGroup;
     pub use crate::registry::{declared_latency, DeclaredObjective, GroupDeclaration};
     pub use crate::trace::red::{bucket_cells, duration_cells, CallTimer, DURATION_BUCKETS};
-    pub use std::sync::atomic::AtomicU64;
 
     /// Without the `opentelemetry` feature there is no remote context:
     /// `#[traced(remote_parent = …)]` fails with this trait's message.

@@ -105,7 +105,7 @@ pub(crate) fn impl_traced(
     };
     let red = metrics.then(|| {
         quote_mixed! {
-            static __OBS_DURATION_CELLS: [#private::AtomicU64; #private::bucket_cells(#bounds)] =
+            static __OBS_DURATION_CELLS: [#private::BucketCell; #private::bucket_cells(#bounds)] =
                 #private::duration_cells();
             static __OBS_FUNCTION_METRICS: #private::FunctionMetrics = #private::FunctionMetrics::new(
                 #name,

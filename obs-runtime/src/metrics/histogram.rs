@@ -1,3 +1,4 @@
+use super::bucket::BucketCell;
 use super::gauge::add_f64;
 use crate::descriptor::{MetricDescriptor, MetricType};
 use crate::encoding::MetricEncoder;
@@ -78,27 +79,32 @@ impl Default for Buckets {
 #[derive(Debug)]
 pub struct Histogram {
     buckets: Buckets,
-    cells: HistogramCells<Box<[AtomicU64]>>,
+    cells: HistogramCells<Box<[BucketCell]>>,
 }
 
-/// The atomics of a histogram: one count per bound then the `+Inf` bucket
-/// (not cumulative), the sum, and the exemplars. Shared by [`Histogram`]
-/// and the `static` RED callsites of `#[traced(metrics)]`, whose counts are
-/// a fixed array.
+/// The atomics of a histogram: one bucket per bound then the `+Inf` bucket
+/// (not cumulative), an `f64` sum, and the exemplars. Shared by
+/// [`Histogram`] and the `static` RED callsites of `#[traced(metrics)]`,
+/// whose buckets are a fixed array.
 ///
 /// The sum of a histogram whose unit is known to be seconds or bytes is an
-/// integer count of nanoseconds or bytes, added with one `fetch_add`: exact,
-/// and cheaper than the compare-and-swap loop an `f64` sum needs. Each
-/// observation is rounded to the nearest nanosecond (or byte) first. Values
-/// that do not fit (negative ones, or one over 2^63 units) go to the `f64`
-/// sum, as every value of a histogram of another unit does; a snapshot adds
-/// the two.
+/// integer count of nanoseconds or bytes, kept per bucket beside the
+/// bucket's count ([`BucketCell`]), so that an observation updates both in
+/// one atomic operation where the processor has one: exact, and cheaper
+/// than a compare-and-swap loop on an `f64`. Each observation is rounded
+/// to the nearest nanosecond (or byte) first; values that do not fit
+/// (negative ones, or one over 2^63 units) go to the one `f64` sum beside
+/// the buckets. A histogram of another unit keeps an `f64` sum per bucket,
+/// updated with the bucket's count in the same way. A snapshot adds them
+/// up.
 #[derive(Debug)]
 pub(crate) struct HistogramCells<C> {
-    counts: C,
-    /// Observations in `1 / scale` units, when `scale` is not 0.
-    fixed_sum: AtomicU64,
-    /// The other observations, as `f64` bits.
+    /// Per bucket, its count and the sum of its observations: in
+    /// `1 / scale` units when `scale` is not 0, else as `f64` bits.
+    buckets: C,
+    /// The observations of a histogram with an integer sum that do not fit
+    /// it, as `f64` bits (a histogram without keeps its `f64` sums per
+    /// bucket).
     sum: AtomicU64,
     /// Units per observed unit: 1e9 for seconds, 1 for bytes, 0 for none.
     scale: f64,
@@ -123,13 +129,12 @@ pub(crate) fn sum_scale(unit: Option<&str>) -> f64 {
 /// a few of them cannot wrap it.
 const MAX_FIXED: f64 = 9_223_372_036_854_775_808.0;
 
-impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
-    /// Cells over `counts`, one more than the bounds, with the integer sum
-    /// of `scale` (see [`sum_scale`]); usable in a `static`.
-    pub(crate) const fn new(counts: C, scale: f64) -> Self {
+impl<C: AsRef<[BucketCell]>> HistogramCells<C> {
+    /// Cells over `buckets`, one more than the bounds, with the integer
+    /// sum of `scale` (see [`sum_scale`]); usable in a `static`.
+    pub(crate) const fn new(buckets: C, scale: f64) -> Self {
         HistogramCells {
-            counts,
-            fixed_sum: AtomicU64::new(0),
+            buckets,
             sum: AtomicU64::new(0),
             scale,
             exemplars: ExemplarCells::new(),
@@ -159,26 +164,34 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
             .iter()
             .position(|&bound| value <= bound)
             .unwrap_or(bounds.len());
-        // Relaxed: each cell is read on its own; encoders derive `_count`
-        // from the cells, so no cross-cell ordering is needed.
-        let seen = self
-            .counts
-            .as_ref()
-            .get(index)
-            .map_or(0, |cell| cell.fetch_add(1, ordering));
+        // Relaxed: each bucket is read on its own; encoders derive
+        // `_count` from the buckets, so no cross-bucket ordering is needed.
+        let Some(bucket) = self.buckets.as_ref().get(index) else {
+            return (index, 0);
+        };
         // NaN is counted (in the `+Inf` bucket) but not summed: one NaN
         // would make `_sum` NaN for good, and OpenMetrics then drops the
         // series' `_sum` and `_count`.
-        if !value.is_nan() {
+        let seen = if self.scale > 0.0 {
             let scaled = value * self.scale;
-            if self.scale > 0.0 && (0.0..MAX_FIXED).contains(&scaled) {
-                // Rounded to the nearest unit; `as` saturates, never wraps.
-                self.fixed_sum
-                    .fetch_add((scaled + 0.5) as u64, Ordering::Relaxed);
+            if (0.0..MAX_FIXED).contains(&scaled) {
+                // Rounded to the nearest unit. SAFETY: `scaled + 0.5` is
+                // finite, at least 0.5 and below 2^63 (`f64`s below 2^63
+                // are 1,024 apart near it, so adding a half rounds back
+                // down), so it converts to an `i64` without loss.
+                let units = unsafe { (scaled + 0.5).to_int_unchecked::<i64>() };
+                bucket.add(units as u64, ordering)
             } else {
-                add_f64(&self.sum, value);
+                if !value.is_nan() {
+                    add_f64(&self.sum, value);
+                }
+                bucket.add(0, ordering)
             }
-        }
+        } else if value.is_nan() {
+            bucket.add(0, ordering)
+        } else {
+            bucket.add_float(value, ordering)
+        };
         (index, seen)
     }
 
@@ -193,47 +206,51 @@ impl<C: AsRef<[AtomicU64]>> HistogramCells<C> {
                 timestamp: crate::clock::unix_seconds(),
             };
             self.exemplars
-                .store(self.counts.as_ref().len(), index, exemplar);
+                .store(self.buckets.as_ref().len(), index, exemplar);
         }
     }
 
     /// The number of observations, each bucket read with `Acquire`: what a
     /// recorder wrote before a `Release` increment is visible after.
     pub(crate) fn count_acquire(&self) -> u64 {
-        self.counts
+        self.buckets
             .as_ref()
             .iter()
-            .map(|cell| cell.load(Ordering::Acquire))
+            .map(|bucket| bucket.load(Ordering::Acquire).0)
             .sum()
     }
 
-    /// The sum of the observations: the integer part scaled back, plus the
-    /// `f64` part.
-    fn sum(&self) -> f64 {
-        let float = f64::from_bits(self.sum.load(Ordering::Relaxed));
-        if self.scale > 0.0 {
-            float + self.fixed_sum.load(Ordering::Relaxed) as f64 / self.scale
-        } else {
-            float
-        }
-    }
-
-    /// Reads the current state.
+    /// Reads the current state: the cumulative counts, and the sum (the
+    /// buckets' integer sums scaled back, plus the `f64` one).
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
         let mut total = 0;
+        // Summed wide: the buckets' integer sums together may pass 2^64.
+        let mut fixed: u128 = 0;
+        let mut float = f64::from_bits(self.sum.load(Ordering::Relaxed));
         let cumulative_counts = self
-            .counts
+            .buckets
             .as_ref()
             .iter()
-            .map(|cell| {
-                total += cell.load(Ordering::Relaxed);
+            .map(|bucket| {
+                let (count, sum) = bucket.load(Ordering::Relaxed);
+                if self.scale > 0.0 {
+                    fixed += u128::from(sum);
+                } else {
+                    float += f64::from_bits(sum);
+                }
+                total += count;
                 total
             })
             .collect();
+        let sum = if self.scale > 0.0 {
+            float + fixed as f64 / self.scale
+        } else {
+            float
+        };
         HistogramSnapshot {
             cumulative_counts,
             count: total,
-            sum: self.sum(),
+            sum,
             exemplars: self.exemplars.snapshot(),
         }
     }
@@ -257,10 +274,10 @@ impl Histogram {
     }
 
     fn with_buckets_and_scale(buckets: Buckets, scale: f64) -> Self {
-        let counts = (0..=buckets.0.len()).map(|_| AtomicU64::new(0)).collect();
+        let cells = (0..=buckets.0.len()).map(|_| BucketCell::new()).collect();
         Histogram {
             buckets,
-            cells: HistogramCells::new(counts, scale),
+            cells: HistogramCells::new(cells, scale),
         }
     }
 
