@@ -65,7 +65,7 @@ macro_rules! linked_list {
                     let bytes = stop as usize - start as usize;
                     let size = std::mem::size_of::<$ty>();
                     debug_assert_eq!(bytes % size, 0, "a linked list's section holds whole entries");
-                    // SAFETY: every piece of the section is a `static` of
+                    // Safety: every piece of the section is a `static` of
                     // `$ty` placed by `__linked!` (or the empty array
                     // above); each is a multiple of its alignment in size,
                     // and LLVM does not raise the alignment of a global

@@ -52,7 +52,7 @@ impl BucketCell {
     pub(crate) fn add(&self, sum: u64, ordering: Ordering) -> u64 {
         #[cfg(target_arch = "x86_64")]
         if pair::available() {
-            // SAFETY: the bucket is 16-byte aligned (`repr(align(16))`),
+            // Safety: the bucket is 16-byte aligned (`repr(align(16))`),
             // and in this process every access to it is 16 bytes wide.
             return unsafe { pair::add(self.count.as_ptr(), 1, sum) };
         }
@@ -69,7 +69,7 @@ impl BucketCell {
     pub(crate) fn add_float(&self, value: f64, ordering: Ordering) -> u64 {
         #[cfg(target_arch = "x86_64")]
         if pair::available() {
-            // SAFETY: as in `add`.
+            // Safety: as in `add`.
             return unsafe { pair::add_float(self.count.as_ptr(), value) };
         }
         let seen = self.count.fetch_add(1, ordering);
@@ -83,7 +83,7 @@ impl BucketCell {
     pub(crate) fn load(&self, ordering: Ordering) -> (u64, u64) {
         #[cfg(target_arch = "x86_64")]
         if pair::available() {
-            // SAFETY: as in `add`.
+            // Safety: as in `add`.
             return unsafe { pair::load(self.count.as_ptr()) };
         }
         (self.count.load(ordering), self.sum.load(Ordering::Relaxed))
@@ -114,7 +114,7 @@ mod pair {
     macro_rules! pair_loop {
         ($cell:expr, [$($new:literal),*], $($operand:tt)*) => {{
             let seen: u64;
-            // SAFETY: the caller's (`cell` 16-byte aligned, valid, only
+            // Safety: the caller's (`cell` 16-byte aligned, valid, only
             // accessed through this module); the block touches only those
             // 16 bytes and restores `rbx`.
             unsafe {
@@ -185,7 +185,7 @@ mod pair {
     pub(super) unsafe fn load(cell: *mut u64) -> (u64, u64) {
         let (first, second): (u64, u64);
         // Registers named and `rbx` kept as in `pair_loop!`.
-        // SAFETY: the caller's; the block touches only those 16 bytes and
+        // Safety: the caller's; the block touches only those 16 bytes and
         // restores `rbx`.
         unsafe {
             asm!(

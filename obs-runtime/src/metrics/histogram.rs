@@ -175,7 +175,7 @@ impl<C: AsRef<[BucketCell]>> HistogramCells<C> {
         let seen = if self.scale > 0.0 {
             let scaled = value * self.scale;
             if (0.0..MAX_FIXED).contains(&scaled) {
-                // Rounded to the nearest unit. SAFETY: `scaled + 0.5` is
+                // Rounded to the nearest unit. Safety: `scaled + 0.5` is
                 // finite, at least 0.5 and below 2^63 (`f64`s below 2^63
                 // are 1,024 apart near it, so adding a half rounds back
                 // down), so it converts to an `i64` without loss.
