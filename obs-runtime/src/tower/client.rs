@@ -3,6 +3,7 @@
 
 use super::labels::{ClientLabels, HttpMethod, StatusLabel};
 use super::{protocol_version, span_method, MAX_HOST_BYTES};
+use crate::semconv::attribute;
 use crate::{propagation, Family, Histogram, LabelValue, MetricGroup, Metrics};
 use crate::{Registry, RegistryError};
 use http::{Request, Response};
@@ -117,32 +118,35 @@ fn client_span<B>(request: &Request<B>, method: HttpMethod) -> Span {
     let uri = request.uri();
     let span = tracing::info_span!(
         "http.client.request",
-        otel.name = span_method(method),
-        otel.kind = "client",
-        http.request.method = method.as_str(),
-        http.response.status_code = Empty,
-        server.address = Empty,
-        server.port = Empty,
-        url.scheme = Empty,
-        url.full = Empty,
-        network.protocol.version = protocol_version(request.version()),
-        otel.status_code = Empty,
-        error.type = Empty,
+        { attribute::OTEL_NAME } = span_method(method),
+        { attribute::OTEL_KIND } = "client",
+        { attribute::HTTP_REQUEST_METHOD } = method.as_str(),
+        { attribute::HTTP_RESPONSE_STATUS_CODE } = Empty,
+        { attribute::SERVER_ADDRESS } = Empty,
+        { attribute::SERVER_PORT } = Empty,
+        { attribute::URL_SCHEME } = Empty,
+        { attribute::URL_FULL } = Empty,
+        { attribute::NETWORK_PROTOCOL_VERSION } = protocol_version(request.version()),
+        { attribute::OTEL_STATUS_CODE } = Empty,
+        { attribute::ERROR_TYPE } = Empty,
     );
     if span.is_disabled() {
         return span;
     }
     if let Some(host) = uri.host().filter(|host| host.len() <= MAX_HOST_BYTES) {
-        span.record("server.address", host);
+        span.record(attribute::SERVER_ADDRESS, host);
         let scheme = uri.scheme_str().unwrap_or("http");
-        span.record("url.scheme", scheme);
+        span.record(attribute::URL_SCHEME, scheme);
         let default_port = if scheme == "https" { 443 } else { 80 };
         span.record(
-            "server.port",
+            attribute::SERVER_PORT,
             i64::from(uri.port_u16().unwrap_or(default_port)),
         );
         let port = uri.port().map(|p| format!(":{p}")).unwrap_or_default();
-        span.record("url.full", format!("{scheme}://{host}{port}{}", uri.path()));
+        span.record(
+            attribute::URL_FULL,
+            format!("{scheme}://{host}{port}{}", uri.path()),
+        );
     }
     span
 }
@@ -178,16 +182,16 @@ where
         let status = match &result {
             Ok(response) => {
                 let status = response.status().as_u16();
-                span.record("http.response.status_code", i64::from(status));
+                span.record(attribute::HTTP_RESPONSE_STATUS_CODE, i64::from(status));
                 if status >= 400 {
-                    span.record("otel.status_code", "error");
-                    span.record("error.type", response.status().as_str());
+                    span.record(attribute::OTEL_STATUS_CODE, "error");
+                    span.record(attribute::ERROR_TYPE, response.status().as_str());
                 }
                 StatusLabel::Code(status)
             }
             Err(_) => {
-                span.record("otel.status_code", "error");
-                span.record("error.type", std::any::type_name::<E>());
+                span.record(attribute::OTEL_STATUS_CODE, "error");
+                span.record(attribute::ERROR_TYPE, std::any::type_name::<E>());
                 StatusLabel::None
             }
         };

@@ -6,7 +6,7 @@
 
 use super::labels::{Interned, StatusLabel};
 use super::MAX_HOST_BYTES;
-use crate::semconv::rpc;
+use crate::semconv::{attribute, rpc};
 use crate::{propagation, Family, Histogram, LabelSet, Metrics};
 use crate::{MetricGroup, Registry, RegistryError};
 use http::{HeaderMap, Request, Response};
@@ -255,15 +255,15 @@ impl Call {
                 tracing::info_span!(
                     $($parent: $value,)?
                     $name,
-                    otel.name = Empty,
-                    otel.kind = $kind,
-                    rpc.system = rpc::SYSTEM_GRPC,
-                    rpc.service = Empty,
-                    rpc.method = Empty,
-                    rpc.grpc.status_code = Empty,
-                    server.address = Empty,
-                    otel.status_code = Empty,
-                    error.type = Empty,
+                    { attribute::OTEL_NAME } = Empty,
+                    { attribute::OTEL_KIND } = $kind,
+                    { attribute::RPC_SYSTEM } = rpc::SYSTEM_GRPC,
+                    { attribute::RPC_SERVICE } = Empty,
+                    { attribute::RPC_METHOD } = Empty,
+                    { attribute::RPC_GRPC_STATUS_CODE } = Empty,
+                    { attribute::SERVER_ADDRESS } = Empty,
+                    { attribute::OTEL_STATUS_CODE } = Empty,
+                    { attribute::ERROR_TYPE } = Empty,
                 )
             };
         }
@@ -273,12 +273,12 @@ impl Call {
         };
         if !span.is_disabled() {
             if let Some((service, method)) = &path {
-                span.record("otel.name", format!("{service}/{method}"));
-                span.record("rpc.service", service.as_str());
-                span.record("rpc.method", method.as_str());
+                span.record(attribute::OTEL_NAME, format!("{service}/{method}"));
+                span.record(attribute::RPC_SERVICE, service.as_str());
+                span.record(attribute::RPC_METHOD, method.as_str());
             }
             if let Some(host) = request.uri().host().filter(|h| h.len() <= MAX_HOST_BYTES) {
-                span.record("server.address", host);
+                span.record(attribute::SERVER_ADDRESS, host);
             }
             match side {
                 Side::Server(_) => {
@@ -300,13 +300,13 @@ impl Call {
     fn finish(self, code: Option<u16>) {
         let span = &self.span;
         if let Some(code) = code {
-            span.record("rpc.grpc.status_code", i64::from(code));
+            span.record(attribute::RPC_GRPC_STATUS_CODE, i64::from(code));
         }
         if self.side.failed(code) {
-            span.record("otel.status_code", "error");
+            span.record(attribute::OTEL_STATUS_CODE, "error");
             match code {
-                Some(code) => span.record("error.type", i64::from(code)),
-                None => span.record("error.type", "_OTHER"),
+                Some(code) => span.record(attribute::ERROR_TYPE, i64::from(code)),
+                None => span.record(attribute::ERROR_TYPE, "_OTHER"),
             };
         }
         // A client names any service and method it likes; an implemented

@@ -4,6 +4,7 @@
 use super::labels::{HttpMethod, MethodLabels, RouteLabel, RouteLabels, RouteTemplate};
 use super::labels::{ServerLabels, StatusLabel};
 use super::{protocol_version, span_method, MAX_HOST_BYTES};
+use crate::semconv::attribute;
 use crate::{propagation, Counter, Family, Histogram, IntGauge, LabelValue, Metrics};
 use crate::{MetricGroup, Registry, RegistryError};
 use http::request::Parts;
@@ -299,32 +300,35 @@ fn server_span<R: RouteLabel>(parts: &Parts, method: HttpMethod, route: R) -> Sp
     let span = tracing::info_span!(
         parent: None,
         "http.server.request",
-        otel.name = Empty,
-        otel.kind = "server",
-        http.request.method = method.as_str(),
-        http.request.method_original = Empty,
-        http.route = Empty,
-        http.response.status_code = Empty,
-        url.scheme = parts.uri.scheme_str().unwrap_or("http"),
-        server.address = Empty,
-        server.port = Empty,
-        network.protocol.version = protocol_version(parts.version),
-        otel.status_code = Empty,
-        error.type = Empty,
+        { attribute::OTEL_NAME } = Empty,
+        { attribute::OTEL_KIND } = "server",
+        { attribute::HTTP_REQUEST_METHOD } = method.as_str(),
+        { attribute::HTTP_REQUEST_METHOD_ORIGINAL } = Empty,
+        { attribute::HTTP_ROUTE } = Empty,
+        { attribute::HTTP_RESPONSE_STATUS_CODE } = Empty,
+        { attribute::URL_SCHEME } = parts.uri.scheme_str().unwrap_or("http"),
+        { attribute::SERVER_ADDRESS } = Empty,
+        { attribute::SERVER_PORT } = Empty,
+        { attribute::NETWORK_PROTOCOL_VERSION } = protocol_version(parts.version),
+        { attribute::OTEL_STATUS_CODE } = Empty,
+        { attribute::ERROR_TYPE } = Empty,
     );
     if span.is_disabled() {
         return span;
     }
     let name = match route.matched() {
         true => {
-            span.record("http.route", route.text());
+            span.record(attribute::HTTP_ROUTE, route.text());
             format!("{} {}", span_method(method), route.text())
         }
         false => span_method(method).to_owned(),
     };
-    span.record("otel.name", name);
+    span.record(attribute::OTEL_NAME, name);
     if method == HttpMethod::Other && parts.method.as_str().len() <= MAX_METHOD_BYTES {
-        span.record("http.request.method_original", parts.method.as_str());
+        span.record(
+            attribute::HTTP_REQUEST_METHOD_ORIGINAL,
+            parts.method.as_str(),
+        );
     }
     // HTTP/2 names the server in `:authority` (the URI); HTTP/1.1 in `Host`.
     let authority = parts.uri.authority().cloned().or_else(|| {
@@ -332,9 +336,9 @@ fn server_span<R: RouteLabel>(parts: &Parts, method: HttpMethod, route: R) -> Sp
         host.parse::<http::uri::Authority>().ok()
     });
     if let Some(authority) = authority.filter(|a| a.host().len() <= MAX_HOST_BYTES) {
-        span.record("server.address", authority.host());
+        span.record(attribute::SERVER_ADDRESS, authority.host());
         if let Some(port) = authority.port_u16() {
-            span.record("server.port", i64::from(port));
+            span.record(attribute::SERVER_PORT, i64::from(port));
         }
     }
     propagation::set_remote_parent(&span, &propagation::extract(&parts.headers));
@@ -372,22 +376,22 @@ impl<R: RouteLabel, F> Pending<R, F> {
                 status,
                 response_bytes,
             } => {
-                span.record("http.response.status_code", i64::from(status));
+                span.record(attribute::HTTP_RESPONSE_STATUS_CODE, i64::from(status));
                 // The error type is formatted only for a span that keeps it.
                 if status >= 500 && !span.is_disabled() {
-                    span.record("otel.status_code", "error");
-                    span.record("error.type", status.to_string());
+                    span.record(attribute::OTEL_STATUS_CODE, "error");
+                    span.record(attribute::ERROR_TYPE, status.to_string());
                 }
                 (StatusLabel::Code(status), response_bytes)
             }
             End::Failed(error_type) => {
-                span.record("otel.status_code", "error");
-                span.record("error.type", error_type);
+                span.record(attribute::OTEL_STATUS_CODE, "error");
+                span.record(attribute::ERROR_TYPE, error_type);
                 (StatusLabel::None, None)
             }
             End::Panicked => {
-                span.record("otel.status_code", "error");
-                span.record("error.type", "panic");
+                span.record(attribute::OTEL_STATUS_CODE, "error");
+                span.record(attribute::ERROR_TYPE, "panic");
                 let labels = RouteLabels {
                     method: self.method,
                     route: self.route,
