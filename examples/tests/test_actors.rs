@@ -420,3 +420,65 @@ fn the_binary_logs_with_trace_ids_as_rust_log_says() {
         .collect();
     assert!(lines.is_empty(), "RUST_LOG=off: {lines:#?}");
 }
+
+/// An open-ended run (no `--cycles`) goes on until Ctrl-C, then ends its
+/// round, flushes its telemetry and exits 0, saying how many rounds ran.
+#[test]
+fn an_open_ended_run_stops_at_ctrl_c_and_exits_cleanly() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    use support::process::{command, Running};
+
+    let mut binary = Running(
+        command(
+            env!("CARGO_BIN_EXE_actors"),
+            &[],
+            [("OBS_METRICS_ADDR", "127.0.0.1:0"), ("RUST_LOG", "off")],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut stdout = std::io::BufReader::new(binary.0.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    // The first round's line: the handler is installed before the first
+    // round, so the signal is the binary's to handle, not the default
+    // action's.
+    for line in stdout.by_ref() {
+        let line = line.unwrap();
+        let first_round = line.starts_with("round 1:");
+        printed.push(line);
+        if first_round {
+            break;
+        }
+    }
+    assert!(
+        printed.contains(&"running until Ctrl-C".to_owned()),
+        "{printed:#?}"
+    );
+    assert!(
+        printed
+            .last()
+            .is_some_and(|line| line.starts_with("round 1:")),
+        "{printed:#?}"
+    );
+
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &binary.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let rest: Vec<String> = stdout.map(Result::unwrap).collect();
+    let status = binary.0.wait().unwrap();
+    assert!(status.success(), "{status}: {rest:#?}");
+    let rounds = rest
+        .iter()
+        .filter(|line| line.starts_with("round "))
+        .count()
+        + 1;
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some(format!("stopped after {rounds} rounds").as_str()),
+        "{rest:#?}"
+    );
+}
