@@ -54,7 +54,7 @@ impl BucketCell {
         if pair::available() {
             // Safety: the bucket is 16-byte aligned (`repr(align(16))`),
             // and in this process every access to it is 16 bytes wide.
-            return unsafe { pair::add(self.count.as_ptr(), 1, sum) };
+            return unsafe { pair::add(self.count.as_ptr(), sum) };
         }
         let seen = self.count.fetch_add(1, ordering);
         if sum != 0 {
@@ -140,7 +140,7 @@ mod pair {
         }};
     }
 
-    /// Adds `count` to the word at `cell` and `sum` to the next one, as one
+    /// Adds one to the word at `cell` and `sum` to the next one, as one
     /// atomic operation; returns the first word before.
     ///
     /// # Safety
@@ -148,18 +148,16 @@ mod pair {
     /// `cell` is 16-byte aligned, valid for reads and writes of 16 bytes,
     /// and every other access to those bytes is through this module.
     #[inline]
-    pub(super) unsafe fn add(cell: *mut u64, count: u64, sum: u64) -> u64 {
+    pub(super) unsafe fn add(cell: *mut u64, sum: u64) -> u64 {
         pair_loop!(
             cell,
-            ["mov rbx, rax", "add rbx, rsi", "mov rcx, rdx", "add rcx, rdi"],
-            in("rsi") count,
+            ["lea rbx, [rax + 1]", "mov rcx, rdx", "add rcx, rdi"],
             in("rdi") sum,
         )
     }
 
-    /// Adds one to the word at `cell` and `value` to the `f64` whose bits
-    /// are the next word, as one atomic operation; returns the first word
-    /// before.
+    /// As [`add`], with `value` added to the `f64` whose bits are the next
+    /// word.
     ///
     /// # Safety
     ///

@@ -172,7 +172,11 @@ impl<C: AsRef<[BucketCell]>> HistogramCells<C> {
         // NaN is counted (in the `+Inf` bucket) but not summed: one NaN
         // would make `_sum` NaN for good, and OpenMetrics then drops the
         // series' `_sum` and `_count`.
-        let seen = if self.scale > 0.0 {
+        let seen = if value.is_nan() {
+            bucket.add(0, ordering)
+        } else if self.scale == 0.0 {
+            bucket.add_float(value, ordering)
+        } else {
             let scaled = value * self.scale;
             if (0.0..MAX_FIXED).contains(&scaled) {
                 // Rounded to the nearest unit. Safety: `scaled + 0.5` is
@@ -182,15 +186,9 @@ impl<C: AsRef<[BucketCell]>> HistogramCells<C> {
                 let units = unsafe { (scaled + 0.5).to_int_unchecked::<i64>() };
                 bucket.add(units as u64, ordering)
             } else {
-                if !value.is_nan() {
-                    add_f64(&self.sum, value);
-                }
+                add_f64(&self.sum, value);
                 bucket.add(0, ordering)
             }
-        } else if value.is_nan() {
-            bucket.add(0, ordering)
-        } else {
-            bucket.add_float(value, ordering)
         };
         (index, seen)
     }
